@@ -1,0 +1,143 @@
+"""`rag`: ingest, search, ask, remove, reindex, sources, ui, eval, from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .settings import Settings
+from .store import IndexUnusable
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _open(settings: Settings, build: bool = True):
+    from .ingest import ensure_index
+    from .store import Store
+
+    try:
+        store = Store(settings)
+        if build:
+            report = ensure_index(store, settings, progress=sys.stderr.isatty())
+            if report is not None:
+                click.echo(f"Built the index from {settings.corpus_dir}: {len(report.added)} articles.", err=True)
+        return store
+    except IndexUnusable as e:
+        _fail(str(e))
+
+
+@click.group()
+@click.version_option(__version__)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: index/).")
+@click.pass_context
+def main(ctx: click.Context, index_dir: Path | None) -> None:
+    """A source-citing news assistant over your own articles, fully offline."""
+    settings = Settings()
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    ctx.obj = settings
+
+
+def _settings(ctx: click.Context, index_dir: Path | None) -> Settings:
+    settings: Settings = ctx.obj
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    return settings
+
+
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None) -> None:
+    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped."""
+    from .ingest import Ingestor
+
+    settings = _settings(ctx, index_dir)
+    store = _open(settings, build=False)
+    targets = list(paths) or [settings.corpus_dir]
+    try:
+        report = Ingestor(store, settings).ingest_paths(targets, progress=True)
+    except IndexUnusable as e:
+        _fail(str(e))
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    for dup in report.duplicates:
+        click.echo(f"skipped {dup}: duplicate", err=True)
+    click.echo(
+        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
+        f"{len(report.duplicates)} duplicates, {len(report.problems)} rejected; {report.chunks} chunks written; "
+        f"{store.registry.count()} articles in the index."
+    )
+    if report.problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@index_option
+@click.pass_context
+def search(ctx: click.Context, query: str, k: int, as_json: bool, index_dir: Path | None) -> None:
+    """Hybrid (dense + BM25) search over the indexed articles."""
+    from .retrieve import Retriever
+
+    if not query.strip():
+        _fail("the query is empty")
+    settings = _settings(ctx, index_dir)
+    hits = Retriever(_open(settings), settings).search(query[: settings.max_question_chars], k)
+    if as_json:
+        click.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return
+    for n, h in enumerate(hits, 1):
+        click.echo(f"[{n}] {h.title} — {h.outlet} ({h.source} {h.start}:{h.end}) score {h.score:.4f}")
+        click.echo("    " + " ".join(h.text.split())[:300])
+
+
+@main.command()
+@click.argument("doc_id")
+@index_option
+@click.pass_context
+def remove(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
+    """Delete one article (by id) from the index."""
+    from .ingest import Ingestor
+
+    settings = _settings(ctx, index_dir)
+    if not Ingestor(_open(settings, build=False), settings).remove(doc_id):
+        _fail(f"no article with id '{doc_id}' (see `rag sources`)")
+    click.echo(f"removed {doc_id}")
+
+
+@main.command()
+@index_option
+@click.pass_context
+def sources(ctx: click.Context, index_dir: Path | None) -> None:
+    """List the indexed articles."""
+    settings = _settings(ctx, index_dir)
+    for d in _open(settings).registry.docs():
+        click.echo(f"{d.id}\t{d.outlet}\t{d.n_chunks} chunks\t{d.title}")
+
+
+@main.command()
+@index_option
+@click.pass_context
+def reindex(ctx: click.Context, index_dir: Path | None) -> None:
+    """Rebuild the index from corpus/ (shipped articles and uploads), e.g. after corruption or an upgrade."""
+    from .ingest import reindex as rebuild
+
+    settings = _settings(ctx, index_dir)
+    report = rebuild(settings, progress=True)
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(f"Rebuilt {settings.index_dir}: {len(report.added)} articles, {report.chunks} chunks.")

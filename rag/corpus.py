@@ -1,0 +1,245 @@
+"""Read articles from disk into SourceDocs, with a clear Problem for anything that cannot be read."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+from .settings import Settings
+from .types import Problem, SourceDoc
+
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
+MANIFEST = "sources.toml"
+
+
+class ReadError(Exception):
+    """A file (or record) that cannot become a document; the message says why, in one line."""
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_len].strip("-") or "doc"
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(sample) * 0.05
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise ReadError("empty file")
+    if _looks_binary(data):
+        raise ReadError("binary content, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ReadError(f"not valid UTF-8 (byte {e.start})") from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_text(text: str, settings: Settings) -> str:
+    if not text.strip():
+        raise ReadError("no text in it")
+    if len(text) > settings.max_doc_chars:
+        raise ReadError(f"text too long ({len(text):,} characters, limit {settings.max_doc_chars:,})")
+    return text
+
+
+def furniture_offset(text: str, settings: Settings, marker: str | None = None) -> int | None:
+    """Where page furniture starts: the manifest's marker, else the first known marker on a line of its own."""
+    if marker:
+        pos = text.find(marker)
+        return pos if pos >= 0 else None
+    best = None
+    for m in settings.furniture_markers:
+        found = re.search(rf"(?m)^\s*{re.escape(m)}\s*$", text)
+        if found and (best is None or found.start() < best):
+            best = found.start()
+    return best
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return "untitled"
+
+
+def _read_plain(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
+    text = _check_text(_decode(data), settings)
+    return [
+        SourceDoc(
+            id=slugify(path.stem),
+            title=_first_line(text),
+            outlet="unknown",
+            text=text,
+            origin=str(path),
+            furniture_from=furniture_offset(text, settings),
+        )
+    ]
+
+
+def _read_html(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
+    import trafilatura
+
+    html = _decode(data)
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True)
+    if not text or not text.strip():
+        raise ReadError("no article text found in the HTML")
+    meta = trafilatura.extract_metadata(html)
+    text = _check_text(text, settings)
+    return [
+        SourceDoc(
+            id=slugify(path.stem),
+            title=(meta.title if meta and meta.title else _first_line(text))[:200],
+            outlet=(meta.sitename if meta and meta.sitename else "unknown"),
+            text=text,
+            origin=str(path),
+            date=(meta.date or "") if meta else "",
+            url=(meta.url or "") if meta else "",
+        )
+    ]
+
+
+def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        raise ReadError(f"unreadable PDF ({e})") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise ReadError("the PDF has no extractable text (scanned image?)")
+    text = _check_text(text, settings)
+    title = ""
+    if reader.metadata and reader.metadata.title:
+        title = str(reader.metadata.title)
+    return [
+        SourceDoc(
+            id=slugify(path.stem),
+            title=(title or _first_line(text))[:200],
+            outlet="unknown",
+            text=text,
+            origin=str(path),
+        )
+    ]
+
+
+def _read_jsonl(path: Path, data: bytes, settings: Settings) -> tuple[list[SourceDoc], list[Problem]]:
+    docs, problems = [], []
+    for n, line in enumerate(_decode(data).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ReadError("a record must be a JSON object")
+            text = rec.get("text")
+            if not isinstance(text, str):
+                raise ReadError('missing "text" string')
+            text = _check_text(text, settings)
+            title = str(rec.get("title") or _first_line(text))[:200]
+            doc_id = slugify(str(rec.get("id") or title))
+            docs.append(
+                SourceDoc(
+                    id=doc_id,
+                    title=title,
+                    outlet=str(rec.get("source") or rec.get("outlet") or "unknown"),
+                    text=text,
+                    origin=where,
+                    date=str(rec.get("date") or ""),
+                    url=str(rec.get("url") or ""),
+                    furniture_from=furniture_offset(text, settings),
+                )
+            )
+        except json.JSONDecodeError as e:
+            problems.append(Problem(where, f"broken JSON ({e.msg})"))
+        except ReadError as e:
+            problems.append(Problem(where, str(e)))
+    return docs, problems
+
+
+def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Problem]]:
+    """Read one file; every failure becomes a Problem naming the file, never an exception."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED:
+            raise ReadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            raise ReadError(f"too large ({size / 1e6:.1f} MB, limit {settings.max_file_bytes / 1e6:.0f} MB)")
+        data = path.read_bytes()
+        if suffix == ".jsonl":
+            return _read_jsonl(path, data, settings)
+        reader = {".html": _read_html, ".htm": _read_html, ".pdf": _read_pdf}.get(suffix, _read_plain)
+        return reader(path, data, settings), []
+    except ReadError as e:
+        return [], [Problem(str(path), str(e))]
+    except OSError as e:
+        return [], [Problem(str(path), f"cannot read ({e.strerror or e})")]
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path]:
+    """Files under the given paths, folders walked in sorted order; the manifest itself is skipped."""
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.name != MANIFEST and not f.name.startswith("."):
+                    yield f
+        else:
+            yield p
+
+
+def load_manifest(folder: Path) -> dict[str, dict]:
+    """File name -> manifest entry, from the folder's sources.toml when it has one."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return {}
+    entries = tomllib.loads(manifest.read_text(encoding="utf-8")).get("source", [])
+    return {e["file"]: e for e in entries}
+
+
+def apply_manifest(doc: SourceDoc, entry: dict, settings: Settings) -> SourceDoc:
+    return SourceDoc(
+        id=entry.get("id", doc.id),
+        title=entry.get("title", doc.title),
+        outlet=entry.get("outlet", doc.outlet),
+        text=doc.text,
+        origin=doc.origin,
+        date=entry.get("date", doc.date),
+        url=entry.get("url", doc.url),
+        furniture_from=furniture_offset(doc.text, settings, entry.get("furniture_from")),
+    )
+
+
+def read_paths(paths: list[Path], settings: Settings) -> Iterator[tuple[Path, list[SourceDoc], list[Problem]]]:
+    """Each file with the documents it yields and its problems; manifest metadata applied where present."""
+    manifests: dict[Path, dict[str, dict]] = {}
+    for f in iter_files(paths):
+        if not f.exists():
+            yield f, [], [Problem(str(f), "no such file or folder")]
+            continue
+        docs, problems = read_file(f, settings)
+        folder = f.parent
+        if folder not in manifests:
+            manifests[folder] = load_manifest(folder)
+        entry = manifests[folder].get(f.name)
+        if entry:
+            docs = [apply_manifest(d, entry, settings) for d in docs]
+        yield f, docs, problems

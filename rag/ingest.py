@@ -1,0 +1,141 @@
+"""Files -> documents -> chunks -> vectors + registry. Idempotent by content hash, resumable after a kill."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .chunk import Chunker
+from .corpus import read_paths, slugify
+from .embed import get_embedder
+from .settings import Settings
+from .store import Store
+from .types import IngestReport, Problem, SourceDoc
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def keep_original(path: Path, settings: Settings) -> Path:
+    """Copy a file from outside corpus/ into corpus/uploads/ so `rag reindex` can rebuild from it.
+
+    The stored name is derived from the file's own name only: no '../' or absolute path can escape.
+    """
+    if _inside(path, settings.corpus_dir):
+        return path
+    uploads = settings.uploads_dir
+    uploads.mkdir(parents=True, exist_ok=True)
+    data = path.read_bytes()
+    name = f"{slugify(path.stem)}{path.suffix.lower()}"
+    target = uploads / name
+    if target.exists() and target.read_bytes() != data:
+        target = uploads / f"{slugify(path.stem)}-{hashlib.sha256(data).hexdigest()[:8]}{path.suffix.lower()}"
+    if not target.exists():
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    return target
+
+
+class Ingestor:
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+        self.chunker = Chunker(settings)
+
+    def _plan(self, doc: SourceDoc, report: IngestReport) -> bool:
+        """Decide what to do with a document; True when it must be (re)indexed."""
+        reg = self.store.registry
+        existing = reg.get(doc.id)
+        if existing and existing.hash == doc.hash:
+            report.unchanged.append(doc.id)
+            return False
+        twin = reg.by_hash(doc.hash)
+        if twin and twin != doc.id:
+            report.duplicates.append(f"{doc.id} (same text as {twin})")
+            return False
+        (report.replaced if existing else report.added).append(doc.id)
+        return True
+
+    def ingest_docs(self, docs: list[SourceDoc], report: IngestReport, progress: bool = True) -> None:
+        todo = [d for d in docs if self._plan(d, report)]
+        if not todo:
+            return
+        embedder = get_embedder(self.settings)
+        total = sum(len(d.text) for d in todo)
+        with tqdm(total=total, unit="char", unit_scale=True, desc="Indexing", disable=not progress) as bar:
+            for doc in todo:
+                chunks = self.chunker.chunks(doc)
+                if not chunks:
+                    report.problems.append(Problem(doc.origin, "no text to index"))
+                    continue
+                embeddings = embedder.get_text_embedding_batch([c.text for c in chunks])
+                self.store.put(doc, chunks, embeddings)  # committed per document: a kill loses one at most
+                report.chunks += len(chunks)
+                bar.update(len(doc.text))
+                bar.set_postfix_str(doc.id[:30])
+
+    def ingest_paths(self, paths: list[Path], progress: bool = True, keep: bool = True) -> IngestReport:
+        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in."""
+        report = IngestReport()
+        with self.store.write_lock():
+            docs: list[SourceDoc] = []
+            for path, found, problems in read_paths(paths, self.settings):
+                report.problems.extend(problems)
+                if keep and found:
+                    stored = keep_original(path, self.settings)
+                    found = [_with_origin(d, path, stored) for d in found]
+                docs.extend(found)
+            self.ingest_docs(_dedupe_ids(docs), report, progress)
+            self.store.lexical.refresh()
+        return report
+
+    def remove(self, doc_id: str) -> bool:
+        with self.store.write_lock():
+            gone = self.store.remove(doc_id)
+            self.store.lexical.refresh()
+            return gone
+
+
+def _with_origin(doc: SourceDoc, path: Path, stored: Path) -> SourceDoc:
+    if stored == path:
+        return doc
+    return replace(doc, origin=doc.origin.replace(str(path), str(stored), 1))
+
+
+def _dedupe_ids(docs: list[SourceDoc]) -> list[SourceDoc]:
+    """Documents of one batch sharing an id get the content hash appended, so none overwrites another."""
+    seen: set[str] = set()
+    out = []
+    for d in docs:
+        if d.id in seen:
+            d = replace(d, id=f"{d.id}-{d.hash[:8]}")
+        seen.add(d.id)
+        out.append(d)
+    return out
+
+
+def ensure_index(store: Store, settings: Settings, progress: bool = True) -> IngestReport | None:
+    """Build the index from corpus/ when it is empty, so the assistant answers right after install."""
+    if store.registry.count():
+        return None
+    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress)
+
+
+def reindex(settings: Settings, progress: bool = True) -> IngestReport:
+    """Throw the index away and rebuild it from corpus/ (shipped articles and uploads)."""
+    if settings.chroma_url:
+        raise ValueError("reindex rebuilds the embedded index; for a Chroma server, delete its collection first")
+    if settings.index_dir.exists():
+        shutil.rmtree(settings.index_dir)
+    store = Store(settings)
+    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress, keep=False)

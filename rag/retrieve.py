@@ -1,0 +1,55 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from .embed import get_embedder
+from .settings import Settings
+from .store import Store
+from .types import Hit
+
+
+class Retriever:
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+
+    def embed_query(self, query: str) -> list[float]:
+        return get_embedder(self.settings).get_query_embedding(query)
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        k = k or self.settings.top_k
+        pool = max(4 * k, 20)
+        dense = self.store.vectors.search(self.embed_query(query), pool)
+        lexical = self.store.lexical.search(query, pool)
+        # Reciprocal rank fusion: robust to the two scorers' incomparable scales (Cormack et al. 2009).
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+        rows = self.store.registry.chunk_rows(list(fused))  # drops orphans of killed ingests
+        for chunk_id, row in rows.items():
+            if row.furniture:
+                fused[chunk_id] *= self.settings.furniture_penalty
+        best = sorted(rows, key=lambda cid: -fused[cid])[:k]
+        docs = {}
+        hits = []
+        for chunk_id in best:
+            row = rows[chunk_id]
+            if row.doc_id not in docs:
+                docs[row.doc_id] = (self.store.registry.get(row.doc_id), self.store.registry.text(row.doc_id))
+            meta, text = docs[row.doc_id]
+            if meta is None or text is None:
+                continue
+            hits.append(
+                Hit(
+                    source=row.doc_id,
+                    title=meta.title,
+                    outlet=meta.outlet,
+                    text=text[row.start : row.end],
+                    start=row.start,
+                    end=row.end,
+                    score=round(fused[chunk_id], 6),
+                    furniture=row.furniture,
+                )
+            )
+        return hits

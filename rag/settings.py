@@ -1,0 +1,69 @@
+"""The one configuration object. Defaults work offline on a laptop; RAG_* environment variables override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    # Where things live.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model_cache_dir: Path = PROJECT_ROOT / "models"
+
+    # Ingestion.
+    chunk_size: int = 256  # tokens; a few hundred keeps a chunk on one topic
+    chunk_overlap: int = 32
+    embed_batch_size: int = 32
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_doc_chars: int = 2_000_000
+    furniture_markers: tuple[str, ...] = (
+        "Leave a Comment",
+        "Leave a Reply",
+        "Related Posts:",
+        "Related Articles",
+        "More Tech",
+        "Latest Stories",
+        "Source link",
+        "Read more:",
+    )
+
+    # Retrieval.
+    top_k: int = 8
+    rrf_k: int = 60
+    furniture_penalty: float = 0.5  # furniture chunks stay findable but rank below article text
+
+    # Scale-out: a Chroma server instead of the embedded index/.
+    chroma_url: str | None = None
+
+    # Generation.
+    model: str = "qwen2.5-coder-1.5b"  # a key of rag.llm.MODELS
+    llm_url: str | None = None  # an OpenAI-compatible /v1 endpoint instead of in-process
+    llm_model_name: str = "local"
+    n_threads: int = Field(default=2, ge=1)
+    n_ctx: int = 4096
+    max_answer_tokens: int = 220
+    max_question_chars: int = 2000
+
+    # Evidence.
+    max_evidence: int = 8
+    min_evidence_similarity: float = 0.35  # below this nothing retrieved answers the question
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.index_dir / "registry.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.corpus_dir / "uploads"

@@ -1,0 +1,207 @@
+"""Typed values that cross module lines: one place, so every stage agrees on the shape of the data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """A document as read from disk, before it is stored; `text` is what citations point into."""
+
+    id: str
+    title: str
+    outlet: str
+    text: str
+    origin: str
+    date: str = ""
+    url: str = ""
+    furniture_from: int | None = None  # character offset where page furniture begins
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self.text)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    furniture: bool = False
+
+    def chunk_id(self, doc_hash: str) -> str:
+        return f"{self.doc_id}:{doc_hash[:12]}:{self.index}"
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    id: str
+    title: str
+    outlet: str
+    date: str
+    url: str
+    origin: str
+    hash: str
+    n_chunks: int
+    added_at: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one input (a file, or one line of a .jsonl) was not ingested."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    chunks: int = 0
+
+    def merge(self, other: IngestReport) -> None:
+        for name in ("added", "replaced", "unchanged", "duplicates", "problems"):
+            getattr(self, name).extend(getattr(other, name))
+        self.chunks += other.chunks
+
+
+@dataclass(frozen=True)
+class Hit:
+    source: str
+    title: str
+    outlet: str
+    text: str
+    start: int
+    end: int
+    score: float
+    furniture: bool = False
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "furniture"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a source, numbered for the model; `quote == doc.text[start:end]`."""
+
+    id: int
+    source: str
+    title: str
+    outlet: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: int
+    source: str
+    title: str
+    outlet: str
+    quote: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, ev: Evidence) -> Citation:
+        return cls(ev.id, ev.source, ev.title, ev.outlet, ev.quote, ev.start, ev.end)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who asserts what, in which source. `claimant` says it; `outlet` reports it."""
+
+    source: str
+    outlet: str
+    claimant: str
+    verb: str  # claims / says / estimates / suspects / reports / denies ...
+    value: str  # as written in the source, e.g. "2,048 Nvidia H800 GPUs"
+    number: float | None
+    kind: str  # quantity / stance / entity / date
+    hedged: bool
+    evidence_id: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.claimant} {self.verb} {self.value}"
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    topic: str
+    claims: tuple[Claim, ...]
+
+
+@dataclass
+class Timings:
+    retrieve_s: float = 0.0
+    evidence_s: float = 0.0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[Citation]
+    claims: list[Claim]
+    disagreements: list[Disagreement]
+    abstained: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # model sentences the verifier refused
+    timings: Timings = field(default_factory=Timings)
+
+    def to_json(self) -> dict:
+        cites = {c.id: c for c in self.citations}
+        evidence = {e.id: e for e in self.evidence}
+
+        def citation_json(i: int) -> dict:
+            c = cites.get(i) or Citation.of(evidence[i])
+            return asdict(c)
+
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "claims": [
+                {**asdict(c), "claim": c.text, "citation": citation_json(c.evidence_id)} for c in self.claims
+            ],
+            "disagreements": [
+                {
+                    "topic": d.topic,
+                    "claims": [
+                        {
+                            "source": c.source,
+                            "outlet": c.outlet,
+                            "claimant": c.claimant,
+                            "claim": c.text,
+                            "value": c.value,
+                            "citation": citation_json(c.evidence_id),
+                        }
+                        for c in d.claims
+                    ],
+                }
+                for d in self.disagreements
+            ],
+            "removed": self.removed,
+            "timings": asdict(self.timings),
+        }
