@@ -52,22 +52,24 @@ class Ingestor:
         self.settings = settings
         self.chunker = Chunker(settings)
 
-    def _plan(self, doc: SourceDoc, report: IngestReport) -> bool:
-        """Decide what to do with a document; True when it must be (re)indexed."""
+    def _plan(self, doc: SourceDoc, report: IngestReport, batch: dict[str, str]) -> bool:
+        """Decide what to do with a document; True when it must be (re)indexed. `batch`: hash -> id planned."""
         reg = self.store.registry
         existing = reg.get(doc.id)
         if existing and existing.hash == doc.hash:
             report.unchanged.append(doc.id)
             return False
-        twin = reg.by_hash(doc.hash)
+        twin = batch.get(doc.hash) or reg.by_hash(doc.hash)
         if twin and twin != doc.id:
             report.duplicates.append(f"{doc.id} (same text as {twin})")
             return False
         (report.replaced if existing else report.added).append(doc.id)
+        batch[doc.hash] = doc.id
         return True
 
     def ingest_docs(self, docs: list[SourceDoc], report: IngestReport, progress: bool = True) -> None:
-        todo = [d for d in docs if self._plan(d, report)]
+        batch: dict[str, str] = {}
+        todo = [d for d in docs if self._plan(d, report, batch)]
         if not todo:
             return
         embedder = get_embedder(self.settings)
@@ -135,6 +137,10 @@ def reindex(settings: Settings, progress: bool = True) -> IngestReport:
     """Throw the index away and rebuild it from corpus/ (shipped articles and uploads)."""
     if settings.chroma_url:
         raise ValueError("reindex rebuilds the embedded index; for a Chroma server, delete its collection first")
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # Chroma caches one client per path in-process; a stale one would write into the deleted files.
+    SharedSystemClient.clear_system_cache()
     if settings.index_dir.exists():
         shutil.rmtree(settings.index_dir)
     store = Store(settings)

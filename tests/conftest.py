@@ -1,0 +1,48 @@
+"""Shared fixtures: real Chroma, the real embedder, indexes in temporary folders (never the user's index/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401  (sets the offline environment first)
+from rag.ingest import Ingestor, ensure_index
+from rag.settings import PROJECT_ROOT, Settings
+from rag.store import Store
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+def make_settings(root: Path, **overrides) -> Settings:
+    corpus = root / "corpus"
+    if not corpus.exists():
+        shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("uploads"))
+    return Settings(corpus_dir=corpus, index_dir=root / "index", **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def empty_store(settings: Settings) -> Store:
+    return Store(settings)
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_settings: Settings) -> Store:
+    store = Store(seed_settings)
+    ensure_index(store, seed_settings, progress=False)
+    return store
+
+
+def ingest(store: Store, settings: Settings, *paths: Path):
+    return Ingestor(store, settings).ingest_paths(list(paths), progress=False)

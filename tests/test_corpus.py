@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.corpus import load_manifest, read_file
+from rag.settings import PROJECT_ROOT, Settings
+
+from .pdfs import blank_pdf, text_pdf
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+def test_manifest_covers_every_shipped_article():
+    manifest = load_manifest(CORPUS)
+    files = {p.name for p in CORPUS.glob("*.txt")}
+    assert set(manifest) == files and len(files) == 5
+    ids = [e["id"] for e in manifest.values()]
+    assert len(set(ids)) == 5
+    outlets = {e["outlet"] for e in manifest.values()}
+    assert {"GIGAZINE", "Sherwood News", "Gnoppix"} <= outlets
+    for name, entry in manifest.items():
+        text = (CORPUS / name).read_text(encoding="utf-8")
+        assert entry["furniture_from"] in text  # the marker really is where the body ends
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the team's shared/seeds is not beside this checkout")
+def test_shipped_articles_are_byte_identical_to_the_seeds():
+    seeds = sorted(p.read_bytes() for p in SEEDS.glob("*.txt"))
+    shipped = sorted(p.read_bytes() for p in CORPUS.glob("*.txt"))
+    assert seeds == shipped
+
+
+def test_reads_each_supported_type(tmp_path: Path):
+    s = Settings()
+    (tmp_path / "a.txt").write_text("Plain title\n\nBody about H800 GPUs.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Markdown title\n\nBody.", encoding="utf-8")
+    (tmp_path / "c.html").write_text(
+        "<html><head><title>Html title</title></head><body><nav>Menu Home About</nav><article><h1>Html title</h1>"
+        + "<p>The main story says DeepSeek trained on 2,048 H800 GPUs, according to its paper.</p>" * 3
+        + "</article><footer>Copyright footer</footer><script>alert(1)</script></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "d.pdf").write_bytes(text_pdf("PDF body about 50,000 GPUs"))
+    (tmp_path / "e.jsonl").write_text(
+        json.dumps({"id": "r1", "title": "Rec", "source": "Wire", "url": "http://x", "date": "2025-01-01", "text": "T"})
+        + "\n",
+        encoding="utf-8",
+    )
+    docs = {p.suffix: read_file(p, s) for p in tmp_path.iterdir()}
+    assert docs[".txt"][0][0].title == "Plain title"
+    assert docs[".md"][0][0].title == "Markdown title"
+    html = docs[".html"][0][0]
+    assert "2,048 H800 GPUs" in html.text and "alert(1)" not in html.text and "Menu Home" not in html.text
+    assert "50,000 GPUs" in docs[".pdf"][0][0].text
+    rec = docs[".jsonl"][0][0]
+    assert (rec.id, rec.outlet, rec.date, rec.url) == ("r1", "Wire", "2025-01-01", "http://x")
+    assert all(not problems for _, problems in docs.values())
+
+
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.md", b"  \n\n ", "empty"),
+        ("binary.txt", bytes(range(256)) * 10, "binary"),
+        ("latin1.txt", "caf\xe9 na\xefve".encode("latin-1"), "UTF-8"),
+        ("sheet.xlsx", b"PK\x03\x04", "unsupported"),
+        ("scan.pdf", None, "no extractable text"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "PDF"),
+    ],
+)
+def test_bad_files_get_one_line_reasons(tmp_path: Path, name: str, content: bytes | None, reason: str):
+    path = tmp_path / name
+    path.write_bytes(blank_pdf() if content is None else content)
+    docs, problems = read_file(path, Settings())
+    assert docs == [] and len(problems) == 1
+    message = str(problems[0])
+    assert str(path) in message and reason.lower() in message.lower() and "\n" not in message
+
+
+def test_too_large_file_is_refused_before_reading(tmp_path: Path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 2048)
+    docs, problems = read_file(path, Settings(max_file_bytes=1024))
+    assert not docs and "too large" in str(problems[0])
+
+
+def test_jsonl_reports_bad_lines_by_number_and_keeps_good_ones(tmp_path: Path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"id": "ok1", "text": "first"}\n{not json\n[1, 2]\n{"id": "ok2", "text": "second"}\n{"id": "x"}\n')
+    docs, problems = read_file(path, Settings())
+    assert [d.id for d in docs] == ["ok1", "ok2"]
+    assert [p.where for p in problems] == [f"{path}:2", f"{path}:3", f"{path}:5"]

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.ingest import Ingestor, ensure_index, reindex
+from rag.retrieve import Retriever
+from rag.settings import Settings
+from rag.store import IndexUnusable, Store
+
+from .conftest import ingest
+
+
+def _vector_ids(store: Store) -> set[str]:
+    return set(store.vectors.collection.get(include=[])["ids"])
+
+
+def _registry_ids(store: Store) -> set[str]:
+    return {row.chunk_id for row, _ in store.registry.all_chunks()}
+
+
+def test_first_use_builds_from_corpus_and_reingest_is_a_no_op(settings: Settings, empty_store: Store):
+    first = ensure_index(empty_store, settings, progress=False)
+    assert len(first.added) == 5 and first.chunks > 20 and not first.problems
+    assert ensure_index(empty_store, settings, progress=False) is None
+    again = ingest(empty_store, settings, settings.corpus_dir)
+    assert again.added == [] and again.chunks == 0 and len(again.unchanged) == 5
+    assert _vector_ids(empty_store) == _registry_ids(empty_store)
+
+
+def test_changed_article_replaces_its_chunks_and_remove_deletes(settings: Settings, empty_store: Store):
+    path = settings.corpus_dir / "local-note.txt"
+    path.write_text("Local note\n\nThe warehouse in Tromsø stores 777 quantum widgets.", encoding="utf-8")
+    assert ingest(empty_store, settings, path).added == ["local-note"]
+    retriever = Retriever(empty_store, settings)
+    assert "777 quantum widgets" in retriever.search("quantum widgets Tromsø", 1)[0].text
+
+    path.write_text("Local note\n\nThe warehouse in Tromsø now stores 912 zeppelin parts.", encoding="utf-8")
+    report = ingest(empty_store, settings, path)
+    assert report.replaced == ["local-note"]
+    texts = [h.text for h in retriever.search("warehouse Tromsø", 5)]
+    assert any("912 zeppelin" in t for t in texts) and not any("777" in t for t in texts)
+    assert _vector_ids(empty_store) == _registry_ids(empty_store)
+
+    assert Ingestor(empty_store, settings).remove("local-note")
+    assert not any(h.source == "local-note" for h in retriever.search("warehouse Tromsø zeppelin", 5))
+    assert _vector_ids(empty_store) == _registry_ids(empty_store) == set()
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_batch_goes_in(settings: Settings, empty_store: Store, tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "good.md").write_text("# Good\n\nA fine article about 321 lighthouses.", encoding="utf-8")
+    (batch / "empty.txt").write_bytes(b"")
+    (batch / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (batch / "latin.txt").write_bytes("d\xe9j\xe0 vu".encode("latin-1"))
+    report = ingest(empty_store, settings, batch)
+    assert report.added == ["good"]
+    assert sorted(Path(p.where).name for p in report.problems) == ["binary.txt", "empty.txt", "latin.txt"]
+    assert (settings.uploads_dir / "good.md").is_file()  # kept for `rag reindex`
+    assert not (settings.uploads_dir / "empty.txt").exists()
+
+
+def test_duplicate_upload_is_deduplicated(settings: Settings, empty_store: Store, tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "copy-of-a.txt"
+    a.write_text("Same words, twice uploaded.", encoding="utf-8")
+    b.write_text("Same words, twice uploaded.", encoding="utf-8")
+    report = ingest(empty_store, settings, a, b)
+    assert report.added == ["a"] and report.duplicates == ["copy-of-a (same text as a)"]
+
+
+def test_upload_names_cannot_escape_the_uploads_folder(settings: Settings, empty_store: Store, tmp_path):
+    nested = tmp_path / "x" / ".." / "evil name$.txt"
+    (tmp_path / "x").mkdir()
+    nested.write_text("Escape attempt article.", encoding="utf-8")
+    ingest(empty_store, settings, nested)
+    stored = list(settings.uploads_dir.iterdir())
+    assert [p.name for p in stored] == ["evil-name.txt"]
+    assert all(p.resolve().parent == settings.uploads_dir.resolve() for p in stored)
+
+
+def _articles(folder: Path, n: int) -> None:
+    folder.mkdir()
+    for i in range(n):
+        body = " ".join(f"Sentence {j} of article {i} reports {i * 100 + j} shipments to port {i}." for j in range(60))
+        (folder / f"article-{i:03d}.txt").write_text(f"Article {i}\n\n{body}", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_kill_minus_nine_mid_ingest_leaves_a_working_index_that_the_next_ingest_completes(settings, tmp_path):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    folder = tmp_path / "many"
+    _articles(folder, 40)
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(folder)], env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while store.registry.count() < 8 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = store.registry.count()
+    assert 5 < partial < 45
+
+    reopened = Store(settings)  # as a new process would
+    hits = Retriever(reopened, settings).search("How many GPUs did DeepSeek claim?", 5)
+    assert hits and all(reopened.registry.text(h.source)[h.start : h.end] == h.text for h in hits)
+
+    report = Ingestor(reopened, settings).ingest_paths([folder], progress=False)
+    assert reopened.registry.count() == 45
+    assert len(report.added) == 45 - partial and len(report.unchanged) == partial - 5
+    assert _vector_ids(reopened) == _registry_ids(reopened)  # orphans of the killed run are gone
+
+
+def test_corrupted_registry_is_a_clear_error_and_reindex_rebuilds(settings: Settings):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    del store
+    settings.registry_path.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(str(settings.registry_path) + suffix).unlink(missing_ok=True)
+    with pytest.raises(IndexUnusable, match="rag reindex"):
+        Store(settings)
+    report = reindex(settings, progress=False)
+    assert len(report.added) == 5
+    assert Store(settings).registry.count() == 5
+
+
+def test_index_from_another_version_is_refused_with_the_fix(settings: Settings):
+    store = Store(settings)
+    with store.registry.transaction() as db:
+        db.execute("UPDATE meta SET value='0' WHERE key='schema'")
+    with pytest.raises(IndexUnusable, match="another version.*rag reindex"):
+        Store(settings)
