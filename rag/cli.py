@@ -141,3 +141,60 @@ def reindex(ctx: click.Context, index_dir: Path | None) -> None:
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"Rebuilt {settings.index_dir}: {len(report.added)} articles, {report.chunks} chunks.")
+
+
+def _print_answer(answer) -> None:
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("\nSources:")
+        for c in answer.citations:
+            click.echo(f"  [{c.id}] {c.outlet} — {c.title} ({c.source} {c.start}:{c.end})")
+            click.echo(f"      “{c.quote}”")
+    for d in answer.disagreements:
+        click.echo(f"\nSources disagree — {d.topic}:")
+        for c in d.claims:
+            click.echo(f"  - {c.text} (reported by {c.outlet}) [{c.evidence_id}]")
+    t = answer.timings
+    first = f"{t.first_token_s:.1f} s" if t.first_token_s is not None else "n/a"
+    click.echo(f"\n(first token {first}, total {t.total_s:.1f} s)", err=True)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object; with QUESTION '-', one per stdin line.")
+@click.option("--model", default=None, help="Model key (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, smollm2-135m).")
+@index_option
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, index_dir: Path | None) -> None:
+    """Answer a question with verified citations and flagged disagreements."""
+    from .answer import Assistant, QuestionError
+    from .llm import ModelUnavailable
+
+    settings = _settings(ctx, index_dir)
+    if model:
+        settings = settings.model_copy(update={"model": model})
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    try:
+        assistant = Assistant(_open(settings), settings)
+        _ = assistant.generator  # load the model once, before the first question
+    except ModelUnavailable as e:
+        _fail(str(e))
+    status = 0
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        try:
+            answer = assistant.ask(q)
+        except QuestionError as e:
+            if as_json:
+                click.echo(json.dumps({"question": q, "error": str(e)}, ensure_ascii=False))
+            else:
+                click.echo(f"error: {e}", err=True)
+            status = 2
+            continue
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False), nl=True)
+            sys.stdout.flush()
+        else:
+            _print_answer(answer)
+    sys.exit(status)

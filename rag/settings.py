@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
 
     # Evidence.
+    evidence_chunks: int = 12  # chunks whose sentences compete to be evidence; claims need breadth
     max_evidence: int = 8
+    prompt_evidence: int = 6  # of those, how many the model reads (prompt tokens cost ~25 ms each on 2 cores)
     min_evidence_similarity: float = 0.35  # below this nothing retrieved answers the question
 
     @property

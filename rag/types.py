@@ -124,6 +124,11 @@ class Citation:
         return cls(ev.id, ev.source, ev.title, ev.outlet, ev.quote, ev.start, ev.end)
 
 
+PLURAL_SPEAKERS = frozenset(
+    "insiders researchers officials analysts sources engineers investigators lawmakers experts reports they".split()
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """Who asserts what, in which source. `claimant` says it; `outlet` reports it."""
@@ -140,7 +145,19 @@ class Claim:
 
     @property
     def text(self) -> str:
-        return f"{self.claimant} {self.verb} {self.value}"
+        return f"{self.claimant} {self.verb_form} {self.value}"
+
+    @property
+    def verb_form(self) -> str:
+        """'Insiders estimate', 'DeepSeek researchers say', but 'DeepSeek estimates'."""
+        last = self.claimant.split()[-1].lower() if self.claimant.split() else ""
+        if last not in PLURAL_SPEAKERS or not self.verb.endswith("s"):
+            return self.verb
+        if self.verb == "says":
+            return "say"
+        if self.verb.endswith("ies"):
+            return self.verb[:-3] + "y"
+        return self.verb[:-1]
 
 
 @dataclass(frozen=True)

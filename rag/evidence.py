@@ -1,0 +1,116 @@
+"""Pick the sentences that bear on the question, each with its exact span in the stored article."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embed import get_embedder
+from .settings import Settings
+from .store import tokenize
+from .types import Evidence, Hit
+
+# A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a capital,
+# digit or opening quote; a line break always ends one. Hand-written: it must keep exact offsets.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    source: str
+    title: str
+    outlet: str
+    text: str
+    start: int
+    end: int
+    furniture: bool
+    prev: str  # the sentence before it in the same chunk, for resolving "it", "the researchers"
+
+
+def split_sentences(hit: Hit) -> list[Sentence]:
+    out: list[Sentence] = []
+    pos = 0
+    prev = ""
+    pieces = [(m.start(), m.end()) for m in _BOUNDARY.finditer(hit.text)] + [(len(hit.text), len(hit.text))]
+    for cut_start, cut_end in pieces:
+        raw = hit.text[pos:cut_start]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        if len(text) >= 12 and re.search(r"[A-Za-z]{3}", text):
+            s = hit.start + pos + lead
+            out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev))
+            prev = text
+        pos = cut_end
+    return out
+
+
+def _overlap(question_tokens: set[str], text: str) -> float:
+    if not question_tokens:
+        return 0.0
+    return len(question_tokens & set(tokenize(text))) / len(question_tokens)
+
+
+class EvidenceSelector:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._cache: dict[str, np.ndarray] = {}  # sentence text -> embedding; articles repeat across questions
+
+    def candidates(self, hits: list[Hit]) -> list[Sentence]:
+        """Every distinct sentence of the hits (overlapping chunks and repeated paragraphs collapse)."""
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for hit in hits:
+            for s in split_sentences(hit):
+                key = (s.source, s.text)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(s)
+        return out
+
+    def score(self, question: str, sentences: list[Sentence]) -> list[float]:
+        """Cosine similarity to the question plus a lexical bonus (names and numbers matter in news)."""
+        if not sentences:
+            return []
+        embedder = get_embedder(self.settings)
+        q = np.array(embedder.get_query_embedding(question))
+        missing = [s.text for s in sentences if s.text not in self._cache]
+        if missing:
+            for text, vec in zip(missing, embedder.get_text_embedding_batch(missing)):
+                self._cache[text] = np.array(vec)
+            while len(self._cache) > 20_000:  # bounded: drop the oldest
+                self._cache.pop(next(iter(self._cache)))
+        m = np.stack([self._cache[s.text] for s in sentences])
+        cos = m @ q
+        q_tokens = set(tokenize(question))
+        out = []
+        for s, c in zip(sentences, cos):
+            score = float(c) + 0.25 * _overlap(q_tokens, s.text)
+            if s.furniture:
+                score -= 0.2
+            out.append(score)
+        return out
+
+    def select(
+        self, scored: list[tuple[Sentence, float]], must: list[Sentence], limit: int | None = None
+    ) -> list[Evidence]:
+        """Best sentences, at most three per source, plus those the claims rest on; numbered in text order."""
+        limit = limit or self.settings.max_evidence
+        chosen: list[Sentence] = list(dict.fromkeys(must))[:limit]
+        per_source: dict[str, int] = {}
+        for s in chosen:
+            per_source[s.source] = per_source.get(s.source, 0) + 1
+        for s, _ in sorted(scored, key=lambda p: -p[1]):
+            if len(chosen) >= limit:
+                break
+            if s in chosen or per_source.get(s.source, 0) >= 3:
+                continue
+            chosen.append(s)
+            per_source[s.source] = per_source.get(s.source, 0) + 1
+        scores = {s: sc for s, sc in scored}
+        chosen.sort(key=lambda s: (s.source, s.start))
+        return [
+            Evidence(i, s.source, s.title, s.outlet, s.text, s.start, s.end, round(scores.get(s, 0.0), 4))
+            for i, s in enumerate(chosen, 1)
+        ]
