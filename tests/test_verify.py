@@ -1,0 +1,49 @@
+"""The verifier refuses what the evidence does not say; property tests included."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from rag.types import Claim, Evidence
+from rag.verify import check, quote_is_verbatim
+
+EV = [
+    Evidence(1, "gig", "T", "GIGAZINE", "it said it took about 2.8 million GPU hours to train with 2048 NVIDIA H800s.", 0, 10, 1.0),
+    Evidence(2, "gno", "T", "Gnoppix", "Insiders estimate DeepSeek’s clusters now encompass around 50,000 GPUs.", 0, 10, 1.0),
+]
+CLAIMS = [
+    Claim("gig", "GIGAZINE", "DeepSeek", "says", "2048 NVIDIA H800s", 2048, "quantity", False, 1),
+    Claim("gno", "Gnoppix", "Insiders", "estimates", "around 50,000 GPUs", 50000, "quantity", True, 2),
+]
+
+
+def test_supported_sentence_passes_and_marker_is_kept():
+    (c,) = check("DeepSeek says it trained with 2,048 NVIDIA H800s [1].", EV, CLAIMS)
+    assert c.ok and c.cited == (1,)
+
+
+def test_number_not_in_cited_quote_is_refused():
+    (c,) = check("DeepSeek trained with 4,096 GPUs [1].", EV, CLAIMS)
+    assert not c.ok and "4096" in c.reason
+
+
+def test_misattributed_estimate_is_refused():
+    (c,) = check("DeepSeek claimed about 50,000 GPUs [2].", EV, CLAIMS)
+    assert not c.ok and "Insiders" in c.reason
+
+
+def test_marker_to_missing_evidence_is_dropped_and_reattached_by_content():
+    (c,) = check("Insiders estimate around 50,000 GPUs [9].", EV, CLAIMS)
+    assert c.ok and c.cited == (2,)
+
+
+def test_uncited_unsupported_sentence_is_refused():
+    (c,) = check("Nvidia sold 7 million chips to Mars.", EV, CLAIMS)
+    assert not c.ok
+
+
+@given(st.text(min_size=1, max_size=50), st.integers(0, 60), st.integers(0, 60))
+def test_verbatim_check_never_accepts_a_quote_not_at_its_offsets(quote, start, length):
+    source = "There is no evidence that DeepSeek used smuggled chips, officials said."
+    end = start + length
+    assert quote_is_verbatim(source, quote, start, end) == (source[start:end] == quote)
