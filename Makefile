@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run ask test test-fast
+.PHONY: install browser run ask test test-fast
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -20,10 +20,18 @@ $(STAMP): pyproject.toml Makefile
 
 install: $(STAMP)
 
+# Debian's Chromium for the browser tests (playwright cannot download browsers offline); needs root.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium is not installed: the browser test will be skipped"
+
 run: install
+	$(BIN)/python ui.py
+
+ask: install
 	$(BIN)/rag ask "How many GPUs did DeepSeek claim?"
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -ra
 
 test-fast: install

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     max_answer_tokens: int = 220
     max_question_chars: int = 2000
 
+    # Web UI.
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+
     # Evidence.
     evidence_chunks: int = 12  # chunks whose sentences compete to be evidence; claims need breadth
     max_evidence: int = 8

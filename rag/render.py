@@ -1,0 +1,90 @@
+"""Answers and articles as safe HTML / Markdown for the UI: every article-derived string is escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .types import Answer, Citation, Disagreement, Evidence
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md_escape(text: str) -> str:
+    """Plain text inside Markdown: no links, images, HTML or emphasis can come from an article."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_markdown(answer_text: str, turn: int) -> str:
+    """The answer with each [n] marker as a link the page's script turns into 'show this citation'."""
+    out, pos = [], 0
+    for m in re.finditer(r"\[(\d+)\]", answer_text):
+        out.append(md_escape(answer_text[pos : m.start()]))
+        out.append(f"[\\[{m.group(1)}\\]](#cite-{turn}-{m.group(1)})")
+        pos = m.end()
+    out.append(md_escape(answer_text[pos:]))
+    return "".join(out)
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def disagreement_card(disagreements: list[Disagreement], turn: int) -> str:
+    if not disagreements:
+        return ""
+    parts = ['<div class="disagree-card"><h3>⚠ Sources disagree</h3>']
+    for d in disagreements:
+        parts.append(f'<div class="disagree-topic">{_e(d.topic)}</div><table class="disagree-table">')
+        parts.append("<tr><th>Source</th><th>Who</th><th>Claim</th><th>Cite</th></tr>")
+        for c in d.claims:
+            value = c.value if len(c.value) < 160 else c.value[:157] + "…”"
+            parts.append(
+                f'<tr class="side side-{_e(c.kind.replace(":", "-"))}"><td>{_e(c.outlet)}<br><small>{_e(c.source)}</small>'
+                f"</td><td>{_e(c.claimant)} <em>{_e(c.verb_form)}</em></td><td>{_e(value)}</td>"
+                f'<td><a href="#cite-{turn}-{c.evidence_id}">[{c.evidence_id}]</a></td></tr>'
+            )
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def evidence_list(evidence: list[Evidence], turn: int) -> str:
+    if not evidence:
+        return '<div class="evidence"><em>No passages found.</em></div>'
+    items = "".join(
+        f'<li><a href="#cite-{turn}-{e.id}">[{e.id}]</a> <strong>{_e(e.outlet)}</strong> — {_e(e.quote)}</li>'
+        for e in evidence
+    )
+    return f'<div class="evidence"><h4>Evidence</h4><ol class="evidence-list">{items}</ol></div>'
+
+
+def side_panel(evidence: list[Evidence], disagreements: list[Disagreement], turn: int) -> str:
+    return disagreement_card(disagreements, turn) + evidence_list(evidence, turn)
+
+
+def citation_view(c: Citation, article: str | None) -> str:
+    """The quote, its outlet and title, and the whole article with the quoted span highlighted."""
+    head = (
+        f'<div class="citation"><div class="cite-quote">“{_e(c.quote)}”</div>'
+        f'<div class="cite-meta">[{c.id}] {_e(c.outlet)} — {_e(c.title)} '
+        f"<small>({_e(c.source)}, characters {c.start}–{c.end})</small></div></div>"
+    )
+    if article is None:
+        return head + "<p><em>The article is no longer in the index.</em></p>"
+    body = (
+        _e(article[: c.start]) + '<mark id="cite-mark">' + _e(article[c.start : c.end]) + "</mark>" + _e(article[c.end :])
+    )
+    return head + f'<pre class="article-text">{body}</pre>'
+
+
+def article_view(title: str, outlet: str, text: str) -> str:
+    return f'<h3>{_e(title)}</h3><p><em>{_e(outlet)}</em></p><pre class="article-text">{_e(text)}</pre>'
+
+
+def status_line(answer: Answer) -> str:
+    t = answer.timings
+    first = f"first token {t.first_token_s:.1f} s · " if t.first_token_s is not None else ""
+    verdict = "abstained (the sources don't answer this)" if answer.abstained else f"{len(answer.citations)} citations verified"
+    removed = f" · {len(answer.removed)} unsupported draft sentence(s) removed" if answer.removed else ""
+    return f"✔ {verdict}{removed} · {first}total {t.total_s:.1f} s"

@@ -1,0 +1,158 @@
+"""The real app on a free loopback port: Chromium (Playwright) as a user, gradio_client as a program."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from rag.settings import PROJECT_ROOT
+
+from .conftest import make_settings
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(root: Path, **env_extra):
+    settings = make_settings(root)
+    port = _free_port()
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
+           "RAG_UI_PORT": str(port), **env_extra}
+    log = open(root / "ui.log", "w")
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((root / "ui.log").read_text()[-3000:])
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the UI did not start")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    proc, url = _serve(tmp_path_factory.mktemp("ui"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    proc, url = _serve(tmp_path_factory.mktemp("ui-small"), RAG_MODEL="smollm2-135m")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # under CI a missing browser is a failure
+    reason="Debian's chromium is not installed (make test installs it where it runs as root)",
+)
+def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server)
+        expect(page.locator("#question textarea")).to_be_visible(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "1-start.png")
+
+        page.locator("#question textarea").fill("How many GPUs did DeepSeek claim?")
+        page.locator("#ask").click()
+        expect(page.locator("#side-panel .evidence-list")).to_be_visible(timeout=30_000)  # evidence before the answer
+        expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+        page.screenshot(path=ARTIFACTS / "2-answer.png")
+        expect(page.locator("#side-panel .disagree-card")).to_be_visible()
+        expect(page.locator("#side-panel .disagree-card")).to_contain_text("Insiders")
+        markers = page.locator('#chat a[href^="#cite-0-"]')
+        assert markers.count() >= 3
+
+        markers.first.click()
+        expect(page.locator("#citation-view mark")).to_be_visible(timeout=30_000)
+        quote = page.locator("#citation-view .cite-quote").inner_text().strip("“”")
+        assert quote and quote in page.locator("#citation-view mark").inner_text()
+        page.screenshot(path=ARTIFACTS / "3-citation.png")
+
+        article = tmp_path / "tromso-warehouse.txt"
+        article.write_text("Tromsø warehouse <script>alert('x')</script>\n\nThe Tromsø warehouse stores 912 zeppelin "
+                           "parts, its manager Ingrid Olsen said on Monday.", encoding="utf-8")
+        page.get_by_role("tab", name="Add articles").click()
+        page.locator("#upload input[type=file]").set_input_files(str(article))
+        page.locator("#add").click()
+        expect(page.locator("#add-result")).to_contain_text("Added 1", timeout=120_000)
+        page.screenshot(path=ARTIFACTS / "4-uploaded.png")
+
+        page.get_by_role("tab", name="Sources").click()
+        expect(page.locator("#sources-table")).to_contain_text("tromso-warehouse", timeout=30_000)
+
+        page.get_by_role("tab", name="Ask").click()
+        page.locator("#question textarea").fill("How many zeppelin parts does the Tromsø warehouse store?")
+        page.locator("#ask").click()
+        expect(page.locator("#status")).not_to_contain_text("✔", timeout=30_000)
+        expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+        expect(page.locator("#chat")).to_contain_text("912")
+        page.locator('#chat a[href^="#cite-1-"]').first.click()
+        expect(page.locator("#citation-view")).to_contain_text("Tromsø", timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "5-new-article-answer.png")
+        browser.close()
+    assert dialogs == []  # the article's <script> stayed text
+    assert outside == [], f"the page fetched from outside: {outside[:5]}"
+
+
+@pytest.mark.slow
+def test_api_endpoint_and_ten_concurrent_clients_get_their_own_answers(small_server):
+    from gradio_client import Client
+
+    questions = {
+        "How many GPUs did DeepSeek claim?": "number of GPUs (DeepSeek)",
+        "How many GPU hours did it take to train Llama?": "number of GPU-hours (Llama)",
+        "Did DeepSeek use smuggled chips?": "“Did DeepSeek use smuggled chips?”",
+        "What is the capital of France?": None,
+        "How many parameters does DeepSeek-V3 have?": None,
+    }
+    asks = list(questions) * 2
+
+    def one(q: str) -> tuple[str, dict]:
+        return q, Client(small_server, verbose=False).predict(question=q, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(one, asks))
+    assert len(results) == 10
+    for q, r in results:
+        assert r["question"] == q
+        topics = [d["topic"] for d in r["disagreements"]]
+        assert topics == ([questions[q]] if questions[q] else [])
+        for c in r["citations"]:
+            assert re.search(r"\S", c["quote"])
+    bad = Client(small_server, verbose=False).predict(question="", api_name="/ask")
+    assert bad == {"question": "", "error": "the question is empty"}

@@ -1,0 +1,214 @@
+"""The web UI: a thin Gradio layer over rag.answer.Assistant. `python ui.py` serves http://127.0.0.1:7860."""
+
+from __future__ import annotations
+
+import rag  # noqa: F401  (offline environment first)
+
+from pathlib import Path
+
+import gradio as gr
+
+from rag import render
+from rag.answer import Assistant, QuestionError, clean_question
+from rag.ingest import Ingestor, ensure_index
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Citation
+
+EXAMPLES = [
+    "How many GPUs did DeepSeek claim?",
+    "Did DeepSeek use smuggled chips?",
+    "How many GPU hours did it take to train Llama?",
+    "What did Nvidia say about its revenue from Singapore?",
+    "Why did DeepSeek go back to Nvidia for R2?",
+]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
+
+# Citation markers are links (#cite-TURN-N); one delegated listener turns a click into a server call.
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a[href^="#cite-"]');
+    if (!link) return;
+    event.preventDefault();
+    const box = document.querySelector('#cite-ref textarea, #cite-ref input');
+    box.value = link.getAttribute('href').slice(6);
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => document.querySelector('#cite-go').click(), 50);
+  }, true);
+}
+"""
+SCROLL_JS = "() => { setTimeout(() => document.querySelector('#cite-mark')?.scrollIntoView({block: 'center'}), 200); }"
+CSS = """
+.disagree-card { border: 2px solid #d97706; background: #fffbeb; border-radius: 8px; padding: 8px 12px; margin-bottom: 10px; }
+.disagree-card h3 { color: #b45309; margin: 0 0 6px 0; }
+.disagree-table td, .disagree-table th { padding: 4px 6px; vertical-align: top; font-size: 0.9em; }
+.side-stance-no td { background: #fee2e2; } .side-stance-yes td { background: #dcfce7; }
+.article-text { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-family: inherit; font-size: 0.9em; }
+.cite-quote { font-style: italic; border-left: 4px solid #2563eb; padding-left: 8px; }
+mark { background: #fde047; }
+"""
+THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])  # no web fonts
+
+
+class App:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings)
+        ensure_index(self.store, settings, progress=True)
+        self.assistant = Assistant(self.store, settings)
+        self.ingestor = Ingestor(self.store, settings)
+
+    def warm(self) -> None:
+        """Load the embedder and the model before the first user waits for them."""
+        self.assistant.retriever.search("warm up", 1)
+        _ = self.assistant.generator
+
+    # --- chat -------------------------------------------------------------------------------
+    def respond(self, message: str, chat: list, answers: list):
+        chat = list(chat or [])
+        answers = list(answers or [])
+        history = [a.question for a in answers]
+        try:
+            clean_question(message, self.settings)
+        except QuestionError as e:
+            yield chat, answers, gr.update(), f"⚠ {e}", message
+            return
+        turn = len(answers)
+        chat.append({"role": "user", "content": render.md_escape(message)})
+        yield chat, answers, gr.update(), "Searching the articles…", ""
+        draft = ""
+        for event in self.assistant.stream(message, history=history):
+            if event.kind == "evidence":
+                chat.append({"role": "assistant", "content": "…"})
+                panel = render.side_panel(event.evidence, event.disagreements, turn)
+                n_src = len({e.source for e in event.evidence})
+                yield chat, answers, panel, f"Found {len(event.evidence)} passages in {n_src} articles; drafting…", ""
+            elif event.kind == "token":
+                draft += event.token
+                chat[-1] = {"role": "assistant", "content": render.md_escape(draft) + " ▌"}
+                yield chat, answers, gr.update(), "Writing a draft (not yet verified)…", ""
+            else:
+                answer = event.answer
+                answers.append(answer)
+                if chat[-1]["role"] != "assistant":
+                    chat.append({"role": "assistant", "content": ""})
+                chat[-1] = {"role": "assistant", "content": render.answer_markdown(answer.answer, turn)}
+                panel = render.side_panel(answer.evidence, answer.disagreements, turn)
+                yield chat, answers, panel, render.status_line(answer), ""
+
+    def show_citation(self, ref: str, answers: list) -> str:
+        try:
+            turn, n = (int(x) for x in ref.split("-"))
+            answer = answers[turn]
+        except (ValueError, IndexError):
+            return "<p><em>That citation is no longer available.</em></p>"
+        items = {c.id: c for c in answer.citations} | {
+            e.id: c for e in answer.evidence for c in [Citation.of(e)] if e.id not in {x.id for x in answer.citations}
+        }
+        if n not in items:
+            return "<p><em>No such citation.</em></p>"
+        c = items[n]
+        return render.citation_view(c, self.store.registry.text(c.source))
+
+    # --- sources ----------------------------------------------------------------------------
+    def sources_table(self) -> list[list]:
+        return [[d.id, d.outlet, d.title, d.date, d.n_chunks] for d in self.store.registry.docs()]
+
+    def source_choices(self) -> list[tuple[str, str]]:
+        return [(f"{d.outlet} — {d.title[:80]}", d.id) for d in self.store.registry.docs()]
+
+    def show_source(self, doc_id: str | None) -> str:
+        doc = self.store.registry.get(doc_id) if doc_id else None
+        if doc is None:
+            return ""
+        return render.article_view(doc.title, doc.outlet, self.store.registry.text(doc_id) or "")
+
+    def add_files(self, files: list | None, progress=gr.Progress(track_tqdm=True)):
+        if not files:
+            return "Choose one or more files first.", gr.update(), gr.update()
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+        progress(0, desc="Reading files")
+        report = self.ingestor.ingest_paths(paths, progress=True)
+        lines = []
+        if report.added or report.replaced:
+            lines.append(f"✔ Added {len(report.added)}, replaced {len(report.replaced)}: "
+                         + ", ".join(render.md_escape(x) for x in report.added + report.replaced))
+        if report.unchanged:
+            lines.append(f"Already indexed, unchanged: {', '.join(render.md_escape(x) for x in report.unchanged)}")
+        for dup in report.duplicates:
+            lines.append(f"Skipped duplicate: {render.md_escape(dup)}")
+        for p in report.problems:
+            lines.append(f"✖ Rejected {render.md_escape(Path(p.where.split(':')[0]).name)}: {render.md_escape(p.reason)}")
+        choices = self.source_choices()
+        return "\n\n".join(lines) or "Nothing to add.", self.sources_table(), gr.update(choices=choices)
+
+    # --- API --------------------------------------------------------------------------------
+    def api_ask(self, question: str) -> dict:
+        """Answer one question; the same JSON as `rag ask --json`."""
+        try:
+            return self.assistant.ask(question).to_json()
+        except QuestionError as e:
+            return {"question": question, "error": str(e)}
+
+
+def build(app: App) -> gr.Blocks:
+    with gr.Blocks(title="News RAG — source-citing assistant") as demo:
+        answers = gr.State([])
+        gr.Markdown("## News RAG\nAsk about the articles. Every claim is cited; disagreements between sources are flagged.")
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Chat", height=480, buttons=["copy", "copy_all"], elem_id="chat",
+                                      feedback_options=None)
+                    status = gr.Markdown("Ready.", elem_id="status")
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, elem_id="question",
+                                         max_length=app.settings.max_question_chars)
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    gr.Examples(EXAMPLES, inputs=box, label="Try")
+                    clear = gr.Button("Clear chat", elem_id="clear")
+                with gr.Column(scale=2):
+                    citation = gr.HTML(elem_id="citation-view")
+                    panel = gr.HTML(elem_id="side-panel")
+            ref = gr.Textbox(visible="hidden", elem_id="cite-ref")
+            go = gr.Button(visible="hidden", elem_id="cite-go")
+        with gr.Tab("Sources"):
+            table = gr.Dataframe(app.sources_table(), headers=["id", "outlet", "title", "date", "chunks"],
+                                 interactive=False, elem_id="sources-table")
+            pick = gr.Dropdown(app.source_choices(), label="Read an article", elem_id="source-pick")
+            article = gr.HTML(elem_id="source-text")
+        with gr.Tab("Add articles"):
+            files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Articles (.txt .md .html .pdf .jsonl)",
+                            elem_id="upload")
+            add = gr.Button("Add to the index", variant="primary", elem_id="add")
+            added = gr.Markdown(elem_id="add-result")
+
+        outputs = [chat, answers, panel, status, box]
+        for trigger in (send.click, box.submit):
+            trigger(app.respond, [box, chat, answers], outputs, api_visibility="private", concurrency_limit=2,
+                    concurrency_id="chat")
+        clear.click(lambda: ([], [], "", "", "Ready."), None, [chat, answers, panel, citation, status],
+                    api_visibility="private")
+        go.click(app.show_citation, [ref, answers], citation, api_visibility="private").then(
+            None, None, None, js=SCROLL_JS)
+        pick.change(app.show_source, pick, article, api_visibility="private")
+        add.click(app.add_files, files, [added, table, pick], api_visibility="private")
+        gr.api(app.api_ask, api_name="ask", concurrency_limit=2, concurrency_id="chat")
+    return demo
+
+
+def main() -> None:
+    settings = Settings()
+    app = App(settings)
+    app.warm()
+    demo = build(app)
+    demo.queue(default_concurrency_limit=2).launch(
+        server_name=settings.ui_host, server_port=settings.ui_port, theme=THEME, css=CSS, js=JS,
+        max_file_size=settings.max_file_bytes, ssr_mode=False, show_error=True,
+        allowed_paths=[], footer_links=["api"],
+    )
+
+
+if __name__ == "__main__":
+    main()
