@@ -152,6 +152,13 @@ class App:
             return {"question": question, "error": str(e)}
 
 
+def _latest_eval() -> str:
+    from evals.report import summary_html
+    from evals.run import latest_report
+
+    return summary_html(latest_report())
+
+
 def build(app: App) -> gr.Blocks:
     with gr.Blocks(title="News RAG — source-citing assistant") as demo:
         answers = gr.State([])
@@ -183,6 +190,11 @@ def build(app: App) -> gr.Blocks:
                             elem_id="upload")
             add = gr.Button("Add to the index", variant="primary", elem_id="add")
             added = gr.Markdown(elem_id="add-result")
+        with gr.Tab("Evals"):
+            evals_view = gr.HTML(elem_id="evals")
+            gr.Button("Reload the latest report", elem_id="evals-reload").click(
+                _latest_eval, None, evals_view, api_visibility="private")
+        demo.load(_latest_eval, None, evals_view, api_visibility="private")
 
         outputs = [chat, answers, panel, status, box]
         for trigger in (send.click, box.submit):

@@ -216,7 +216,7 @@ class Assistant:
         unsupported = self._unsupported_premise(frame, evidence)
         if unsupported:
             lines.append(f"No source says {unsupported}; here is what they do say.")
-        lines += [f"{c.text.rstrip('.')}. " + "".join(f"[{n}]" for n in c.cited) for c in kept]
+        lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]
         lines += [disagreement_sentence(d) for d in disagreements]  # the guarantee, whatever the draft said
         abstained = not kept and not disagreements
         if abstained:
@@ -228,7 +228,7 @@ class Assistant:
         if not evidence:
             return ""
         top = max(evidence, key=lambda e: e.score)
-        return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]"
+        return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]."
 
     def _abstain(self, q, evidence, claims, disagreements, scored, timings, t0) -> Answer:
         text = f"The sources don't say. {self._closest(evidence)}".strip()

@@ -198,3 +198,28 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
         else:
             _print_answer(answer)
     sys.exit(status)
+
+
+@main.command(name="eval")
+@click.option("--dataset", "datasets", multiple=True, default=("seed", "rgb"), show_default=True,
+              help="seed, rgb (conflicting passages), rgb-clean (true passages only) or a JSONL path; repeatable.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions per dataset.")
+@click.option("--no-baseline", is_flag=True, help="Skip the plain LlamaIndex baseline.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default evals/reports/<time>).")
+@click.pass_context
+def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_baseline: bool, out: Path | None) -> None:
+    """Groundedness evals: accuracy, citation validity/support/recall, disagreement, abstention, latency."""
+    from evals.run import invalid_citations, run
+
+    try:
+        path = run(list(datasets), limit, baseline=not no_baseline, out=out, settings=ctx.obj)
+    except FileNotFoundError as e:
+        _fail(str(e))
+    summary = json.loads((path.parent / "summary.json").read_text())["summary"]
+    for system, values in summary.items():
+        click.echo(f"{system}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()))
+    click.echo(f"report: {path}")
+    bad = invalid_citations(path)
+    if bad:
+        click.echo(f"error: {len(bad)} citation(s) of ours are not verbatim at their offsets", err=True)
+        sys.exit(1)

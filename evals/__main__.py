@@ -1,0 +1,3 @@
+from rag.cli import main
+
+main(["eval", *__import__("sys").argv[1:]])

@@ -1,0 +1,68 @@
+"""Evaluation items: the seed set written from the articles, RGB counterfactuals, or any JSONL of the same shape."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.settings import PROJECT_ROOT
+from rag.types import SourceDoc
+
+SEED = Path(__file__).parent / "data" / "seed.jsonl"
+RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.json"
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    gold_facts: list[str]  # each must appear in a correct answer; "a | b" accepts either
+    gold_sources: list[str]
+    disagreement: bool
+    answerable: bool = True
+    false_premise: bool = False
+    docs: list[SourceDoc] = field(default_factory=list)  # empty: the shipped corpus; else its own index
+
+
+def load_jsonl(path: Path) -> list[Item]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        docs = [SourceDoc(id=d["id"], title=d.get("title", d["id"]), outlet=d.get("source", "unknown"), text=d["text"],
+                          origin=f"{path}:{n}") for d in rec.get("docs", [])]
+        items.append(Item(rec.get("id", f"{path.stem}-{n}"), rec["question"], rec.get("gold_facts", []),
+                          rec.get("gold_sources", []), bool(rec.get("disagreement")), rec.get("answerable", True),
+                          rec.get("false_premise", False), docs))
+    return items
+
+
+def _answers(value) -> str:
+    """RGB answers are a string or a (nested) list of aliases: any alias counts."""
+    if isinstance(value, str):
+        return value
+    flat = []
+    for v in value:
+        flat.extend(v if isinstance(v, list) else [v])
+    return " | ".join(str(v) for v in flat)
+
+
+def load_rgb(path: Path = RGB, conflict: bool = True, per_side: int = 2, negatives: int = 2) -> list[Item]:
+    """Each question gets its own small corpus: true passages, swapped copies (when `conflict`) and distractors."""
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        qid = f"rgb-{rec['id']}-{'conflict' if conflict else 'clean'}"
+        docs = []
+        for kind, passages, n in (("true", rec["positive"], per_side if conflict else per_side + 1),
+                                  ("swapped", rec["positive_wrong"] if conflict else [], per_side),
+                                  ("other", rec["negative"], negatives)):
+            for i, text in enumerate(passages[:n]):
+                docs.append(SourceDoc(id=f"{kind}-{i}", title=f"{kind} passage {i}", outlet=f"Outlet {kind.upper()}-{i}",
+                                      text=text, origin=qid))
+        golds = [_answers(rec["answer"])]
+        items.append(Item(qid, rec["query"], golds, [d.id for d in docs if d.id.startswith("true")], conflict,
+                          docs=docs))
+    return items

@@ -1,0 +1,132 @@
+"""Scores for one answer; every metric is defined in the README and computed here, in code you can read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.claims import SENTENCE_START, numbers_in
+from rag.verify import MARKER
+
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+SUPPORT_COSINE = 0.5
+OPENERS = {"Sources", "They", "She", "He", "Its", "Their", "No", "One", "Both", "Some", "Other", "Others", "What"}
+
+
+@dataclass
+class Scored:
+    correct: bool
+    citations: int
+    valid: int
+    cited_sentences: int
+    supported: int
+    sentences: int
+    sentences_with_support: int
+    predicted_disagreement: bool
+    abstained: bool
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text).lower()
+
+
+def has_fact(answer: str, fact: str) -> bool:
+    return any(_norm(alt.strip()) in _norm(answer) for alt in fact.split("|") if alt.strip())
+
+
+def is_correct(answer: str, abstained: bool, facts: list[str], answerable: bool) -> bool:
+    """All gold facts present; an abstention is right only where the question is unanswerable."""
+    if not answerable:
+        return abstained
+    if abstained:
+        return False
+    return all(has_fact(answer, f) for f in facts)
+
+
+def entities(sentence: str) -> set[str]:
+    """Capitalised words (names, outlets, models), bar common sentence openers: what a quote must also name."""
+    words = re.findall(r"[A-Za-z][\w’'-]*", MARKER.sub(" ", sentence))
+    return {w.lower() for i, w in enumerate(words)
+            if w[0].isupper() and len(w) > 2 and not (i == 0 and w in SENTENCE_START | OPENERS)}
+
+
+def supports(sentence: str, quotes: list[str], cosine: float, sources: str = "") -> bool:
+    """Citation support: numbers and names of the sentence appear in its quotes (names may also be the cited
+    sources' outlet or title: "GIGAZINE reports"), and sentence and quotes are about the same thing."""
+    joined = " ".join(quotes)
+    have = numbers_in(joined)
+    for v in numbers_in(MARKER.sub(" ", sentence)):
+        if v >= 10 and not any(abs(v - h) <= 0.005 * max(abs(h), 1) for h in have):
+            return False
+    low = f"{joined} {sources}".lower()
+    if not all(e in low for e in entities(sentence)):
+        return False
+    return cosine >= SUPPORT_COSINE
+
+
+def score(answer: str, citations: list[dict], source_text, embed, abstained: bool, disagreements: int,
+          facts: list[str], answerable: bool) -> Scored:
+    """`citations`: [{id, source, quote, start, end}]; `source_text(id)` gives the stored article text."""
+    valid_ids = set()
+    for c in citations:
+        text = source_text(c["source"])
+        if text is not None and text[c["start"]:c["end"]] == c["quote"]:
+            valid_ids.add(c["id"])
+    by_id = {c["id"]: c for c in citations}
+    sentences = [s for s in _SENT.split(answer) if re.search(r"[A-Za-z]{3}", MARKER.sub("", s))]
+    cited = [(s, [int(n) for g in MARKER.findall(s) for n in re.split(r"\s*[,;]\s*", g)]) for s in sentences]
+    cited = [(s, [n for n in ids if n in by_id]) for s, ids in cited]
+    supported = 0
+    with_support = 0
+    pairs = [(s, ids) for s, ids in cited if ids]
+    if pairs:
+        vecs = embed([MARKER.sub("", s) for s, _ in pairs] + [" ".join(by_id[n]["quote"] for n in ids) for _, ids in pairs])
+        k = len(pairs)
+        cos = np.sum(np.array(vecs[:k]) * np.array(vecs[k:]), axis=1)
+        for (s, ids), c in zip(pairs, cos):
+            meta = " ".join(f"{by_id[n].get('outlet', '')} {by_id[n].get('title', '')}" for n in ids)
+            if supports(s, [by_id[n]["quote"] for n in ids], float(c), meta):
+                supported += 1
+                if all(n in valid_ids for n in ids):
+                    with_support += 1
+    return Scored(
+        correct=is_correct(answer, abstained, facts, answerable),
+        citations=len(citations), valid=len(valid_ids), cited_sentences=len(pairs), supported=supported,
+        sentences=len(sentences), sentences_with_support=with_support,
+        predicted_disagreement=disagreements > 0, abstained=abstained,
+    )
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def summarize(rows: list[dict]) -> dict:
+    """Aggregate per system: the table of the report."""
+    def ratio(a, b):
+        return round(a / b, 3) if b else None
+
+    out = {}
+    for system in sorted({r["system"] for r in rows}):
+        rs = [r for r in rows if r["system"] == system]
+        s = [r["scores"] for r in rs]
+        gold_d = [r["gold_disagreement"] for r in rs]
+        pred_d = [x["predicted_disagreement"] for x in s]
+        tp = sum(g and p for g, p in zip(gold_d, pred_d))
+        ttft = [r["ttft_s"] for r in rs if r["ttft_s"] is not None]
+        total = [r["total_s"] for r in rs]
+        out[system] = {
+            "questions": len(rs),
+            "answer_accuracy": ratio(sum(x["correct"] for x in s), len(s)),
+            "citation_validity": ratio(sum(x["valid"] for x in s), sum(x["citations"] for x in s)),
+            "citation_support": ratio(sum(x["supported"] for x in s), sum(x["cited_sentences"] for x in s)),
+            "citation_recall": ratio(sum(x["sentences_with_support"] for x in s), sum(x["sentences"] for x in s)),
+            "disagreement_precision": ratio(tp, sum(pred_d)),
+            "disagreement_recall": ratio(tp, sum(gold_d)),
+            "abstention_accuracy": ratio(sum(x["abstained"] == (not r["answerable"]) for x, r in zip(s, rs)), len(s)),
+            "ttft_p50_s": percentile(ttft, 50), "ttft_p95_s": percentile(ttft, 95),
+            "total_p50_s": percentile(total, 50), "total_p95_s": percentile(total, 95),
+        }
+    return out

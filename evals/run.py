@@ -1,0 +1,127 @@
+"""`rag eval` / `python -m evals`: run the datasets through ours and the baseline, score, write the report."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.corpus import load_manifest, read_file
+from rag.embed import get_embedder
+from rag.ingest import Ingestor
+from rag.llm import Generator
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import IngestReport
+
+from . import metrics, report
+from .datasets import RGB, SEED, Item, load_jsonl, load_rgb
+from .systems import Baseline, Ours
+
+REPORTS = Path(__file__).parent / "reports"
+
+
+def load(names: list[str], limit: int | None) -> list[Item]:
+    items: list[Item] = []
+    for name in names:
+        if name == "seed":
+            found = load_jsonl(SEED)
+        elif name in ("rgb", "rgb-clean"):
+            if not RGB.is_file():
+                raise FileNotFoundError(f"the RGB data is not at {RGB}")
+            found = load_rgb(conflict=name == "rgb")
+        else:
+            found = load_jsonl(Path(name))
+        items += found[:limit] if limit else found
+    return items
+
+
+def _fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # one small index per item: don't let Chroma keep them all open
+    if folder.exists():
+        shutil.rmtree(folder)
+    s = replace_settings(settings, index_dir=folder)
+    return Store(s), s
+
+
+def replace_settings(settings: Settings, **changes) -> Settings:
+    return settings.model_copy(update=changes)
+
+
+def _seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
+    """The shipped articles only (no user uploads), in a temporary index."""
+    store, s = _fresh_store(folder, settings)
+    docs = [d for name in load_manifest(settings.corpus_dir) for d in read_file(settings.corpus_dir / name, s)[0]]
+    from rag.corpus import apply_manifest
+
+    manifest = load_manifest(settings.corpus_dir)
+    docs = [apply_manifest(d, manifest[Path(d.origin).name], s) for d in docs]
+    Ingestor(store, s).ingest_docs(docs, IngestReport(), progress=False)
+    return store, s
+
+
+def run(names: list[str], limit: int | None = None, baseline: bool = True, out: Path | None = None,
+        settings: Settings | None = None) -> Path:
+    settings = settings or Settings()
+    items = load(names, limit)
+    generator = Generator(settings)
+    embedder = get_embedder(settings)
+    started = datetime.now(timezone.utc)
+    rows: list[dict] = []
+    work = Path(tempfile.mkdtemp(prefix="rag-eval-"))
+    try:
+        seed_store = None
+        for item in tqdm(items, desc="Evaluating", unit="question"):
+            if item.docs:
+                store, s = _fresh_store(work / "item", settings)
+                Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=False)
+                store.lexical.refresh()
+            else:
+                if seed_store is None:
+                    seed_store, seed_settings = _seed_index(work / "seed", settings)
+                store, s = seed_store, seed_settings
+            systems = [Ours(store, s, generator)] + ([Baseline(store, s, generator)] if baseline else [])
+            for system in systems:
+                outcome = system.run(item.question)
+                scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,
+                                       embedder.get_text_embedding_batch, outcome.abstained, outcome.disagreements,
+                                       item.gold_facts, item.answerable)
+                valid = {c["id"] for c in outcome.citations
+                         if (store.registry.text(c["source"]) or "")[c["start"]:c["end"]] == c["quote"]}
+                rows.append({
+                    "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,
+                    "gold_sources": item.gold_sources, "gold_disagreement": item.disagreement,
+                    "answerable": item.answerable, "answer": outcome.answer,
+                    "citations": [{**c, "valid": c["id"] in valid} for c in outcome.citations],
+                    "ttft_s": outcome.ttft_s, "total_s": outcome.total_s, "scores": asdict(scored),
+                    **outcome.extra,
+                })
+            if item.docs:
+                store = None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = metrics.summarize(rows)
+    meta = {"started": started.isoformat(timespec="seconds"), "datasets": names, "limit": limit,
+            "questions": len(items), "model": generator.name, "wall_s": round(time.time() - started.timestamp(), 1)}
+    folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
+    return report.write(folder, rows, summary, meta)
+
+
+def latest_report() -> Path | None:
+    found = sorted(REPORTS.glob("*/report.html")) if REPORTS.is_dir() else []
+    return found[-1] if found else None
+
+
+def invalid_citations(report_html: Path) -> list[dict]:
+    """Citations whose quote is not verbatim at its offsets (CI fails on any of ours)."""
+    import json
+
+    rows = [json.loads(line) for line in (report_html.parent / "results.jsonl").read_text().splitlines()]
+    return [c | {"question": r["question"]} for r in rows if r["system"] == "ours" for c in r["citations"] if not c["valid"]]
