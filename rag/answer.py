@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import claims as cl
-from .evidence import EvidenceSelector, Sentence
+from .evidence import EvidenceSelector
 from .llm import Generator
 from .retrieve import Retriever
 from .settings import Settings
 from .store import Store
-from .types import Answer, Citation, Claim, Disagreement, Evidence, Timings
+from .types import Answer, Citation, Claim, Disagreement, Evidence, Sentence, Timings
 from .verify import check
 
 SYSTEM = (

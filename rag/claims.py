@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .evidence import Sentence
+from .types import Sentence
 
 WH = {"how", "what", "which", "who", "whom", "when", "where", "why", "did", "does", "do", "is", "are", "was",
       "were", "has", "have", "had", "can", "could", "will", "would", "should", "and", "the", "a", "an", "in"}

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from .embed import get_embedder
 from .settings import Settings
 from .store import tokenize
-from .types import Evidence, Hit
+from .types import Evidence, Hit, Sentence
 
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a capital,
 # digit or opening quote; a line break always ends one. Hand-written: it must keep exact offsets.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    source: str
-    title: str
-    outlet: str
-    text: str
-    start: int
-    end: int
-    furniture: bool
-    prev: str  # the sentence before it in the same chunk, for resolving "it", "the researchers"
 
 
 def split_sentences(hit: Hit) -> list[Sentence]:

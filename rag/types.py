@@ -96,21 +96,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """One sentence of a source, numbered for the model; `quote == doc.text[start:end]`."""
+class Sentence:
+    """A sentence of a retrieved chunk with its exact span in the stored article."""
 
-    id: int
     source: str
     title: str
     outlet: str
-    quote: str
+    text: str
     start: int
     end: int
-    score: float
+    furniture: bool
+    prev: str  # the sentence before it in the same chunk, for resolving "it", "the researchers"
 
 
 @dataclass(frozen=True)
 class Citation:
+    """A numbered quote; `quote == article_text[start:end]`."""
+
     id: int
     source: str
     title: str
@@ -120,8 +122,15 @@ class Citation:
     end: int
 
     @classmethod
-    def of(cls, ev: Evidence) -> Citation:
+    def of(cls, ev: Citation) -> Citation:
         return cls(ev.id, ev.source, ev.title, ev.outlet, ev.quote, ev.start, ev.end)
+
+
+@dataclass(frozen=True)
+class Evidence(Citation):
+    """One sentence of a source, numbered for the model, with its relevance score."""
+
+    score: float = 0.0
 
 
 PLURAL_SPEAKERS = frozenset(

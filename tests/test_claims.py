@@ -60,7 +60,7 @@ def test_llama_gpu_hours_inherit_the_subject_from_the_previous_sentence(seed_sto
 
 
 def test_aligned_sentences_that_differ_in_a_name_are_a_conflict():
-    from rag.evidence import Sentence
+    from rag.types import Sentence
 
     a = Sentence("s1", "t", "A", "The game was played at Raymond James Stadium in Tampa, Florida, the home stadium.", 0, 80, False, "")
     b = Sentence("s2", "t", "B", "The game was played at Raymond James Stadium in Glendale, Arizona, the home stadium.", 0, 82, False, "")
