@@ -13,7 +13,6 @@ from rag.answer import Assistant, QuestionError, clean_question
 from rag.ingest import Ingestor, ensure_index
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Citation
 
 EXAMPLES = [
     "How many GPUs did DeepSeek claim?",
@@ -103,13 +102,10 @@ class App:
             answer = answers[turn]
         except (ValueError, IndexError):
             return "<p><em>That citation is no longer available.</em></p>"
-        items = {c.id: c for c in answer.citations} | {
-            e.id: c for e in answer.evidence for c in [Citation.of(e)] if e.id not in {x.id for x in answer.citations}
-        }
-        if n not in items:
+        found = {e.id: e for e in answer.evidence}.get(n)  # every citation is an evidence item
+        if found is None:
             return "<p><em>No such citation.</em></p>"
-        c = items[n]
-        return render.citation_view(c, self.store.registry.text(c.source))
+        return render.citation_view(found, self.store.registry.text(found.source))
 
     # --- sources ----------------------------------------------------------------------------
     def sources_table(self) -> list[list]:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
 
-from rag.corpus import load_manifest, read_file
+from rag.corpus import apply_manifest, load_manifest, read_file
 from rag.embed import get_embedder
 from rag.ingest import Ingestor
 from rag.llm import Generator
@@ -47,22 +48,16 @@ def _fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     SharedSystemClient.clear_system_cache()  # one small index per item: don't let Chroma keep them all open
     if folder.exists():
         shutil.rmtree(folder)
-    s = replace_settings(settings, index_dir=folder)
+    s = settings.model_copy(update={"index_dir": folder})
     return Store(s), s
-
-
-def replace_settings(settings: Settings, **changes) -> Settings:
-    return settings.model_copy(update=changes)
 
 
 def _seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     """The shipped articles only (no user uploads), in a temporary index."""
     store, s = _fresh_store(folder, settings)
-    docs = [d for name in load_manifest(settings.corpus_dir) for d in read_file(settings.corpus_dir / name, s)[0]]
-    from rag.corpus import apply_manifest
-
     manifest = load_manifest(settings.corpus_dir)
-    docs = [apply_manifest(d, manifest[Path(d.origin).name], s) for d in docs]
+    docs = [apply_manifest(d, entry, s) for name, entry in manifest.items()
+            for d in read_file(settings.corpus_dir / name, s)[0]]
     Ingestor(store, s).ingest_docs(docs, IngestReport(), progress=False)
     return store, s
 
@@ -103,8 +98,6 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                     "ttft_s": outcome.ttft_s, "total_s": outcome.total_s, "scores": asdict(scored),
                     **outcome.extra,
                 })
-            if item.docs:
-                store = None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary = metrics.summarize(rows)
@@ -121,7 +114,5 @@ def latest_report() -> Path | None:
 
 def invalid_citations(report_html: Path) -> list[dict]:
     """Citations whose quote is not verbatim at its offsets (CI fails on any of ours)."""
-    import json
-
     rows = [json.loads(line) for line in (report_html.parent / "results.jsonl").read_text().splitlines()]
     return [c | {"question": r["question"]} for r in rows if r["system"] == "ours" for c in r["citations"] if not c["valid"]]

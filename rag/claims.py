@@ -118,16 +118,13 @@ def _mentions(text: str, subjects: tuple[str, ...]) -> bool:
     return any(s.lower() in low for s in subjects)
 
 
-def _about_subject(s: Sentence, frame_: Frame, upto: int) -> tuple[bool, bool]:
-    """(about the subject?, inherited from the previous sentence?) A sentence naming someone else is not."""
+def _about_subject(s: Sentence, frame_: Frame, upto: int) -> bool:
+    """Names the subject, or names nobody before the value and follows a sentence that does."""
     if not frame_.subjects or _mentions(s.text, frame_.subjects):
-        return True, False
-    before = s.text[:upto]
-    names = [w for w in re.findall(r"\b[A-Z][\w’'-]+", before)
+        return True
+    names = [w for w in re.findall(r"\b[A-Z][\w’'-]+", s.text[:upto])
              if w not in SENTENCE_START and not re.fullmatch(r"GPUs?|AI|[HA]\d+s?|FP\d+", w)]
-    if not names and _mentions(s.prev, frame_.subjects):
-        return True, True
-    return False, False
+    return not names and _mentions(s.prev, frame_.subjects)
 
 
 def _resolve(who: str, s: Sentence, frame_: Frame) -> str:
@@ -154,7 +151,7 @@ def attribution(s: Sentence, upto: int, frame_: Frame, outlet: str) -> tuple[str
         found = list(ATTRIB.finditer(s.prev))
     if not found:
         return outlet, "reports"
-    verb = VERBS.get((found[-1].group("verb") or "").lower(), "reports") if found[-1].group("verb") else "reports"
+    verb = VERBS.get((found[-1].group("verb") or "").lower(), "reports")
     for m in found:
         who = (m.group("acc") or m.group("who") or "").strip()
         who = re.sub(r"^(?:Notably|However|But|And|Yet|Meanwhile|Adding to the confusion),?\s+", "", who)
@@ -183,8 +180,7 @@ def quantity_claims(sentences: list[Sentence], frame_: Frame) -> list[tuple[Sent
                 unit_end = m.end() + um.end()
             if frame_.unit == "GPUs" and re.match(r"\s*(?:[\w-]+\s+){0,2}?(?:gpu[- ]?hours?)", tail, re.IGNORECASE):
                 continue
-            ok, _ = _about_subject(s, frame_, m.start())
-            if not ok:
+            if not _about_subject(s, frame_, m.start()):
                 continue
             claimant, verb = attribution(s, m.start(), frame_, source_label(s))
             value_text = s.text[m.start():unit_end].strip(" “\"'")
@@ -206,8 +202,7 @@ def stance_claims(sentences: list[Sentence], frame_: Frame) -> list[tuple[Senten
         low = s.text.lower()
         if key not in low:
             continue
-        ok, _ = _about_subject(s, frame_, len(s.text))
-        if not ok:
+        if not _about_subject(s, frame_, len(s.text)):
             continue
         if NEGATION.search(s.text):
             stance = "no"
