@@ -92,6 +92,11 @@ def _disagreements(frame: cl.Frame, question: str, claims: list[Claim], evidence
     return out
 
 
+def _clip(text: str, limit: int = 600) -> str:
+    """What the model reads of one passage; the citation itself always keeps the whole verbatim quote."""
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
 def _who_said_what(claims: list[Claim]) -> str:
     return "\n".join(f"- {c.text} (reported by {c.outlet}) [{c.evidence_id}]" for c in claims)
 
@@ -188,19 +193,31 @@ class Assistant:
     def _messages(self, q, previous, evidence, claims, disagreements, frame) -> list[dict]:
         # Prompt tokens dominate latency on CPU: for a quantity the checked table stands in for the sentences.
         if claims and any(c.kind == "quantity" for c in claims):
-            parts = ["Who said what (checked evidence):", _who_said_what(claims)]
-        else:
+            head, items = "Who said what (checked evidence):", _who_said_what(claims).splitlines()
+        else:  # best first, so trimming drops the weakest; shown in article order
             ranked = sorted(evidence, key=lambda e: -e.score)[: self.settings.prompt_evidence]
-            parts = ["Evidence:"] + [f"[{e.id}] ({e.outlet}) {e.quote}" for e in sorted(ranked, key=lambda e: e.id)]
+            head = "Evidence:"
+            items = [f"[{e.id}] ({e.outlet}) {_clip(e.quote)}" for e in ranked]
+        tail = []
         if disagreements:
-            parts += ["", "The sources disagree on: " + "; ".join(d.topic for d in disagreements) + "."]
+            tail += ["", "The sources disagree on: " + "; ".join(d.topic for d in disagreements) + "."]
         unsupported = self._unsupported_premise(frame, evidence)
         if unsupported:
-            parts += ["", f"Note: no source states {unsupported}; say so and give what the sources do say."]
+            tail += ["", f"Note: no source states {unsupported}; say so and give what the sources do say."]
         if previous:
-            parts += ["", f"Earlier question: {previous}"]
-        parts += ["", f"Question: {q}"]
-        return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
+            tail += ["", f"Earlier question: {_clip(previous)}"]
+        tail += ["", f"Question: {q}"]
+
+        def build(kept: list[str]) -> list[dict]:
+            ordered = sorted(kept, key=lambda line: int(re.match(r"\[(\d+)\]", line).group(1))) if head == "Evidence:" else kept
+            user = "\n".join([head, *ordered, *tail])
+            return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+
+        # The context window never overflows: drop the lowest-ranked evidence lines until the prompt fits.
+        budget = self.settings.n_ctx - self.settings.max_answer_tokens - 64
+        while items and self.generator.count_tokens(SYSTEM + "\n".join([head, *items, *tail])) > budget:
+            items = items[:-1]
+        return build(items)
 
     @staticmethod
     def _unsupported_premise(frame: cl.Frame, evidence: list[Evidence]) -> str:

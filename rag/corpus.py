@@ -183,7 +183,7 @@ def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Pro
             raise ReadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
         size = path.stat().st_size
         if size > settings.max_file_bytes:
-            raise ReadError(f"too large ({size / 1e6:.1f} MB, limit {settings.max_file_bytes / 1e6:.0f} MB)")
+            raise ReadError(f"too large ({size / 2**20:.1f} MiB, limit {settings.max_file_bytes / 2**20:.0f} MiB)")
         data = path.read_bytes()
         if suffix == ".jsonl":
             return _read_jsonl(path, data, settings)

@@ -89,6 +89,14 @@ def test_too_large_file_is_refused_before_reading(tmp_path: Path):
     assert not docs and "too large" in str(problems[0])
 
 
+def test_a_200_mb_file_is_refused_by_size_without_being_read(tmp_path: Path):
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: costs no disk
+    docs, problems = read_file(path, Settings())
+    assert not docs and "too large (200.0 MiB, limit 20 MiB)" in str(problems[0])
+
+
 def test_jsonl_reports_bad_lines_by_number_and_keeps_good_ones(tmp_path: Path):
     path = tmp_path / "feed.jsonl"
     path.write_text('{"id": "ok1", "text": "first"}\n{not json\n[1, 2]\n{"id": "ok2", "text": "second"}\n{"id": "x"}\n')

@@ -61,7 +61,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory):
     proc, url = _serve(tmp_path_factory.mktemp("ui-small"), RAG_MODEL="smollm2-135m")
-    yield url
+    yield url, proc.pid
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -105,7 +105,8 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article(
 
         article = tmp_path / "tromso-warehouse.txt"
         article.write_text("Tromsø warehouse <script>alert('x')</script>\n\nThe Tromsø warehouse stores 912 zeppelin "
-                           "parts, its manager Ingrid Olsen said on Monday.", encoding="utf-8")
+                           "parts, its manager Ingrid Olsen said on Monday. <img src=x onerror=alert(2)> "
+                           "[more](javascript:alert(3))", encoding="utf-8")
         page.get_by_role("tab", name="Add articles").click()
         page.locator("#upload input[type=file]").set_input_files(str(article))
         page.locator("#add").click()
@@ -123,16 +124,27 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article(
         expect(page.locator("#chat")).to_contain_text("912")
         page.locator('#chat a[href^="#cite-1-"]').first.click()
         expect(page.locator("#citation-view")).to_contain_text("Tromsø", timeout=30_000)
+        expect(page.locator("#citation-view")).to_contain_text("<img src=x onerror=alert(2)>")  # shown, inert
+        assert page.locator("#citation-view img, #chat img, #side-panel img").count() == 0
+        assert page.locator('a[href^="javascript:"]').count() == 0
         page.screenshot(path=ARTIFACTS / "5-new-article-answer.png")
         browser.close()
     assert dialogs == []  # the article's <script> stayed text
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @pytest.mark.slow
-def test_api_endpoint_and_ten_concurrent_clients_get_their_own_answers(small_server):
+def test_twenty_concurrent_api_clients_get_their_own_answers_and_see_their_queue_position(small_server):
     from gradio_client import Client
 
+    url, pid = small_server
     questions = {
         "How many GPUs did DeepSeek claim?": "number of GPUs (DeepSeek)",
         "How many GPU hours did it take to train Llama?": "number of GPU-hours (Llama)",
@@ -140,19 +152,29 @@ def test_api_endpoint_and_ten_concurrent_clients_get_their_own_answers(small_ser
         "What is the capital of France?": None,
         "How many parameters does DeepSeek-V3 have?": None,
     }
-    asks = list(questions) * 2
+    asks = list(questions) * 4
+    rss_before = _rss_mb(pid)
+    ranks: list[int] = []
 
     def one(q: str) -> tuple[str, dict]:
-        return q, Client(small_server, verbose=False).predict(question=q, api_name="/ask")
+        job = Client(url, verbose=False).submit(question=q, api_name="/ask")
+        deadline = time.monotonic() + 600
+        while not job.done() and time.monotonic() < deadline:
+            status = job.status()
+            if status.rank is not None:
+                ranks.append(status.rank)
+            time.sleep(0.2)
+        return q, job.result(timeout=30)
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
+    with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(one, asks))
-    assert len(results) == 10
+    assert len(results) == 20
     for q, r in results:
-        assert r["question"] == q
-        topics = [d["topic"] for d in r["disagreements"]]
-        assert topics == ([questions[q]] if questions[q] else [])
+        assert "error" not in r and r["question"] == q  # nobody got somebody else's answer
+        assert [d["topic"] for d in r["disagreements"]] == ([questions[q]] if questions[q] else [])
         for c in r["citations"]:
             assert re.search(r"\S", c["quote"])
-    bad = Client(small_server, verbose=False).predict(question="", api_name="/ask")
+    assert max(ranks, default=0) > 0  # waiting clients were told their place in the queue
+    assert _rss_mb(pid) < rss_before + 1024  # bounded: no per-request growth beyond caches
+    bad = Client(url, verbose=False).predict(question="", api_name="/ask")
     assert bad == {"question": "", "error": "the question is empty"}
