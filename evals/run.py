@@ -69,6 +69,9 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     generator = Generator(settings)
     embedder = get_embedder(settings)
     started = datetime.now(timezone.utc)
+    folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = open(folder / "results.partial.jsonl", "w", encoding="utf-8")  # survives an interrupted run
     rows: list[dict] = []
     work = Path(tempfile.mkdtemp(prefix="rag-eval-"))
     try:
@@ -90,7 +93,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                                        item.gold_facts, item.answerable)
                 valid = {c["id"] for c in outcome.citations
                          if (store.registry.text(c["source"]) or "")[c["start"]:c["end"]] == c["quote"]}
-                rows.append({
+                rows.append(row := {
                     "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,
                     "gold_sources": item.gold_sources, "gold_disagreement": item.disagreement,
                     "answerable": item.answerable, "answer": outcome.answer,
@@ -98,13 +101,17 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                     "ttft_s": outcome.ttft_s, "total_s": outcome.total_s, "scores": asdict(scored),
                     **outcome.extra,
                 })
+                partial.write(json.dumps(row, ensure_ascii=False) + "\n")
+                partial.flush()
     finally:
+        partial.close()
         shutil.rmtree(work, ignore_errors=True)
     summary = metrics.summarize(rows)
     meta = {"started": started.isoformat(timespec="seconds"), "datasets": names, "limit": limit,
             "questions": len(items), "model": generator.name, "wall_s": round(time.time() - started.timestamp(), 1)}
-    folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
-    return report.write(folder, rows, summary, meta)
+    html_path = report.write(folder, rows, summary, meta)
+    (folder / "results.partial.jsonl").unlink(missing_ok=True)
+    return html_path
 
 
 def latest_report() -> Path | None:
