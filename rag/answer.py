@@ -16,15 +16,15 @@ from .store import Store
 from .types import Answer, Citation, Claim, Disagreement, Evidence, Sentence, Timings
 from .verify import check
 
-SYSTEM = (
+SYSTEM = (  # no "say you don't know" rule: code decides abstention; with it the 1.5B model abstained on answerable questions
     "You answer questions about news articles using ONLY the numbered evidence you are given.\n"
     "Rules:\n"
-    "- Write 2 to 4 short sentences. End every sentence with the marker of its evidence, like [2].\n"
-    "- Copy numbers exactly as the evidence writes them. Never add facts that are not in the evidence.\n"
+    "- Answer the question directly in 1 to 3 short sentences, using the evidence that answers it.\n"
+    "- End every sentence with the marker of its evidence, like [2].\n"
+    "- Copy numbers and names exactly as the evidence writes them. Never add facts that are not in the evidence.\n"
     "- When a 'Who said what' list is given, it is checked: say who claims or estimates each number "
     "exactly as listed, and keep 'claims' apart from 'estimates'.\n"
-    "- When the sources disagree, state each side with its source.\n"
-    "- If the evidence does not answer the question, say: The sources don't say."
+    "- When the sources disagree, state each side with its source."
 )
 
 

@@ -53,6 +53,23 @@ _SPEAKER = re.compile(
 )
 
 
+_OPENERS = {"The", "In", "It", "This", "That", "These", "Those", "According", "However", "But", "And", "Yet", "As",
+            "Sources", "They", "Both", "Some", "While", "When", "Since", "For", "No", "One", "Its", "Their", "A", "An"}
+
+
+def supported_names(sentence: str, quotes: list[str], meta: str) -> tuple[bool, str]:
+    """Every name in the sentence is in a cited quote, or is a cited source's outlet, title or resolved claimant."""
+    have = f"{' '.join(quotes)} {meta}".lower()
+    words = re.findall(r"[A-Z][\w.-]*\w", MARKER.sub(" ", sentence))
+    for i, w in enumerate(words):
+        if (i == 0 or sentence.lstrip().startswith(w)) and w in _OPENERS:
+            continue
+        base = re.sub(r"(’s|'s)$", "", w).lower()
+        if len(base) > 1 and base not in have and base.rstrip("s") not in have:
+            return False, f"{w} is not in the cited passage"
+    return True, ""
+
+
 def claimant_ok(sentence: str, claims: list[Claim]) -> tuple[bool, str]:
     """A value the sentence attributes to someone must be attributed to that claim's claimant or outlet."""
     clean = MARKER.sub(" ", sentence)
@@ -106,7 +123,12 @@ def check(draft: str, evidence: list[Evidence], claims: list[Claim]) -> list[Che
             if not cited:
                 out.append(Checked(text, (), False, "no passage supports it"))
                 continue
-        ok, reason = supported_numbers(text, [by_id[n].quote for n in cited])
+        quotes = [by_id[n].quote for n in cited]
+        ok, reason = supported_numbers(text, quotes)
+        if ok:
+            meta = " ".join(f"{by_id[n].outlet} {by_id[n].title}" for n in cited)
+            meta += " " + " ".join(c.claimant for c in claims if c.evidence_id in cited)  # "it said" -> DeepSeek
+            ok, reason = supported_names(text, quotes, meta)
         if ok:
             ok, reason = claimant_ok(text, claims)
         out.append(Checked(text, tuple(cited), ok, reason))

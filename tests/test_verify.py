@@ -37,6 +37,13 @@ def test_marker_to_missing_evidence_is_dropped_and_reattached_by_content():
     assert c.ok and c.cited == (2,)
 
 
+def test_a_name_not_in_the_cited_passage_is_refused():
+    (c,) = check("Jensen Huang said it took about 2.8 million GPU hours [1].", EV, CLAIMS)
+    assert not c.ok and "Jensen" in c.reason
+    (ok,) = check("GIGAZINE reports 2.8 million GPU hours with 2048 NVIDIA H800s [1].", EV, CLAIMS)
+    assert ok.ok  # the outlet of the cited source is a name the passage stands for
+
+
 def test_uncited_unsupported_sentence_is_refused():
     (c,) = check("Nvidia sold 7 million chips to Mars.", EV, CLAIMS)
     assert not c.ok
