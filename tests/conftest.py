@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +49,24 @@ def seed_store(seed_settings: Settings) -> Store:
 
 def ingest(store: Store, settings: Settings, *paths: Path):
     return Ingestor(store, settings).ingest_paths(list(paths), progress=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    """Until a real server process listens on loopback; its log tail if it dies or never listens."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"nothing listened on {port}: {log.read_text()[-3000:]}")

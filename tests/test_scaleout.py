@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,38 +16,19 @@ from rag.llm import MODELS, Generator, model_file
 from rag.settings import Settings
 from rag.store import Store
 
-from .conftest import make_settings
+from .conftest import free_port, make_settings, wait_for_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(port: int, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-2000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"nothing listened on {port}: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "chroma.log"
     proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    _wait(port, proc, log)
+    wait_for_port(port, proc, log)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=30)
@@ -70,7 +49,7 @@ def test_ingest_and_ask_against_a_chroma_server(chroma_server, tmp_path):
 
 def test_generation_through_an_openai_compatible_server(tmp_path, seed_store, seed_settings):
     path = model_file(MODELS["smollm2-135m"], Settings())
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "llm.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1", "--port", str(port),
@@ -78,7 +57,7 @@ def test_generation_through_an_openai_compatible_server(tmp_path, seed_store, se
         stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ},
     )
     try:
-        _wait(port, proc, log)
+        wait_for_port(port, proc, log)
         settings = seed_settings.model_copy(update={"llm_url": f"http://127.0.0.1:{port}/v1", "llm_model_name": "smollm2"})
         generator = Generator(settings)
         assert "".join(generator.stream([{"role": "user", "content": "Say hi."}], max_tokens=8)).strip()

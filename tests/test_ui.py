@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from rag.settings import PROJECT_ROOT
 
-from .conftest import make_settings
+from .conftest import free_port, make_settings, wait_for_port
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -23,31 +22,16 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(root: Path, **env_extra):
     settings = make_settings(root)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
            "RAG_UI_PORT": str(port), **env_extra}
-    log = open(root / "ui.log", "w")
-    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((root / "ui.log").read_text()[-3000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the UI did not start")
+    log = root / "ui.log"
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "ui.py")], env=env, stdout=open(log, "w"),
+                            stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, log, seconds=240)
+    return proc, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
