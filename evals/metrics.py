@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.claims import SENTENCE_START, numbers_in
-from rag.verify import MARKER
+from rag.sentences import split
+from rag.verify import MARKER, markers
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 SUPPORT_COSINE = 0.5
 OPENERS = {"Sources", "They", "She", "He", "Its", "Their", "No", "One", "Both", "Some", "Other", "Others", "What"}
 
@@ -75,8 +75,8 @@ def score(answer: str, citations: list[dict], source_text, embed, abstained: boo
         if text is not None and text[c["start"]:c["end"]] == c["quote"]:
             valid_ids.add(c["id"])
     by_id = {c["id"]: c for c in citations}
-    sentences = [s for s in _SENT.split(answer) if re.search(r"[A-Za-z]{3}", MARKER.sub("", s))]
-    cited = [(s, [int(n) for g in MARKER.findall(s) for n in re.split(r"\s*[,;]\s*", g)]) for s in sentences]
+    sentences = [s for s in split(answer) if re.search(r"[A-Za-z]{3}", MARKER.sub("", s))]
+    cited = [(s, markers(s)) for s in sentences]
     cited = [(s, [n for n in ids if n in by_id]) for s, ids in cited]
     supported = 0
     with_support = 0

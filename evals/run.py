@@ -66,7 +66,9 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
         settings: Settings | None = None) -> Path:
     settings = settings or Settings()
     items = load(names, limit)
-    generator = Generator(settings)
+    # One model instance per system, as each would run in its own process: each keeps its fixed prompt
+    # prefix in llama.cpp's KV cache instead of evicting the other's (weights are mmapped, shared).
+    ours_llm, baseline_llm = Generator(settings), Generator(settings)
     embedder = get_embedder(settings)
     started = datetime.now(timezone.utc)
     folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
@@ -85,7 +87,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 if seed_store is None:
                     seed_store, seed_settings = _seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
-            systems = [Ours(store, s, generator)] + ([Baseline(store, s, generator)] if baseline else [])
+            systems = [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
             for system in systems:
                 outcome = system.run(item.question)
                 scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,
@@ -108,7 +110,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
         shutil.rmtree(work, ignore_errors=True)
     summary = metrics.summarize(rows)
     meta = {"started": started.isoformat(timespec="seconds"), "datasets": names, "limit": limit,
-            "questions": len(items), "model": generator.name, "wall_s": round(time.time() - started.timestamp(), 1)}
+            "questions": len(items), "model": ours_llm.name, "wall_s": round(time.time() - started.timestamp(), 1)}
     html_path = report.write(folder, rows, summary, meta)
     (folder / "results.partial.jsonl").unlink(missing_ok=True)
     return html_path

@@ -177,6 +177,8 @@ def quantity_claims(sentences: list[Sentence], frame_: Frame) -> list[tuple[Sent
                 um = re.match(rf"\s*(?:[\w-]+\s+){{0,2}}(?:{after})\b", tail, re.IGNORECASE)
                 if not um or (frame_.unit == "GPUs" and re.match(r"[- ]?hours?", tail[um.end():])):
                     continue
+                if re.match(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:per|each|a)\s+(?:{after})\b", tail, re.IGNORECASE):
+                    continue  # "37 billion per token" is a rate, not a count of tokens
                 unit_end = m.end() + um.end()
             if frame_.unit == "GPUs" and re.match(r"\s*(?:[\w-]+\s+){0,2}?(?:gpu[- ]?hours?)", tail, re.IGNORECASE):
                 continue
@@ -234,6 +236,13 @@ def group_values(numbers: list[float]) -> list[list[int]]:
     return groups
 
 
+_MONTH = re.compile(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?$")
+
+
+def _wordy(tokens: list[str]) -> int:
+    return sum(1 for t in tokens if re.search(r"[A-Za-z]{2}", t) and not _MONTH.match(t))
+
+
 def aligned_conflicts(sentences: list[Sentence], min_ratio: float = 0.6) -> list[tuple[Sentence, Sentence, str, str]]:
     """Near-identical sentences of two sources that differ in a name or number (one copied, one altered)."""
     out = []
@@ -242,11 +251,13 @@ def aligned_conflicts(sentences: list[Sentence], min_ratio: float = 0.6) -> list
             if a.source == b.source:
                 continue
             ta, tb = a.text.split(), b.text.split()
+            if min(_wordy(ta), _wordy(tb)) < 5:  # datelines like "Jul 10, 2021 ..." are not statements
+                continue
             sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
             if sm.ratio() < min_ratio:
                 continue
             for op, i1, i2, j1, j2 in sm.get_opcodes():
-                if op != "replace":
+                if op != "replace" or (i1 and _MONTH.match(ta[i1 - 1])):  # a publication day, not the fact
                     continue
                 va, vb = " ".join(ta[i1:i2]), " ".join(tb[j1:j2])
                 if re.search(r"[A-Z0-9]", va + vb):

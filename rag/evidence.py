@@ -6,30 +6,21 @@ import re
 
 import numpy as np
 
+from . import sentences
 from .embed import get_embedder
 from .settings import Settings
 from .store import tokenize
 from .types import Evidence, Hit, Sentence
 
-# A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a capital,
-# digit or opening quote; a line break always ends one. Hand-written: it must keep exact offsets.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
-
-
 def split_sentences(hit: Hit) -> list[Sentence]:
     out: list[Sentence] = []
-    pos = 0
     prev = ""
-    pieces = [(m.start(), m.end()) for m in _BOUNDARY.finditer(hit.text)] + [(len(hit.text), len(hit.text))]
-    for cut_start, cut_end in pieces:
-        raw = hit.text[pos:cut_start]
-        lead = len(raw) - len(raw.lstrip())
-        text = raw.strip()
+    for start, end in sentences.spans(hit.text):
+        text = hit.text[start:end]
         if len(text) >= 12 and re.search(r"[A-Za-z]{3}", text):
-            s = hit.start + pos + lead
+            s = hit.start + start
             out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev))
             prev = text
-        pos = cut_end
     return out
 
 

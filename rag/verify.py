@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import sentences
 from .claims import NUMBER, _value, compatible
 from .store import tokenize
 from .types import Claim, Evidence
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[“\"])|\n+")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _attach(sentence: str, evidence: list[Evidence]) -> list[int]:
 def check(draft: str, evidence: list[Evidence], claims: list[Claim]) -> list[Checked]:
     by_id = {e.id: e for e in evidence}
     out = []
-    for raw in (p.strip() for p in _SENT.split(draft)):
+    for raw in sentences.split(draft):
         if not raw or not re.search(r"[A-Za-z]", MARKER.sub("", raw)):
             continue
         cited = [n for n in dict.fromkeys(markers(raw)) if n in by_id]

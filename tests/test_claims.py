@@ -66,3 +66,22 @@ def test_aligned_sentences_that_differ_in_a_name_are_a_conflict():
     b = Sentence("s2", "t", "B", "The game was played at Raymond James Stadium in Glendale, Arizona, the home stadium.", 0, 82, False, "")
     ((_, _, va, vb),) = cl.aligned_conflicts([a, b])
     assert {va, vb} == {"Tampa, Florida", "Glendale, Arizona"}
+
+
+def test_datelines_and_publication_days_are_not_conflicts():
+    from rag.types import Sentence
+
+    def s(source, text):
+        return Sentence(source, "t", source, text, 0, len(text), False, "")
+
+    assert cl.aligned_conflicts([s("a", "Jul 10, 2021 ..."), s("b", "Jul 11, 2021 ...")]) == []
+    assert cl.aligned_conflicts([
+        s("a", "Sep 11, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
+        s("b", "Sep 12, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
+    ]) == []
+
+
+def test_a_rate_per_unit_is_not_a_count_of_that_unit(seed_store, seed_settings):
+    q = "How many tokens was DeepSeek-V3 trained on?"
+    found = cl.quantity_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
+    assert [f["number"] for _, f in found] == [14.8e12]
