@@ -52,7 +52,7 @@ def _fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     return Store(s), s
 
 
-def _seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
+def seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     """The shipped articles only (no user uploads), in a temporary index."""
     store, s = _fresh_store(folder, settings)
     manifest = load_manifest(settings.corpus_dir)
@@ -85,7 +85,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 store.lexical.refresh()
             else:
                 if seed_store is None:
-                    seed_store, seed_settings = _seed_index(work / "seed", settings)
+                    seed_store, seed_settings = seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
             systems = [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
             for system in systems:

@@ -36,16 +36,19 @@ class EvidenceSelector:
         self._cache: dict[str, np.ndarray] = {}  # sentence text -> embedding; articles repeat across questions
 
     def candidates(self, hits: list[Hit]) -> list[Sentence]:
-        """Every distinct sentence of the hits (overlapping chunks and repeated paragraphs collapse)."""
-        seen: set[tuple[str, str]] = set()
-        out = []
+        """Every distinct sentence of the hits: overlapping chunks and repeated paragraphs collapse, and a
+        sentence cut short by a chunk's end gives way to the whole one starting at the same offset."""
+        by_start: dict[tuple[str, int], Sentence] = {}
+        texts: set[tuple[str, str]] = set()
         for hit in hits:
             for s in split_sentences(hit):
-                key = (s.source, s.text)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(s)
-        return out
+                key = (s.source, s.start)
+                if (s.source, s.text) in texts:
+                    continue
+                if key not in by_start or len(s.text) > len(by_start[key].text):
+                    by_start[key] = s
+                    texts.add((s.source, s.text))
+        return list(by_start.values())
 
     def score(self, question: str, sentences: list[Sentence]) -> list[float]:
         """Cosine similarity to the question plus a lexical bonus (names and numbers matter in news)."""

@@ -74,17 +74,33 @@ class Ingestor:
             return
         embedder = get_embedder(self.settings)
         total = sum(len(d.text) for d in todo)
+        # Chunks of several documents are embedded together (full batches, less padding); each document
+        # is still committed on its own, so a kill loses at most the documents of one batch.
+        pending: list[tuple[SourceDoc, list]] = []
         with tqdm(total=total, unit="char", unit_scale=True, desc="Indexing", disable=not progress) as bar:
+
+            def flush() -> None:
+                vectors = embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
+                at = 0
+                for doc, chunks in pending:
+                    self.store.put(doc, chunks, vectors[at:at + len(chunks)])
+                    at += len(chunks)
+                    report.chunks += len(chunks)
+                    bar.update(len(doc.text))
+                    bar.set_postfix_str(doc.id[:30])
+                pending.clear()
+
             for doc in todo:
                 chunks = self.chunker.chunks(doc)
                 if not chunks:
                     report.problems.append(Problem(doc.origin, "no text to index"))
+                    bar.update(len(doc.text))
                     continue
-                embeddings = embedder.get_text_embedding_batch([c.text for c in chunks])
-                self.store.put(doc, chunks, embeddings)  # committed per document: a kill loses one at most
-                report.chunks += len(chunks)
-                bar.update(len(doc.text))
-                bar.set_postfix_str(doc.id[:30])
+                pending.append((doc, chunks))
+                if sum(len(c) for _, c in pending) >= self.settings.ingest_batch_chunks:
+                    flush()
+            if pending:
+                flush()
 
     def ingest_paths(self, paths: list[Path], progress: bool = True, keep: bool = True) -> IngestReport:
         """Ingest files and folders; a bad file is reported and the rest of the batch still goes in."""

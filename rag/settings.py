@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     chunk_size: int = 256  # tokens; a few hundred keeps a chunk on one topic
     chunk_overlap: int = 32
     embed_batch_size: int = 32
+    ingest_batch_chunks: int = Field(default=64, ge=1)  # chunks embedded together across documents
     max_file_bytes: int = 20 * 1024 * 1024
     max_doc_chars: int = 2_000_000
     furniture_markers: tuple[str, ...] = (

@@ -324,12 +324,13 @@ class Vectors:
             self.collection.delete(ids=stale)
 
     def search(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        if self.collection.count() == 0:
+        # Ids and distances straight from Chroma: the registry holds the text, so parsing llama-index
+        # nodes out of every hit's metadata (what the vector store's query does) is wasted time.
+        n = min(k, self.collection.count())
+        if n == 0:
             return []
-        res = self.store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=k))
-        return list(zip(res.ids or [], res.similarities or []))
+        res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
 
 
 class Store:

@@ -57,3 +57,14 @@ def test_cli_search_json(seed_settings):
     assert set(data["hits"][0]) == {"source", "title", "outlet", "text", "start", "end", "score"}
     empty = subprocess.run([sys.executable, "-m", "rag", "search", "  "], env=env, capture_output=True, text=True)
     assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_a_sentence_cut_by_a_chunk_end_gives_way_to_the_whole_one(seed_settings):
+    from rag.evidence import EvidenceSelector
+    from rag.types import Hit
+
+    text = "DeepSeek said it used 2,048 H800 GPUs for training. Analysts doubt it."
+    cut = Hit("a", "t", "o", text[:30], 0, 30, 1.0, False)
+    whole = Hit("a", "t", "o", text, 0, len(text), 0.9, False)
+    got = EvidenceSelector(seed_settings).candidates([cut, whole])
+    assert [(s.start, s.text) for s in got] == [(0, text[:51]), (52, "Analysts doubt it.")]
