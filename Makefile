@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run ask test test-fast
+.PHONY: install browser run ask test test-fast bench
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -36,3 +36,6 @@ test: install browser
 
 test-fast: install
 	$(BIN)/python -m pytest -ra -m "not slow and not browser"
+
+bench: install
+	$(BIN)/python -m bench
