@@ -54,3 +54,11 @@ def test_verbatim_check_never_accepts_a_quote_not_at_its_offsets(quote, start, l
     source = "There is no evidence that DeepSeek used smuggled chips, officials said."
     end = start + length
     assert quote_is_verbatim(source, quote, start, end) == (source[start:end] == quote)
+
+
+def test_a_compound_name_is_named_by_its_distinctive_part():
+    from rag.verify import supported_names
+
+    quote = "V3’s training reportedly cost under $6 million."
+    assert supported_names("It cost under $6 million to train DeepSeek-V3.", [quote], "Gnoppix")[0]
+    assert not supported_names("It cost under $6 million to train Llama-3.", [quote], "Gnoppix")[0]
