@@ -77,7 +77,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     rows: list[dict] = []
     work = Path(tempfile.mkdtemp(prefix="rag-eval-"))
     try:
-        seed_store = None
+        seed_store = seed_systems = None
         for item in tqdm(items, desc="Evaluating", unit="question"):
             if item.docs:
                 store, s = _fresh_store(work / "item", settings)
@@ -87,7 +87,10 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 if seed_store is None:
                     seed_store, seed_settings = seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
-            systems = [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
+            if item.docs or seed_systems is None:
+                systems = [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
+            if not item.docs:  # the seed index keeps its systems (and their caches), as a running server would
+                seed_systems = systems = seed_systems or systems
             for system in systems:
                 outcome = system.run(item.question)
                 scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,
