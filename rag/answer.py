@@ -116,9 +116,10 @@ def disagreement_sentence(d: Disagreement) -> str:
             sides.append(text)
         return f"Sources disagree ({d.topic}): " + " — versus — ".join(sides) + "."
     by_side: dict[tuple[str, str], list[int]] = {}
-    for c in d.claims:
-        by_side.setdefault((_where(c), c.verb), []).append(c.evidence_id)
-    sides = [f"{where} {verb} " + "".join(f"[{n}]" for n in ids) for (where, verb), ids in by_side.items()]
+    for c in d.claims:  # a stance is its verb ("denies"); a name or place is stated: each side's own answer
+        said = f"{c.verb} “{c.value}”" if c.kind == "entity" else c.verb
+        by_side.setdefault((_where(c), said), []).append(c.evidence_id)
+    sides = [f"{where} {said} " + "".join(f"[{n}]" for n in ids) for (where, said), ids in by_side.items()]
     return f"Sources disagree ({d.topic}): " + "; ".join(sides) + "."
 
 

@@ -85,3 +85,18 @@ def test_a_rate_per_unit_is_not_a_count_of_that_unit(seed_store, seed_settings):
     q = "How many tokens was DeepSeek-V3 trained on?"
     found = cl.quantity_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
     assert [f["number"] for _, f in found] == [14.8e12]
+
+
+def test_the_code_states_each_side_of_a_name_conflict_with_its_own_answer():
+    from rag.answer import _disagreements, disagreement_sentence
+    from rag.types import Evidence, Sentence
+
+    texts = {"true-0": "Facebook bought Instagram in 2012 for a record-setting $1 billion in cash and stock.",
+             "swapped-0": "Apple bought Instagram in 2012 for a record-setting $1 billion in cash and stock."}
+    sents = {i: Sentence(src, "t", f"Outlet {src.upper()}", t, 0, len(t), False, "")
+             for i, (src, t) in enumerate(texts.items(), 1)}
+    evidence = [Evidence(i, s.source, s.title, s.outlet, s.text, 0, len(s.text), 0.9) for i, s in sents.items()]
+    q = "Who acquired Instagram?"
+    (d,) = _disagreements(cl.frame(q), q, [], evidence, sents)
+    sentence = disagreement_sentence(d)
+    assert "Outlet TRUE-0 reports “Facebook” [1]" in sentence and "Outlet SWAPPED-0 reports “Apple” [2]" in sentence
