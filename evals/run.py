@@ -69,6 +69,10 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     # One model instance per system, as each would run in its own process: each keeps its fixed prompt
     # prefix in llama.cpp's KV cache instead of evicting the other's (weights are mmapped, shared).
     ours_llm, baseline_llm = Generator(settings), Generator(settings)
+
+    def make_systems(store: Store, s: Settings) -> list:
+        return [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
+
     embedder = get_embedder(settings)
     started = datetime.now(timezone.utc)
     folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
@@ -87,10 +91,10 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 if seed_store is None:
                     seed_store, seed_settings = seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
-            if item.docs or seed_systems is None:
-                systems = [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
-            if not item.docs:  # the seed index keeps its systems (and their caches), as a running server would
-                seed_systems = systems = seed_systems or systems
+            if item.docs:
+                systems = make_systems(store, s)
+            else:  # the seed index keeps its systems (and their caches), as a running server would
+                seed_systems = systems = seed_systems or make_systems(store, s)
             for system in systems:
                 outcome = system.run(item.question)
                 scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,

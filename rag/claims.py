@@ -246,12 +246,11 @@ def _wordy(tokens: list[str]) -> int:
 def aligned_conflicts(sentences: list[Sentence], min_ratio: float = 0.6) -> list[tuple[Sentence, Sentence, str, str]]:
     """Near-identical sentences of two sources that differ in a name or number (one copied, one altered)."""
     out = []
-    for i, a in enumerate(sentences):
-        for b in sentences[i + 1:]:
+    # datelines like "Jul 10, 2021 ..." are not statements: they never pair
+    statements = [(s, s.text.split()) for s in sentences if _wordy(s.text.split()) >= 5]
+    for i, (a, ta) in enumerate(statements):
+        for b, tb in statements[i + 1:]:
             if a.source == b.source:
-                continue
-            ta, tb = a.text.split(), b.text.split()
-            if min(_wordy(ta), _wordy(tb)) < 5:  # datelines like "Jul 10, 2021 ..." are not statements
                 continue
             sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
             if sm.ratio() < min_ratio:
