@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.claims import SENTENCE_START, numbers_in
+from rag import numbers
 from rag.sentences import split
 from rag.verify import MARKER, markers
 
 SUPPORT_COSINE = 0.5
-OPENERS = {"Sources", "They", "She", "He", "Its", "Their", "No", "One", "Both", "Some", "Other", "Others", "What"}
+OPENERS = {"Sources", "They", "She", "He", "Its", "Their", "No", "One", "Both", "Some", "Other", "Others", "What",
+           "In", "The", "It", "This", "That", "For", "But", "And", "However", "Yet", "As", "According", "Most",
+           "While", "When", "Since", "There", "Even", "Here", "Police", "Officials"}
 
 
 @dataclass
@@ -49,16 +51,16 @@ def entities(sentence: str) -> set[str]:
     """Capitalised words (names, outlets, models), bar common sentence openers: what a quote must also name."""
     words = re.findall(r"[A-Za-z][\w’'-]*", MARKER.sub(" ", sentence))
     return {w.lower() for i, w in enumerate(words)
-            if w[0].isupper() and len(w) > 2 and not (i == 0 and w in SENTENCE_START | OPENERS)}
+            if w[0].isupper() and len(w) > 2 and not (i == 0 and w in OPENERS)}
 
 
 def supports(sentence: str, quotes: list[str], cosine: float, sources: str = "") -> bool:
     """Citation support: numbers and names of the sentence appear in its quotes (names may also be the cited
     sources' outlet or title: "GIGAZINE reports"), and sentence and quotes are about the same thing."""
     joined = " ".join(quotes)
-    have = numbers_in(joined)
-    for v in numbers_in(MARKER.sub(" ", sentence)):
-        if v >= 10 and not any(abs(v - h) <= 0.005 * max(abs(h), 1) for h in have):
+    have = numbers.find(joined)
+    for v in numbers.find(MARKER.sub(" ", sentence)):
+        if v.base >= 10 and not any(numbers.same(v, h) for h in have):
             return False
     low = f"{joined} {sources}".lower()
     if not all(e in low for e in entities(sentence)):

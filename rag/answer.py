@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import re
 import time
+
+import numpy as np
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import claims as cl
+from . import numbers, prompts
+from .compare import compare, statement, where
+from .embed import get_embedder
 from .evidence import EvidenceSelector
 from .llm import Generator
+from .prompts import SYSTEM, unsupported_premise_note, who_said_what
+from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
 from .settings import Settings
 from .store import Store
-from .types import Answer, Citation, Claim, Disagreement, Evidence, Sentence, Timings
+from .types import Answer, Citation, Claim, ClaimKind, Disagreement, DisagreementKind, Evidence, Sentence, Timings
 from .verify import check
-
-SYSTEM = (  # no "say you don't know" rule: code decides abstention; with it the 1.5B model abstained on answerable questions
-    "You answer questions about news articles using ONLY the numbered evidence you are given.\n"
-    "Rules:\n"
-    "- Answer the question directly in 1 to 3 short sentences, using the evidence that answers it.\n"
-    "- End every sentence with the marker of its evidence, like [2].\n"
-    "- Copy numbers and names exactly as the evidence writes them. Never add facts that are not in the evidence.\n"
-    "- When a 'Who said what' list is given, it is checked: say who claims or estimates each number "
-    "exactly as listed, and keep 'claims' apart from 'estimates'.\n"
-    "- When the sources disagree, state each side with its source."
-)
-
 
 class QuestionError(ValueError):
     """A question that cannot be asked as it is; the message says why."""
@@ -56,75 +51,16 @@ def clean_question(question: str, settings: Settings) -> str:
     return q
 
 
-def _topic(frame: cl.Frame, question: str) -> str:
-    who = ", ".join(frame.subjects) or "the subject"
-    if frame.kind == "quantity" and frame.unit:
-        return f"number of {frame.unit} ({who})"
-    return f"“{question}”"
-
-
-def _claim(s: Sentence, fields: dict, ev_id: int) -> Claim:
-    return Claim(source=s.source, outlet=s.outlet, evidence_id=ev_id, **fields)
-
-
-def _disagreements(frame: cl.Frame, question: str, claims: list[Claim], evidence: list[Evidence],
-                   sentences: dict[int, Sentence]) -> list[Disagreement]:
-    out = []
-    quantities = [c for c in claims if c.kind == "quantity"]
-    if quantities:
-        groups = cl.group_values([c.number for c in quantities])
-        if len(groups) > 1 and len({c.source for c in quantities}) > 1:
-            ordered = tuple(quantities[i] for g in groups for i in g)
-            out.append(Disagreement(_topic(frame, question), ordered))
-    stances = [c for c in claims if c.kind.startswith("stance:")]
-    if {c.kind for c in stances} >= {"stance:yes", "stance:no"}:
-        out.append(Disagreement(_topic(frame, question), tuple(c for c in stances if c.kind != "stance:open")))
-    if not out:
-        ev_sentences = [sentences[e.id] for e in evidence]
-        ids = {(s.source, s.start): e.id for e, s in zip(evidence, ev_sentences)}
-        for a, b, va, vb in cl.aligned_conflicts(ev_sentences):
-            pair = tuple(
-                Claim(s.source, s.outlet, s.outlet, "reports", v, None, "entity", False, ids[(s.source, s.start)])
-                for s, v in ((a, va), (b, vb))
-            )
-            out.append(Disagreement(_topic(frame, question), pair))
-            break
-    return out
+def _claim(d: cl.ClaimDraft, ev_id: int) -> Claim:
+    s = d.sentence
+    return Claim(source=s.source, outlet=s.outlet, claimant=d.claimant, verb=d.verb, value=d.value,
+                 number=d.reading.number if d.reading else None, kind=d.kind, hedged=d.hedged, evidence_id=ev_id,
+                 norm=d.norm, date=s.date, stance=d.stance, about=s.title)
 
 
 def _clip(text: str, limit: int = 600) -> str:
     """What the model reads of one passage; the citation itself always keeps the whole verbatim quote."""
     return text if len(text) <= limit else text[:limit] + " …"
-
-
-def _who_said_what(claims: list[Claim]) -> str:
-    return "\n".join(f"- {c.text} (reported by {c.outlet}) [{c.evidence_id}]" for c in claims)
-
-
-def disagreement_sentence(d: Disagreement) -> str:
-    """The code's own statement of a disagreement: every side attributed and cited, rounding kept together."""
-    if d.claims and d.claims[0].kind == "quantity":
-        claims = list(d.claims)
-        groups = cl.group_values([c.number for c in claims])
-        groups.sort(key=lambda g: -len({claims[i].source for i in g}))
-        sides = []
-        for g in groups:
-            members = sorted((claims[i] for i in g), key=lambda c: cl.precision_rank(c.number))
-            text = "; ".join(f"{c.text} (in {_where(c)}) [{c.evidence_id}]" for c in members)
-            if len({c.number for c in members}) > 1:
-                text += ", the same figure rounded"
-            sides.append(text)
-        return f"Sources disagree ({d.topic}): " + " — versus — ".join(sides) + "."
-    by_side: dict[tuple[str, str], list[int]] = {}
-    for c in d.claims:  # a stance is its verb ("denies"); a name or place is stated: each side's own answer
-        said = f"{c.verb} “{c.value}”" if c.kind == "entity" else c.verb
-        by_side.setdefault((_where(c), said), []).append(c.evidence_id)
-    sides = [f"{where} {said} " + "".join(f"[{n}]" for n in ids) for (where, said), ids in by_side.items()]
-    return f"Sources disagree ({d.topic}): " + "; ".join(sides) + "."
-
-
-def _where(c: Claim) -> str:
-    return c.outlet if c.outlet != "unknown" else f"the article {c.source}"
 
 
 class Assistant:
@@ -154,63 +90,107 @@ class Assistant:
         q = clean_question(question, self.settings)
         previous = history[-1] if history else None
         follow_up = previous and (len(q.split()) <= 8 or q.lower().startswith(("and ", "what about", "how about")))
-        query = f"{previous} {q}" if follow_up else q
-        frame = cl.frame(q, previous if follow_up else None)
+        search_text = f"{previous} {q}" if follow_up else q
+        query = analyse(q, previous if follow_up else None)
         timings = Timings()
 
-        hits = self.retriever.search(query, self.settings.evidence_chunks)
+        hits = self.retriever.search(search_text, self.settings.evidence_chunks)
         timings.retrieve_s = time.perf_counter() - t0
         sentences = self.selector.candidates(hits)
-        wants_values = frame.kind == "quantity" or (frame.premise_numbers and frame.unit)
-        found = cl.quantity_claims(sentences, frame) if wants_values else []
-        if frame.kind == "yesno":
-            found = cl.stance_claims(sentences, frame)
-        scored = list(zip(sentences, self.selector.score(query, sentences)))
-        evidence = self.selector.select(scored, [s for s, _ in found])
+        scored = list(zip(sentences, self.selector.score(search_text, sentences)))
+        drafts = self._relevant(cl.extract(sentences, query, self._doc_names(hits, query)), dict(scored))
+        evidence = self.selector.select(scored, [d.sentence for d in drafts])
         by_pos = {(e.source, e.start): e for e in evidence}
-        sentence_of = {by_pos[(s.source, s.start)].id: s for s in sentences if (s.source, s.start) in by_pos}
-        claims = [_claim(s, f, by_pos[(s.source, s.start)].id) for s, f in found if (s.source, s.start) in by_pos]
-        disagreements = _disagreements(frame, q, claims, evidence, sentence_of)
+        pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id)) for d in drafts
+                 if (d.sentence.source, d.sentence.start) in by_pos]
+        claims = [c for _, c in pairs]
+        disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query))
+        if not disagreements and query.type is not AnswerType.YESNO and not query.type.numeric:
+            disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
         timings.evidence_s = time.perf_counter() - t0
         yield Event("evidence", evidence=evidence, claims=claims, disagreements=disagreements)
 
-        if not evidence or (best < self.settings.min_evidence_similarity and not claims):
-            answer = self._abstain(q, evidence, claims, disagreements, scored, timings, t0)
+        typed = query.type.numeric or query.type is AnswerType.DATE
+        if not evidence or (typed and not claims) or (best < self.settings.min_evidence_similarity and not claims):
+            answer = self._abstain(q, query, evidence, claims, disagreements, timings, t0)
             yield Event("answer", answer=answer)
             return
 
-        messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, frame)
+        messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, query)
         draft = []
         for token in self.generator.stream(messages):
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - t0
             draft.append(token)
             yield Event("token", token=token)
-        answer = self._finish(q, "".join(draft), evidence, claims, disagreements, frame, timings)
+        answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, timings)
         answer.timings.total_s = time.perf_counter() - t0
         yield Event("answer", answer=answer)
 
-    def _messages(self, q, previous, evidence, claims, disagreements, frame) -> list[dict]:
-        # Prompt tokens dominate latency on CPU: for a quantity the checked table stands in for the sentences.
-        if claims and any(c.kind == "quantity" for c in claims):
-            head, items = "Who said what (checked evidence):", _who_said_what(claims).splitlines()
+    def _doc_names(self, hits, query: Query) -> dict[str, bool]:
+        """Per source: does the article (title and text) name the question's subject at all?"""
+        out: dict[str, bool] = {}
+        for h in hits:
+            if h.source not in out:
+                text = self.store.registry.text(h.source) or ""
+                out[h.source] = cl.mentions(f"{h.title} {text[:self.settings.claims.lead_chars]}", query.names) if query.names else True
+        return out
+
+    def _relevant(self, drafts: list[cl.ClaimDraft], scores: dict[Sentence, float]) -> list[cl.ClaimDraft]:
+        """Claims from sentences that bear on the question: close to the best claim's sentence, above a floor."""
+        if not drafts:
+            return []
+        cfg = self.settings.claims
+        best = max(scores.get(d.sentence, 0.0) for d in drafts)
+        return [d for d in drafts if scores.get(d.sentence, 0.0) >= max(cfg.min_claim_score, best - cfg.claim_score_margin)]
+
+    def _unrelated(self, hits, query: Query):
+        """Two articles are about different things of one name when their titles, the name removed, share little."""
+        if not query.names:
+            return None
+        titles = {h.source: h.title for h in hits}
+        limit = self.settings.claims.ambiguity_max_cosine
+
+        def unrelated(a: str, b: str) -> bool:
+            strip = lambda t: " ".join(w for w in t.split() if not cl.mentions(w, query.names))  # noqa: E731
+            ta, tb = strip(titles.get(a, "")), strip(titles.get(b, ""))
+            if not ta or not tb:
+                return False
+            va, vb = (np.array(v) for v in get_embedder(self.settings).get_text_embedding_batch([ta, tb]))
+            return float(va @ vb) < limit
+
+        return unrelated
+
+    def _aligned(self, query: Query, evidence, sentences, by_pos) -> list[Disagreement]:
+        """Copies of one sentence in two sources that differ in a name or number (one altered)."""
+        ev_sentences = [s for s in sentences if (s.source, s.start) in by_pos]
+        for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims):
+            pair = tuple(Claim(s.source, s.outlet, s.outlet, "reports", v, None, ClaimKind.ENTITY, False,
+                               by_pos[(s.source, s.start)].id, cl.normalise_name(v), s.date) for s, v in ((a, va), (b, vb)))
+            return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
+        return []
+
+    def _messages(self, q, previous, evidence, claims, disagreements, query: Query) -> list[dict]:
+        # Prompt tokens dominate latency on CPU: for a value the checked table stands in for the sentences.
+        if claims and claims[0].kind is ClaimKind.VALUE:
+            head, items = prompts.WHO_SAID_WHAT, prompts.who_said_what(claims)
         else:  # best first, so trimming drops the weakest; shown in article order
             ranked = sorted(evidence, key=lambda e: -e.score)[: self.settings.prompt_evidence]
-            head = "Evidence:"
+            head = prompts.EVIDENCE
             items = [f"[{e.id}] ({e.outlet}) {_clip(e.quote)}" for e in ranked]
         tail = []
         if disagreements:
-            tail += ["", "The sources disagree on: " + "; ".join(d.topic for d in disagreements) + "."]
-        unsupported = self._unsupported_premise(frame, evidence)
+            tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
+        unsupported = self._unsupported_premise(query, evidence)
         if unsupported:
-            tail += ["", f"Note: no source states {unsupported}; say so and give what the sources do say."]
+            tail += ["", unsupported_premise_note(unsupported)]
         if previous:
-            tail += ["", f"Earlier question: {_clip(previous)}"]
-        tail += ["", f"Question: {q}"]
+            tail += ["", prompts.earlier(_clip(previous))]
+        tail += ["", prompts.question_line(q)]
 
         def build(kept: list[str]) -> list[dict]:
-            ordered = sorted(kept, key=lambda line: int(re.match(r"\[(\d+)\]", line).group(1))) if head == "Evidence:" else kept
+            ordered = sorted(kept, key=lambda line: int(re.match(r"\[(\d+)\]", line).group(1))) if head == prompts.EVIDENCE else kept
             user = "\n".join([head, *ordered, *tail])
             return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
@@ -221,26 +201,40 @@ class Assistant:
         return build(items)
 
     @staticmethod
-    def _unsupported_premise(frame: cl.Frame, evidence: list[Evidence]) -> str:
-        have = [v for e in evidence for v in cl.numbers_in(e.quote)]
-        missing = [v for v in frame.premise_numbers if v >= 10 and not any(cl.compatible(v, h) for h in have)]
-        return ", ".join(f"{v:,.0f}" for v in missing)
+    def _unsupported_premise(query: Query, evidence: list[Evidence]) -> str:
+        """Figures the question states that no evidence states, even rounded."""
+        have = [v for e in evidence for v in numbers.find(e.quote)]
+        missing = [p for p in query.premise if (p.base >= 10 or p.kind is not numbers.ValueKind.NUMBER)
+                   and not any(numbers.agrees(p, h) for h in have)]
+        return ", ".join(numbers.display(p) for p in missing)
 
-    def _finish(self, q, draft, evidence, claims, disagreements, frame, timings) -> Answer:
-        checked = check(draft, evidence, claims)
+    def _finish(self, q, draft, evidence, claims, disagreements, query: Query, timings) -> Answer:
+        checked = check(draft, evidence, claims, query)
         kept = [c for c in checked if c.ok and c.cited]
         removed = [f"{c.text} ({c.reason})" for c in checked if not c.ok]
         lines = []
-        unsupported = self._unsupported_premise(frame, evidence)
+        unsupported = self._unsupported_premise(query, evidence)
         if unsupported:
             lines.append(f"No source says {unsupported}; here is what they do say.")
         lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]
-        lines += [disagreement_sentence(d) for d in disagreements]  # the guarantee, whatever the draft said
-        abstained = not kept and not disagreements
+        if claims and not disagreements and claims[0].kind is not ClaimKind.STANCE:
+            stated = " ".join(c.text for c in kept)
+            if not any(c.value in stated or c.value.strip("“”") in stated for c in claims):
+                lines.append(self._state(claims))  # the answer the sources give, when the draft lost it
+        lines += [statement(d, query) for d in disagreements]  # the guarantee, whatever the draft said
+        abstained = not kept and not disagreements and not (claims and claims[0].kind is not ClaimKind.STANCE)
         if abstained:
             lines.append("The sources don't say. " + self._closest(evidence))
         text = " ".join(lines).strip()
         return self._answer(q, text, evidence, claims, disagreements, abstained, removed, timings)
+
+    @staticmethod
+    def _state(claims: list[Claim]) -> str:
+        seen: dict[str, list[Claim]] = {}
+        for c in claims:
+            seen.setdefault(c.norm, []).append(c)
+        parts = [f"{c.text} ({where(c)}) [{c.evidence_id}]" for group in seen.values() for c in group[:2]]
+        return "; ".join(parts) + "."
 
     def _closest(self, evidence: list[Evidence]) -> str:
         if not evidence:
@@ -248,8 +242,9 @@ class Assistant:
         top = max(evidence, key=lambda e: e.score)
         return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]."
 
-    def _abstain(self, q, evidence, claims, disagreements, scored, timings, t0) -> Answer:
-        text = f"The sources don't say. {self._closest(evidence)}".strip()
+    def _abstain(self, q, query: Query, evidence, claims, disagreements, timings, t0) -> Answer:
+        what = f" {query.type.value} ({query.subject})" if query.type.numeric or query.type is AnswerType.DATE else ""
+        text = f"The sources don't say{what}. {self._closest(evidence)}".strip()
         timings.total_s = time.perf_counter() - t0
         return self._answer(q, text, evidence, claims, disagreements, True, [], timings)
 

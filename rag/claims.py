@@ -1,8 +1,5 @@
-"""Who claims what: values and stances extracted by rules from evidence sentences, then compared.
-
-Hand-written on purpose: attribution is exactly what a 1.5B model gets wrong (it turned "insiders
-estimate ~50,000" into "DeepSeek claimed 50,000"), so it is code, and tested.
-"""
+"""Each retrieved source's own answer: a verbatim span of the expected type in a sentence about the question's
+subject, with who it is attributed to. Code proposes nothing that is not in the text."""
 
 from __future__ import annotations
 
@@ -10,94 +7,42 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .types import Sentence
+from . import numbers
+from .attribution import attribute
+from .language import Lang, Stance, detect, fold, load, units, words
+from .numbers import Value, ValueKind
+from .question import AnswerType, Query, stem
+from .settings import ClaimSettings
+from .types import ClaimKind, Sentence, StanceValue
 
-WH = {"how", "what", "which", "who", "whom", "when", "where", "why", "did", "does", "do", "is", "are", "was",
-      "were", "has", "have", "had", "can", "could", "will", "would", "should", "and", "the", "a", "an", "in"}
-SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-HEDGES = r"about|around|approximately|roughly|nearly|almost|over|more than|up to|some|an estimated|reportedly"
-
-# Unit families a question can ask about; the pattern must follow the number within a few words.
-UNITS: dict[str, tuple[str, str]] = {
-    # family: (pattern in the question, pattern after a number in a sentence)
-    "GPU-hours": (r"gpu[- ]?hours?", r"gpu[- ]?hours?"),
-    "GPUs": (r"gpus?|chips?|h800s?|h100s?|a100s?|h20s?|graphics cards?",
-             r"gpus?|chips?|h800s?|h100s?|a100s?|h20s?|graphics processing units|processors"),
-    "parameters": (r"parameters?", r"parameters?"),
-    "tokens": (r"tokens?", r"tokens?"),
-    "US dollars": (r"cost|spend|spent|price|how much money|\$|dollars?", r"__money__"),
+_VALUE_KIND = {
+    AnswerType.COUNT: (ValueKind.NUMBER,),
+    AnswerType.MONEY: (ValueKind.MONEY,),
+    AnswerType.PERCENT: (ValueKind.PERCENT,),
+    AnswerType.MEASURE: (ValueKind.MEASURE,),
+    AnswerType.DATE: (ValueKind.DATE, ValueKind.YEAR),
 }
-NUMBER = re.compile(
-    rf"(?:(?P<hedge>{HEDGES})\s+)?[“\"']?(?P<cur>\$)?(?<![\w.])(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<scale>thousand|million|billion|trillion)\b)?",
-    re.IGNORECASE,
-)
-VERBS = {
-    "said": "says", "says": "says", "say": "says", "told": "says", "stated": "says", "states": "says",
-    "claims": "claims", "claimed": "claims", "claim": "claims", "insists": "claims", "insisted": "claims",
-    "estimate": "estimates", "estimates": "estimates", "estimated": "estimates",
-    "suspect": "suspects", "suspects": "suspects", "suspected": "suspects", "believe": "believes",
-    "believes": "believes", "believed": "believes", "reported": "reports", "reports": "reports",
-    "revealed": "reports", "noted": "notes", "notes": "notes", "note": "notes", "acknowledged": "says",
-    "denied": "denies", "denies": "denies", "accuse": "accuses", "accused": "accuses",
-}
-ROLE = r"(?:co-?founder|founder|CEO|chief|executive|spokesperson|researchers?|engineers?|officials?|analysts?)"
-NAME_RUN = rf"(?:[A-Z][\w.&’'-]*|{ROLE})(?:\s+(?:[A-Z][\w.&’'-]*|{ROLE}))*"
-GENERIC = r"[Ii]t|[Tt]hey|[Hh]e|[Ss]he|[Tt]he (?:company|researchers|paper|firm|startup|report)"
-ATTRIB = re.compile(
-    rf"(?:[Aa]ccording to (?P<acc>[^,.;]+))|(?P<who>{NAME_RUN}|{GENERIC}|[Ii]nsiders|[Aa]nalysts|[Ss]ources)"
-    rf"\s+(?:also\s+|reportedly\s+|publicly\s+|privately\s+)?(?P<verb>{'|'.join(VERBS)})\b"
-)
-NEGATION = re.compile(r"\b(no evidence|not|never|denied|denies|deny|no sign|unclear whether)\b", re.IGNORECASE)
-OPEN = re.compile(r"\b(whether|may have|might have|investigat\w*|allegations?|alleged|suspicions?)\b", re.IGNORECASE)
-SENTENCE_START = {"In", "The", "It", "This", "That", "For", "But", "And", "However", "Notably", "Yet", "Here", "As",
-                  "According", "Since", "When", "While", "Last", "Adding", "There", "Even", "Reports", "Insiders"}
+_NAME = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:of|de|la|du|von|van|der|del|y|&|and)\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
 
 @dataclass(frozen=True)
-class Frame:
-    """What kind of answer the question wants, read from the question alone."""
+class ClaimDraft:
+    """A claim found in one sentence, before it is numbered as evidence."""
 
-    kind: str  # quantity / yesno / open
-    unit: str | None
-    subjects: tuple[str, ...]
-    terms: tuple[str, ...]  # content words for stance questions
-    premise_numbers: tuple[float, ...] = ()
-
-
-def _value(m: re.Match) -> float:
-    v = float(m.group("num").replace(",", ""))
-    if m.group("scale"):
-        v *= SCALE[m.group("scale").lower()]
-    return v
+    sentence: Sentence
+    claimant: str
+    verb: str
+    value: str  # verbatim from the sentence
+    kind: ClaimKind
+    hedged: bool
+    norm: str
+    reading: Value | None = None
+    stance: StanceValue | None = None
+    fit: float = 0.0  # how well the value's own clause matches the question
 
 
-def numbers_in(text: str) -> list[float]:
-    """Every number in a text, scaled ("2.8 million" -> 2.8e6); years and small counts included."""
-    return [_value(m) for m in NUMBER.finditer(text)]
-
-
-def frame(question: str, previous: str | None = None) -> Frame:
-    q = question.strip()
-    low = q.lower()
-    words = re.findall(r"[A-Za-z][\w.-]*", q)
-    subjects = tuple(dict.fromkeys(w for w in words if (w[0].isupper() or any(c.isupper() for c in w[1:]))
-                                   and w.lower() not in WH and not re.fullmatch(r"[HA]\d+s?|GPUs?", w)))
-    if not subjects and previous:
-        subjects = frame(previous).subjects
-    unit = None
-    for family, (qpat, _) in UNITS.items():
-        if re.search(rf"\b(?:{qpat})", low) or (family == "US dollars" and "$" in q):
-            unit = family
-            break
-    premise = tuple(numbers_in(q))
-    if re.match(r"\s*(and\s+)?how (many|much)\b", low) or (unit and re.search(r"\bnumber of\b", low)):
-        return Frame("quantity", unit or None, subjects, (), premise)
-    if re.match(r"\s*(did|does|do|is|are|was|were|has|have|had|can|could|will)\b", low):
-        stop = WH | {s.lower() for s in subjects} | {"use", "used", "using", "any", "there", "evidence", "that"}
-        terms = tuple(w.lower() for w in re.findall(r"[A-Za-z]{3,}", q) if w.lower() not in stop)
-        return Frame("yesno", unit, subjects, terms, premise)
-    return Frame("open", unit, subjects, (), premise)
+def sentence_lang(s: Sentence) -> Lang:
+    return load(detect(f"{s.title} {s.prev} {s.text}"))
 
 
 def source_label(s: Sentence) -> str:
@@ -107,159 +52,208 @@ def source_label(s: Sentence) -> str:
     return f"“{s.title[:60]}{'…' if len(s.title) > 60 else ''}”"
 
 
-def precision_rank(value: float) -> int:
-    """Trailing zeros: 2,048 (0) is more precise than 2,000 (3), so it leads its rounding group."""
-    digits = f"{value:.0f}" if value >= 1 else "1"
-    return len(digits) - len(digits.rstrip("0"))
+def mentions(text: str, names: tuple[str, ...]) -> bool:
+    low = fold(text)
+    return any(fold(n) in low or (len(n) > 5 and stem(n) in low) for n in names)
 
 
-def _mentions(text: str, subjects: tuple[str, ...]) -> bool:
-    low = text.lower()
-    return any(s.lower() in low for s in subjects)
-
-
-def _about_subject(s: Sentence, frame_: Frame, upto: int) -> bool:
-    """Names the subject, or names nobody before the value and follows a sentence that does."""
-    if not frame_.subjects or _mentions(s.text, frame_.subjects):
+def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool) -> bool:
+    """The sentence or the one before names the subject; or the article's title or lead does and the sentence
+    names no one else before the value (news sentences rarely repeat the subject's name)."""
+    if not query.names:
         return True
-    names = [w for w in re.findall(r"\b[A-Z][\w’'-]+", s.text[:upto])
-             if w not in SENTENCE_START and not re.fullmatch(r"GPUs?|AI|[HA]\d+s?|FP\d+", w)]
-    return not names and _mentions(s.prev, frame_.subjects)
+    if mentions(s.text, query.names) or mentions(s.prev, query.names):
+        return True
+    if not doc_names:
+        return False
+    lang = sentence_lang(s)
+    if lang.nouns_capitalised:
+        return True
+    others = [m.group(1) for m in _NAME.finditer(s.text[:upto]) if m.start() > 0
+              and fold(m.group(1).split()[0]) not in lang.stopwords and fold(m.group(1)) not in lang.months]
+    return not others
 
 
-def _resolve(who: str, s: Sentence, frame_: Frame) -> str:
-    """Turn "it", "the researchers" into a name from the sentence or the one before it."""
-    if not re.fullmatch(GENERIC, who):
-        return who
-    noun = who.split()[-1]
-    if len(who.split()) > 1:
-        m = re.search(rf"\b([A-Z][\w-]+)\s+{noun}\b", s.prev + " " + s.text)
-        if m:
-            return f"{m.group(1)} {noun}"
-    for text in (s.text, s.prev):
-        for subject in frame_.subjects:
-            if subject.lower() in text.lower():
-                m = re.search(rf"\b{re.escape(subject)}\b", text, re.IGNORECASE)
-                return m.group(0) if m else subject
-    return ""
+def _clause_terms(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if len(w) > 2}
 
 
-def attribution(s: Sentence, upto: int, frame_: Frame, outlet: str) -> tuple[str, str]:
-    """(claimant, verb) for the value at `upto`: the first named speaker, the verb nearest the value."""
-    found = list(ATTRIB.finditer(s.text[:upto]))
-    if not found and s.prev:
-        found = list(ATTRIB.finditer(s.prev))
-    if not found:
-        return outlet, "reports"
-    verb = VERBS.get((found[-1].group("verb") or "").lower(), "reports")
-    for m in found:
-        who = (m.group("acc") or m.group("who") or "").strip()
-        who = re.sub(r"^(?:Notably|However|But|And|Yet|Meanwhile|Adding to the confusion),?\s+", "", who)
-        resolved = _resolve(who, s, frame_)
-        if resolved:
-            return resolved, verb
-    return outlet, verb
+def _counted_noun(s: Sentence, v: Value, lang: Lang) -> list[str]:
+    """The words right after a count ("12,000 people", "four people were arrested")."""
+    after = words(s.text[v.end:v.end + 50])[:3]
+    return [fold(w) for w in after]
 
 
-def quantity_claims(sentences: list[Sentence], frame_: Frame) -> list[tuple[Sentence, dict]]:
-    if frame_.unit is None:
+def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
+    """A count of the asked thing: its own noun is the question's head, or it has no noun of its own and the
+    head is nearby ("police put the crowd at 12,000"); never a count of something else or a rate."""
+    after_raw = words(s.text[v.end:v.end + 50])[:3]
+    after = [fold(w) for w in after_raw]
+    head_words = words(query.head)
+    head_last = stem(head_words[-1]) if head_words else ""
+    if v.number == 1 and not (after and stem(after[0]) == head_last):
+        return False  # "one of the…" is no count
+    if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
+        return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
+    if any(stem(w) == head_last for w in after):
+        return True
+    if head_words and fold(head_words[-1]) in units().units:
+        return False  # "GPU hours": the unit itself must follow the number
+    if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
+        return False
+    window = _clause_terms(s.prev + " " + s.text)
+    generic = query.head in lang.people_nouns or query.head in lang.count_nouns or not query.head
+    # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
+    own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
+        and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
+    if generic:
+        return not own_noun or after[0] in lang.people_nouns
+    return not own_noun and head_last in window
+
+
+_CLAUSE_CUT = re.compile(r";|,\s+(?:and|while|whereas|but|und|während|et|tandis|y|mientras)\s|\s(?:and|und|et|y)\s(?=\S+\s+\S+\s+(?:were|was|are|have|had|wurden|ont|fueron))", re.IGNORECASE)
+
+
+def _clause_of(text: str, pos: int) -> str:
+    cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
+    return next((text[a:b] for a, b in zip(cuts, cuts[1:]) if a <= pos < b), text)
+
+
+def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
+    """Values of the expected kind in sentences about the subject, each with its claimant. Where one sentence
+    holds several, only those whose own clause uses the question's words ("took part", not "were arrested")."""
+    kinds = _VALUE_KIND.get(query.type)
+    if not kinds:
         return []
-    _, after = UNITS[frame_.unit]
     out = []
+    terms = {stem(t) for t in query.terms}
     for s in sentences:
-        for m in NUMBER.finditer(s.text):
-            tail = s.text[m.end():m.end() + 60]
-            if frame_.unit == "US dollars":
-                if not m.group("cur"):
-                    continue
-                unit_end = m.end()
-            else:
-                um = re.match(rf"\s*(?:[\w-]+\s+){{0,2}}(?:{after})\b", tail, re.IGNORECASE)
-                if not um or (frame_.unit == "GPUs" and re.match(r"[- ]?hours?", tail[um.end():])):
-                    continue
-                if re.match(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:per|each|a)\s+(?:{after})\b", tail, re.IGNORECASE):
-                    continue  # "37 billion per token" is a rate, not a count of tokens
-                unit_end = m.end() + um.end()
-            if frame_.unit == "GPUs" and re.match(r"\s*(?:[\w-]+\s+){0,2}?(?:gpu[- ]?hours?)", tail, re.IGNORECASE):
+        lang = sentence_lang(s)
+        found = []
+        for v in numbers.find(s.text, lang):
+            if v.kind not in kinds:
                 continue
-            if not _about_subject(s, frame_, m.start()):
+            if query.type is AnswerType.MEASURE and query.dimensions and v.dimension not in query.dimensions:
                 continue
-            claimant, verb = attribution(s, m.start(), frame_, source_label(s))
-            value_text = s.text[m.start():unit_end].strip(" “\"'")
-            out.append((s, dict(claimant=claimant, verb=verb, value=value_text, number=_value(m), kind="quantity",
-                                hedged=bool(m.group("hedge")) or verb in ("estimates", "suspects", "believes"))))
+            if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
+                continue
+            if not about_subject(s, query, v.start, doc_names.get(s.source, False)):
+                continue
+            window = _clause_terms(s.prev + " " + s.text)
+            if terms and not (terms & window) and not mentions(s.text, query.names):
+                continue
+            found.append((len(terms & _clause_terms(_clause_of(s.text, v.start))), v))
+        best_fit = max((f for f, _ in found), default=0)
+        for fit, v in found:
+            if fit < best_fit:
+                continue
+            who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
+            hedged = v.hedged or who.stance is Stance.ESTIMATE
+            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, numbers.display(v), ClaimKind.VALUE,
+                                  hedged, v.key, v, fit=fit))
     return out
 
 
-def stance_claims(sentences: list[Sentence], frame_: Frame) -> list[tuple[Sentence, dict]]:
+def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Yes / no / open per sentence that uses the question's most specific term ("smuggled", not "chips")."""
-    stems = [t[:6] for t in frame_.terms]
-    counts = {st: sum(st in s.text.lower() for s in sentences) for st in stems}
+    stems = [stem(t) for t in query.terms]
+    counts = {st: sum(st in fold(s.text) for s in sentences) for st in stems}
     present = [st for st in stems if counts[st]]
     if not present:
         return []
     key = min(present, key=lambda st: counts[st])
     out = []
     for s in sentences:
-        low = s.text.lower()
-        if key not in low:
+        low = fold(s.text)
+        if key not in low or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
             continue
-        if not _about_subject(s, frame_, len(s.text)):
-            continue
-        if NEGATION.search(s.text):
-            stance = "no"
-        elif OPEN.search(s.text):
-            stance = "open"
+        lang = sentence_lang(s)
+        who = attribute(s.text, low.index(key), lang, s.prev, query.names[0] if query.names else "")
+        negated = who.stance is Stance.DENY or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in lang.negations)
+        if negated:
+            stance = StanceValue.NO
+        elif any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in lang.open_markers):
+            stance = StanceValue.OPEN
         else:
-            stance = "yes"
-        claimant, _ = attribution(s, len(s.text), frame_, source_label(s))
-        verb = {"yes": "affirms", "no": "denies", "open": "leaves open"}[stance]
-        out.append((s, dict(claimant=claimant, verb=verb, value=f"“{s.text}”", number=None,
-                            kind=f"stance:{stance}", hedged=stance == "open" or "reportedly" in low)))
+            stance = StanceValue.YES
+        verb = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}[stance]
+        out.append(ClaimDraft(s, who.claimant or source_label(s), verb, f"“{s.text}”", ClaimKind.STANCE,
+                              stance is StanceValue.OPEN, stance.value, stance=stance))
     return out
 
 
-def compatible(a: float, b: float) -> bool:
-    """Rounding is not disagreement: 2,048 vs 2,000 and 2.78M vs 2.8M agree; 2,048 vs 50,000 do not."""
-    return abs(a - b) <= 0.05 * max(abs(a), abs(b))
+def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
+    """Names in sentences that use the question's own words, nearest to them: who / which company / where."""
+    terms = [stem(t) for t in query.terms]
+    if not terms:
+        return []
+    asked = {fold(n) for n in query.names}
+    out = []
+    for s in sentences:
+        lang = sentence_lang(s)
+        if lang.nouns_capitalised or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
+            continue
+        low = fold(s.text)
+        anchors = [m.start() for t in terms for m in re.finditer(re.escape(t), low)]
+        if not anchors:
+            continue
+        found = []
+        who = attribute(s.text, anchors[0], lang, s.prev, query.names[0] if query.names else "")
+        for m in _NAME.finditer(s.text):
+            name = m.group(1).rstrip(".")
+            folded = fold(name)
+            if (m.start() == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months:
+                continue
+            if any(folded in a or a in folded for a in asked) or folded in lang.stopwords or fold(who.claimant) == folded:
+                continue
+            if query.type is AnswerType.PLACE and not re.search(r"(?:\bin|\bat|\bnear|\bfrom|\bim|\bà|\ben|\bau)\s+$", s.text[:m.start()]):
+                continue
+            found.append((min(abs(m.start() - a) for a in anchors), name))
+        if found:
+            _, name = min(found)
+            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb if who.claimant else "names", name,
+                                  ClaimKind.ENTITY, False, normalise_name(name)))
+    return out
 
 
-def group_values(numbers: list[float]) -> list[list[int]]:
-    """Indices of numbers clustered by compatibility (single linkage, in sorted order)."""
-    order = sorted(range(len(numbers)), key=lambda i: numbers[i])
-    groups: list[list[int]] = []
-    for i in order:
-        if groups and compatible(numbers[groups[-1][-1]], numbers[i]):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
+def normalise_name(name: str) -> str:
+    return re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
 
 
-_MONTH = re.compile(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?$")
-
-
-def _wordy(tokens: list[str]) -> int:
-    return sum(1 for t in tokens if re.search(r"[A-Za-z]{2}", t) and not _MONTH.match(t))
-
-
-def aligned_conflicts(sentences: list[Sentence], min_ratio: float = 0.6) -> list[tuple[Sentence, Sentence, str, str]]:
+def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings) -> list[tuple[Sentence, Sentence, str, str]]:
     """Near-identical sentences of two sources that differ in a name or number (one copied, one altered)."""
     out = []
-    # datelines like "Jul 10, 2021 ..." are not statements: they never pair
-    statements = [(s, s.text.split()) for s in sentences if _wordy(s.text.split()) >= 5]
+    statements = [(s, s.text.split()) for s in sentences if sum(bool(re.search(r"[^\W\d_]{2}", t)) for t in s.text.split()) >= 5]
     for i, (a, ta) in enumerate(statements):
+        lang = sentence_lang(a)
         for b, tb in statements[i + 1:]:
             if a.source == b.source:
                 continue
             sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
-            if sm.ratio() < min_ratio:
+            if sm.ratio() < settings.aligned_min_ratio:
                 continue
             for op, i1, i2, j1, j2 in sm.get_opcodes():
-                if op != "replace" or (i1 and _MONTH.match(ta[i1 - 1])):  # a publication day, not the fact
-                    continue
-                va, vb = " ".join(ta[i1:i2]), " ".join(tb[j1:j2])
-                if re.search(r"[A-Z0-9]", va + vb):
-                    out.append((a, b, va.strip(".,;:"), vb.strip(".,;:")))
+                if op != "replace" or (i1 and fold(ta[i1 - 1]).rstrip(".") in lang.months):
+                    continue  # a publication day, not the fact
+                va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
+                if fold(va) != fold(vb) and re.search(r"[A-Z0-9]", va) and re.search(r"[A-Z0-9]", vb):
+                    out.append((a, b, va, vb))
                     break
     return out
+
+
+def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
+    """Per-source answers of the question's type; a false premise's count ("why did 5,000 workers…") is checked too."""
+    if query.type is AnswerType.YESNO:
+        return stance_claims(sentences, query, doc_names)
+    if query.type.entity:
+        return entity_claims(sentences, query, doc_names)
+    if query.type in _VALUE_KIND:
+        return value_claims(sentences, query, doc_names)
+    counted = [p for p in query.premise if p.kind is ValueKind.NUMBER]
+    if counted:
+        after = words(query.text[counted[0].end:])[:1]
+        derived = Query(query.text, query.lang, AnswerType.COUNT, after[0] if after else "", (), query.names,
+                        tuple(t for t in query.terms if t not in {fold(a) for a in after}))
+        return value_claims(sentences, derived, doc_names)
+    return []

@@ -17,9 +17,9 @@ def split_sentences(hit: Hit) -> list[Sentence]:
     prev = ""
     for start, end in sentences.spans(hit.text):
         text = hit.text[start:end]
-        if len(text) >= 12 and re.search(r"[A-Za-z]{3}", text):
+        if len(text) >= 12 and re.search(r"[^\W\d_]{3}", text):
             s = hit.start + start
-            out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev))
+            out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev, hit.date))
             prev = text
     return out
 
@@ -92,6 +92,6 @@ class EvidenceSelector:
         scores = {s: sc for s, sc in scored}
         chosen.sort(key=lambda s: (s.source, s.start))
         return [
-            Evidence(i, s.source, s.title, s.outlet, s.text, s.start, s.end, round(scores.get(s, 0.0), 4))
+            Evidence(i, s.source, s.title, s.outlet, s.text, s.start, s.end, round(scores.get(s, 0.0), 4), s.prev)
             for i, s in enumerate(chosen, 1)
         ]

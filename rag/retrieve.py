@@ -50,6 +50,7 @@ class Retriever:
                     end=row.end,
                     score=round(fused[chunk_id], 6),
                     furniture=row.furniture,
+                    date=meta.date,
                 )
             )
         return hits

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ClaimSettings(BaseModel):
+    """Per-source answers and how they are compared (env: RAG_CLAIMS__<FIELD>)."""
+
+    rounding_tolerance: float = Field(0.05, description="Two figures this close (relative) may be one figure rounded.")
+    aligned_min_ratio: float = Field(0.6, description="Word-level similarity above which two sources' sentences are "
+                                                      "copies, so a differing name or number in them is a conflict.")
+    ambiguity_max_cosine: float = Field(0.3, description="Articles whose leads (the shared name removed) are less "
+                                                         "similar than this are about different things of that name.")
+    min_claim_score: float = Field(0.25, description="A claim's sentence must score at least this (cosine to the "
+                                                     "question plus word overlap) to count as an answer.")
+    claim_score_margin: float = Field(0.3, description="...and at most this far below the best claim sentence.")
+    lead_chars: int = Field(600, description="An article whose title or first characters name the subject is about "
+                                              "it: its sentences that name no one else may answer for it.")
+    min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_nested_delimiter="__")
+
+    claims: ClaimSettings = ClaimSettings()
 
     # Where things live.
     corpus_dir: Path = PROJECT_ROOT / "corpus"

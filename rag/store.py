@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -183,7 +184,9 @@ class Registry:
         return bool(gone)
 
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[a-z]*|[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
+# Unicode words: "Zürich" is one token, not "z" + "rich". TOKENIZER names this scheme in the BM25 cache's folder.
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[^\W\d_]*|[^\W\d_][^\W_]*(?:[-'][^\W_]+)*")
+TOKENIZER = "u1"
 _STOP = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or that the their "
     "there this to was were what when where which who whom why will with".split()
@@ -193,7 +196,7 @@ _STOP = frozenset(
 def tokenize(text: str) -> list[str]:
     """BM25 tokens: numbers lose their thousands separators ("2,048" == "2048"), plurals fold ("H800s" == "H800")."""
     out = []
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
         tok = tok.replace(",", "").lstrip("$").replace("’", "'")
         if tok in _STOP:
             continue
@@ -220,7 +223,7 @@ class Lexical:
         gen = self.registry.generation()
         if gen == self.generation:
             return
-        saved = self.folder / f"gen-{gen}"
+        saved = self.folder / f"gen-{gen}-{TOKENIZER}"
         if (saved / "ids.txt").is_file():
             bm25 = bm25s.BM25.load(str(saved))
             ids = (saved / "ids.txt").read_text().splitlines()
@@ -241,7 +244,7 @@ class Lexical:
         try:
             bm25.save(str(tmp))
             (tmp / "ids.txt").write_text("\n".join(ids))
-            final = self.folder / f"gen-{gen}"
+            final = self.folder / f"gen-{gen}-{TOKENIZER}"
             if not final.exists():
                 tmp.rename(final)
             for old in self.folder.glob("gen-*"):

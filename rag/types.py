@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 
 def content_hash(text: str) -> str:
@@ -90,9 +91,10 @@ class Hit:
     end: int
     score: float
     furniture: bool = False
+    date: str = ""  # the article's date (ISO), for updates over time
 
     def to_json(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "furniture"}
+        return {k: v for k, v in asdict(self).items() if k not in ("furniture", "date")}
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class Sentence:
     end: int
     furniture: bool
     prev: str  # the sentence before it in the same chunk, for resolving "it", "the researchers"
+    date: str = ""  # the article's date
 
 
 @dataclass(frozen=True)
@@ -131,26 +134,44 @@ class Evidence(Citation):
     """One sentence of a source, numbered for the model, with its relevance score."""
 
     score: float = 0.0
+    before: str = ""  # the sentence before it: a subject named there counts for this one
 
 
 PLURAL_SPEAKERS = frozenset(
-    "insiders researchers officials analysts sources engineers investigators lawmakers experts reports they".split()
+    "insiders researchers officials analysts sources engineers investigators lawmakers experts reports they police "
+    "organisers organizers authorities residents witnesses prosecutors auditors workers unions critics activists".split()
 )
+
+
+class ClaimKind(StrEnum):
+    VALUE = "value"  # a number, amount, percentage, measure or date
+    STANCE = "stance"  # yes / no / open on a yes-or-no question
+    ENTITY = "entity"  # a person, organisation, place or other name
+
+
+class StanceValue(StrEnum):
+    YES = "yes"
+    NO = "no"
+    OPEN = "open"
 
 
 @dataclass(frozen=True)
 class Claim:
-    """Who asserts what, in which source. `claimant` says it; `outlet` reports it."""
+    """Who asserts what, in which source. `claimant` says it; `outlet` reports it; `value` is verbatim."""
 
     source: str
     outlet: str
     claimant: str
-    verb: str  # claims / says / estimates / suspects / reports / denies ...
-    value: str  # as written in the source, e.g. "2,048 Nvidia H800 GPUs"
+    verb: str  # says / claims / estimates / denies / reports ...
+    value: str  # as written in the source, e.g. "12,000 people"
     number: float | None
-    kind: str  # quantity / stance / entity / date
+    kind: ClaimKind
     hedged: bool
     evidence_id: int
+    norm: str = ""  # what compares across sources: a normalised value, a stance, a folded name
+    date: str = ""  # the reporting article's date
+    stance: StanceValue | None = None
+    about: str = ""  # what the source says the subject is (for things that share a name)
 
     @property
     def text(self) -> str:
@@ -158,7 +179,7 @@ class Claim:
 
     @property
     def verb_form(self) -> str:
-        """'Insiders estimate', 'DeepSeek researchers say', but 'DeepSeek estimates'."""
+        """'Insiders estimate', 'Police say', but 'The union estimates'."""
         last = self.claimant.split()[-1].lower() if self.claimant.split() else ""
         if last not in PLURAL_SPEAKERS or not self.verb.endswith("s"):
             return self.verb
@@ -169,10 +190,19 @@ class Claim:
         return self.verb[:-1]
 
 
+class DisagreementKind(StrEnum):
+    CONFLICT = "conflict"  # different values for the same question
+    UPDATE = "update"  # values that changed between articles of different dates
+    AMBIGUITY = "ambiguity"  # answers about different things that share a name
+    OUTLIER = "outlier"  # one source against several that agree
+
+
 @dataclass(frozen=True)
 class Disagreement:
     topic: str
     claims: tuple[Claim, ...]
+    kind: DisagreementKind = DisagreementKind.CONFLICT
+    sides: tuple[tuple[Claim, ...], ...] = ()  # claims grouped by agreeing value, in the order stated
 
 
 @dataclass
@@ -214,11 +244,13 @@ class Answer:
             "disagreements": [
                 {
                     "topic": d.topic,
+                    "kind": d.kind.value,
                     "claims": [
                         {
                             "source": c.source,
                             "outlet": c.outlet,
                             "claimant": c.claimant,
+                            "date": c.date,
                             "claim": c.text,
                             "value": c.value,
                             "citation": citation_json(c.evidence_id),

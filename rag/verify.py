@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import sentences
-from .claims import NUMBER, _value, compatible
+from . import numbers, sentences
+from .question import AnswerType, Query
 from .store import tokenize
-from .types import Claim, Evidence
+from .types import Claim, ClaimKind, Evidence
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -29,21 +29,42 @@ def markers(sentence: str) -> list[int]:
     return [int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)]
 
 
-def numbers(text: str) -> list[float]:
-    """Numbers worth checking: scaled values; bare single digits ("3 models") are too common to judge."""
-    out = []
-    for m in NUMBER.finditer(MARKER.sub(" ", text)):
-        v = _value(m)
-        if m.group("scale") or m.group("cur") or "," in m.group("num") or "." in m.group("num") or v >= 10:
-            out.append(v)
-    return out
+def values(text: str) -> list[numbers.Value]:
+    """Values worth checking: scaled, money, percentages, measures, dates; bare single digits ("3 models") are
+    too common to judge."""
+    return [v for v in numbers.find(MARKER.sub(" ", text))
+            if v.kind is not numbers.ValueKind.NUMBER or v.base >= 10 or v.number != int(v.number) or len(v.text) > 2]
 
 
 def supported_numbers(sentence: str, quotes: list[str]) -> tuple[bool, str]:
-    have = [v for q in quotes for v in numbers(q)]
-    for v in numbers(sentence):
-        if not any(v == h or (h and abs(v - h) / abs(h) < 0.005) for h in have):
-            return False, f"{v:g} is not in the cited passage"
+    have = [v for q in quotes for v in numbers.find(q)]
+    for v in values(sentence):
+        if not any(numbers.same(v, h) for h in have):
+            return False, f"{v.text} is not in the cited passage"
+    return True, ""
+
+
+_ANSWER_KINDS = {
+    AnswerType.COUNT: {numbers.ValueKind.NUMBER}, AnswerType.MONEY: {numbers.ValueKind.MONEY},
+    AnswerType.PERCENT: {numbers.ValueKind.PERCENT}, AnswerType.MEASURE: {numbers.ValueKind.MEASURE},
+    AnswerType.DATE: {numbers.ValueKind.DATE, numbers.ValueKind.YEAR},
+}
+
+
+def answers_question(sentence: str, cited: list[int], claims: list[Claim], query: Query | None) -> tuple[bool, str]:
+    """A value of the asked type must be a checked answer of that type about the subject in a cited passage:
+    a head count never supports a revenue, another story's figure never answers this one."""
+    if query is None or query.type not in _ANSWER_KINDS:
+        return True, ""
+    answers = [numbers.find(c.value)[:1] for c in claims if c.kind is ClaimKind.VALUE and c.evidence_id in cited]
+    answers_flat = [a[0] for a in answers if a]
+    for v in values(sentence):
+        # a bare figure in a numeric answer is read as the answer: "revenue of 5,000" must be a checked revenue
+        asked = _ANSWER_KINDS[query.type] | ({numbers.ValueKind.NUMBER} if query.type.numeric else set())
+        if v.kind not in asked or any(numbers.same(v, p) for p in query.premise):
+            continue
+        if not any(numbers.same(v, a) for a in answers_flat):
+            return False, f"{v.text} is not a {query.type.value} of {query.subject or 'the subject'} in the cited passage"
     return True, ""
 
 
@@ -54,7 +75,8 @@ _SPEAKER = re.compile(
 
 
 _OPENERS = {"The", "In", "It", "This", "That", "These", "Those", "According", "However", "But", "And", "Yet", "As",
-            "Sources", "They", "Both", "Some", "While", "When", "Since", "For", "No", "One", "Its", "Their", "A", "An"}
+            "Sources", "They", "Both", "Some", "While", "When", "Since", "For", "No", "One", "Its", "Their", "A", "An",
+            "Yes", "Most", "Police", "Officials", "Organisers", "Organizers"}
 
 
 def supported_names(sentence: str, quotes: list[str], meta: str) -> tuple[bool, str]:
@@ -75,28 +97,36 @@ def supported_names(sentence: str, quotes: list[str], meta: str) -> tuple[bool, 
 def claimant_ok(sentence: str, claims: list[Claim]) -> tuple[bool, str]:
     """A value the sentence attributes to someone must be attributed to that claim's claimant or outlet."""
     clean = MARKER.sub(" ", sentence)
-    for m in NUMBER.finditer(clean):
-        v = _value(m)
-        owners = [c for c in claims if c.number is not None and compatible(c.number, v)]
+    readings = [(c, numbers.find(c.value)[:1]) for c in claims if c.kind is ClaimKind.VALUE]
+    for v in numbers.find(clean):
+        # a claim the article states in its own voice binds no speaker: "Meta used 49,152 GPUs" may say it
+        owners = [c for c, r in readings if r and numbers.agrees(r[0], v) and c.claimant != c.outlet]
         if not owners:
             continue
-        clause = re.split(r",\s*(?:while|whereas|but|and)\s|;|\bwhile\b|\bwhereas\b", clean[: m.start()])[-1]
+        clause = re.split(r",\s*(?:while|whereas|but|and)\s|;|\bwhile\b|\bwhereas\b", clean[: v.start])[-1]
         said_by = _SPEAKER.findall(clause)
         if not said_by:
             continue
         speaker = set(said_by[-1].lower().split())
         if not any(speaker & set(f"{c.claimant} {c.outlet}".lower().split()) for c in owners):
             who = "; ".join(sorted({f"{c.claimant} ({c.outlet})" for c in owners}))
-            return False, f"attributes {m.group(0).strip()} to {said_by[-1]}, but the sources attribute it to {who}"
+            return False, f"attributes {v.text} to {said_by[-1]}, but the sources attribute it to {who}"
     return True, ""
 
 
-def _attach(sentence: str, evidence: list[Evidence]) -> list[int]:
-    """For an uncited sentence: passages that together hold each of its numbers and most of its words."""
+def _attach(sentence: str, evidence: list[Evidence], claims: list[Claim]) -> list[int]:
+    """For an uncited sentence: the checked claims whose values it states, else passages that together hold
+    each of its numbers and most of its words."""
+    stated = values(sentence)
+    by_claim = [c.evidence_id for c in claims if c.kind is ClaimKind.VALUE
+                and any(numbers.same(v, r) for v in stated for r in numbers.find(c.value)[:1])]
+    if by_claim and all(any(numbers.same(v, h) for i in by_claim for e in evidence if e.id == i
+                            for h in numbers.find(e.quote)) for v in stated):
+        return list(dict.fromkeys(by_claim))
     words = set(tokenize(sentence))
     chosen: list[Evidence] = []
-    for v in numbers(sentence):
-        holders = [e for e in evidence if supported_numbers(f"{v}", [e.quote])[0]]
+    for v in stated:
+        holders = [e for e in evidence if any(numbers.same(v, h) for h in numbers.find(e.quote))]
         if not holders:
             return []
         best = max(holders, key=lambda e: len(words & set(tokenize(e.quote))))
@@ -111,7 +141,7 @@ def _attach(sentence: str, evidence: list[Evidence]) -> list[int]:
     return [e.id for e in chosen]
 
 
-def check(draft: str, evidence: list[Evidence], claims: list[Claim]) -> list[Checked]:
+def check(draft: str, evidence: list[Evidence], claims: list[Claim], query: Query | None = None) -> list[Checked]:
     by_id = {e.id: e for e in evidence}
     out = []
     for raw in sentences.split(draft):
@@ -121,14 +151,16 @@ def check(draft: str, evidence: list[Evidence], claims: list[Claim]) -> list[Che
         text = MARKER.sub("", raw).replace(" .", ".").strip()
         text = re.sub(r"\s{2,}", " ", text)
         if not cited:
-            cited = _attach(text, evidence)
+            cited = _attach(text, evidence, claims)
             if not cited:
                 out.append(Checked(text, (), False, "no passage supports it"))
                 continue
         quotes = [by_id[n].quote for n in cited]
         ok, reason = supported_numbers(text, quotes)
         if ok:
-            meta = " ".join(f"{by_id[n].outlet} {by_id[n].title}" for n in cited)
+            ok, reason = answers_question(text, cited, claims, query)
+        if ok:  # a name in the sentence before the quote counts: news rarely repeats the subject's name
+            meta = " ".join(f"{by_id[n].outlet} {by_id[n].title} {by_id[n].before}" for n in cited)
             meta += " " + " ".join(c.claimant for c in claims if c.evidence_id in cited)  # "it said" -> DeepSeek
             ok, reason = supported_names(text, quotes, meta)
         if ok:

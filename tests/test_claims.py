@@ -1,12 +1,170 @@
-"""Claim extraction and disagreement rules on real article sentences (no model involved)."""
+"""Per-source answers on small fixtures from many kinds of news (no model involved), plus the seed articles."""
 
 from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
 from rag import claims as cl
+from rag import numbers
+from rag.attribution import attribute
+from rag.compare import classify, compare, statement
 from rag.evidence import EvidenceSelector
+from rag.language import detect, load
+from rag.question import AnswerType, analyse
 from rag.retrieve import Retriever
+from rag.settings import ClaimSettings
+from rag.types import Claim, ClaimKind, DisagreementKind, Sentence, StanceValue
+
+
+def _s(source, text, outlet=None, date="", prev="", title="t"):
+    return Sentence(source, title, outlet or source.upper(), text, 0, len(text), False, prev, date)
+
+
+def _claims(sentences, question):
+    query = analyse(question)
+    drafts = cl.extract(sentences, query, {s.source: True for s in sentences})
+    claims = [Claim(d.sentence.source, d.sentence.outlet, d.claimant, d.verb, d.value,
+                    d.reading.number if d.reading else None, d.kind, d.hedged, i, d.norm, d.sentence.date, d.stance)
+              for i, d in enumerate(drafts, 1)]
+    return query, drafts, claims
+
+
+def test_answer_types_come_from_the_question_structure():
+    cases = {
+        "How many people took part in the march in Lyon?": (AnswerType.COUNT, "people"),
+        "How much did the new stadium in Kiel cost?": (AnswerType.MONEY, "cost"),
+        "What was the turnout in the Ostend referendum?": (AnswerType.PERCENT, "turnout"),
+        "How hot did it get in Seville on Monday?": (AnswerType.MEASURE, "hot"),
+        "When did the Harlow bridge open?": (AnswerType.DATE, ""),
+        "Who designed the Marlow library?": (AnswerType.PERSON, ""),
+        "Which company built the Tarn dam?": (AnswerType.ORGANISATION, "company"),
+        "Which sport does Maria Keller play?": (AnswerType.CATEGORY, "sport"),
+        "Where was the summit held?": (AnswerType.PLACE, ""),
+        "Did the mayor of Tarn deny the emails?": (AnswerType.YESNO, ""),
+        "Why did the talks in Brakel fail?": (AnswerType.OPEN, ""),
+        "What was the death toll of the Sulawesi earthquake?": (AnswerType.COUNT, "toll"),
+        "Wie viele Menschen demonstrierten in Leipzig?": (AnswerType.COUNT, "menschen"),
+        "¿Cuántas personas murieron en el incendio de Valparaíso?": (AnswerType.COUNT, "personas"),
+    }
+    for question, (kind, head) in cases.items():
+        q = analyse(question)
+        assert (q.type, q.head) == (kind, head), question
+    assert analyse("How many people took part in the march in Lyon?").names == ("Lyon",)
+
+
+def test_numbers_in_words_currencies_units_and_other_languages_normalise():
+    def one(text, code="en"):
+        (v,) = numbers.find(text, load(code))
+        return v
+
+    assert one("Four people were arrested.").number == 4
+    assert one("A dozen were hurt.").number == 12
+    assert one("It cost $1.2 billion.").base == 1.2e9 and one("It cost $1.2 billion.").unit == "USD"
+    assert one("Die Kosten: 2,5 Millionen Euro.", "de").base == 2.5e6
+    assert one("Selon la police, 12 000 manifestants.", "fr").number == 12000
+    assert one("unos 1,2 millones de euros", "es").unit == "EUR"
+    assert one("Turnout was 54.3%.").kind is numbers.ValueKind.PERCENT
+    assert one("A quarter of voters stayed home.").number == 25
+    km, mi = one("a 16 km route"), one("a 10 mile route")
+    assert km.dimension == mi.dimension == "length" and abs(km.base - mi.base) / km.base < 0.01
+    assert one("on March 14, 2026").iso == "2026-03-14" == one("le 14 mars 2026", "fr").iso
+    assert [v.text for v in numbers.find("COVID-19 and G7 met at 10:30")] == []
+    assert detect("Die Polizei sprach von 12.000 Teilnehmern in der Stadt.") == "de"
+
+
+def test_rounding_agrees_and_real_conflicts_do_not():
+    def v(t):
+        return numbers.find(t)[0]
+
+    assert numbers.agrees(v("2,048"), v("2,000")) and numbers.agrees(v("2.788 million"), v("2.8 million"))
+    assert numbers.agrees(v("54.3%"), v("54%"))
+    assert not numbers.agrees(v("12,000"), v("10,000")) and not numbers.agrees(v("41 dead"), v("43 dead"))
+    assert not numbers.agrees(v("30.8 million"), v("39.3 million"))
+    assert not numbers.agrees(v("$5 million"), v("€5 million"))  # currencies never convert
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=12))
+def test_grouping_is_a_partition(ints):
+    values = [numbers.find(f"{i:,}")[0] for i in ints]
+    groups = numbers.group(values)
+    assert sorted(i for g in groups for i in g) == list(range(len(values)))
+
+
+def test_attribution_keeps_claimants_apart_in_one_sentence():
+    en = load("en")
+    t = "Police said 12,000 people took part, while organisers put the figure at 40,000."
+    assert attribute(t, t.index("12,000"), en).claimant == "Police"
+    assert attribute(t, t.index("40,000"), en).claimant == "organisers"
+    t = "About 900 jobs will go, the union claims."
+    assert attribute(t, t.index("900"), en).claimant == "the union"
+    t = "According to the organisers, 40,000 people marched."
+    assert attribute(t, t.index("40,000"), en).claimant == "the organisers"
+    de = load("de")
+    t = "Laut Polizei nahmen 12.000 Menschen teil, die Veranstalter sprachen von 40.000."
+    assert attribute(t, t.index("12.000"), de).claimant == "Polizei"
+    assert attribute(t, t.index("40.000"), de).claimant == "die Veranstalter"
+
+
+def test_crowd_counts_from_police_and_organisers_are_a_conflict_with_both_sides():
+    sents = [
+        _s("a", "Police said 12,000 people took part in the march in Lyon on Saturday.", "Le Quotidien"),
+        _s("b", "Organisers said 40,000 people took part in the Lyon march, and four people were arrested.", "Euro Wire"),
+    ]
+    query, drafts, claims = _claims(sents, "How many people took part in the march in Lyon?")
+    assert sorted(c.number for c in claims) == [12000, 40000]  # the four arrests are another count
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.CONFLICT
+    text = statement(d, query)
+    assert "Police say 12,000" in text and "Organisers say 40,000" in text
+
+
+def test_a_head_count_is_never_an_answer_about_revenue():
+    sents = [_s("a", "Brakel Logistics employs 5,000 people at its plant in Brakel.")]
+    _, _, claims = _claims(sents, "What was the revenue of Brakel Logistics last year?")
+    assert claims == []
+
+
+def test_a_toll_that_rose_between_reports_is_an_update_and_an_outlier_is_a_minority():
+    sents = [
+        _s("a", "The earthquake in Sulawesi killed 41 people, officials said.", "Day One", "2026-02-01"),
+        _s("b", "The death toll of the Sulawesi earthquake rose to 87 people, officials said.", "Day Two", "2026-02-02"),
+    ]
+    query, drafts, claims = _claims(sents, "How many people died in the Sulawesi earthquake?")
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.UPDATE and statement(d, query).startswith("The figure rose")
+
+    def c(source, number, date=""):
+        return Claim(source, source, source, "says", str(number), number, ClaimKind.VALUE, False, 1, str(number), date)
+
+    groups = [[c("a", 5), c("b", 5), c("c", 5)], [c("d", 9)]]
+    assert classify(groups, ClaimSettings()) is DisagreementKind.OUTLIER
+    assert classify([[c("a", 5), c("b", 5)]], ClaimSettings()) is None
+
+
+def test_stances_find_both_sides_of_a_denial():
+    sents = [
+        _s("a", "Mayor Ines Tarn denied that she had written the leaked emails.", "Courier"),
+        _s("b", "The leaked emails were written by Mayor Ines Tarn, the newspaper's analysis showed.", "Herald"),
+    ]
+    _, _, claims = _claims(sents, "Did Mayor Ines Tarn write the leaked emails?")
+    assert {(c.source, c.stance) for c in claims} == {("a", StanceValue.NO), ("b", StanceValue.YES)}
+
+
+def test_aligned_sentences_that_differ_in_a_name_are_a_conflict():
+    a = _s("s1", "The game was played at Raymond James Stadium in Tampa, Florida, the home stadium.")
+    b = _s("s2", "The game was played at Raymond James Stadium in Glendale, Arizona, the home stadium.")
+    ((_, _, va, vb),) = cl.aligned_conflicts([a, b], ClaimSettings())
+    assert {va, vb} == {"Tampa, Florida", "Glendale, Arizona"}
+    same = _s("s3", "The game was played at Raymond James Stadium in Tampa, Florida, the home stadium.")
+    assert cl.aligned_conflicts([a, same], ClaimSettings()) == []
+
+
+def test_datelines_and_publication_days_are_not_conflicts():
+    assert cl.aligned_conflicts([_s("a", "Jul 10, 2021 ..."), _s("b", "Jul 11, 2021 ...")], ClaimSettings()) == []
+    assert cl.aligned_conflicts([
+        _s("a", "Sep 11, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
+        _s("b", "Sep 12, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
+    ], ClaimSettings()) == []
 
 
 def _sentences(store, settings, question):
@@ -14,89 +172,8 @@ def _sentences(store, settings, question):
     return EvidenceSelector(settings).candidates(hits)
 
 
-def test_mission_question_claims_keep_claimant_apart_from_outlet(seed_store, seed_settings):
-    q = "How many GPUs did DeepSeek claim?"
-    found = cl.quantity_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
-    table = {(f["claimant"], f["number"], s.outlet) for s, f in found}
-    assert ("DeepSeek", 2048, "GIGAZINE") in table
-    assert ("DeepSeek researchers", 2048, "Sherwood News") in table
-    assert ("DeepSeek", 2000, "unknown") in table
-    assert ("Insiders", 50000, "Gnoppix") in table
-    assert ("Scale AI CEO Alexandr Wang", 50000, "Sherwood News") in table
-    # Other companies' fleets are not DeepSeek's: Musk's 100,000 and Meta's 49,152 stay out.
-    assert not {n for _, n, _ in table} & {100000, 49152, 16384, 1.3e6}
-    hedged = {f["claimant"]: f["hedged"] for _, f in found}
-    assert hedged["Insiders"] and hedged["Scale AI CEO Alexandr Wang"] and not hedged["DeepSeek"]
-
-
-def test_rounding_agrees_and_real_conflicts_do_not():
-    assert cl.compatible(2048, 2000) and cl.compatible(2.78e6, 2.8e6) and cl.compatible(2.788e6, 2.8e6)
-    assert not cl.compatible(2048, 50000) and not cl.compatible(30.8e6, 39.3e6)
-    groups = cl.group_values([2048, 2000, 50000, 10000, 50000])
-    assert sorted(sorted(g) for g in groups) == [[0, 1], [2, 4], [3]]
-
-
-@given(st.lists(st.floats(min_value=1, max_value=1e12), min_size=1, max_size=12))
-def test_grouping_is_a_partition(values):
-    groups = cl.group_values(values)
-    assert sorted(i for g in groups for i in g) == list(range(len(values)))
-
-
-def test_stance_claims_find_both_sides(seed_store, seed_settings):
-    q = "Did DeepSeek use smuggled chips?"
-    found = cl.stance_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
-    kinds = {(s.source, f["kind"]) for s, f in found}
-    assert ("us-probe-smuggling", "stance:no") in kinds
-    assert ("sherwood-gpu-mystery", "stance:no") in kinds
-    assert ("gnoppix-smuggled-chips", "stance:yes") in kinds
-
-
-def test_llama_gpu_hours_inherit_the_subject_from_the_previous_sentence(seed_store, seed_settings):
+def test_seed_llama_gpu_hours_are_the_two_reported_figures(seed_store, seed_settings):
     q = "How many GPU hours did it take to train Llama?"
-    found = cl.quantity_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
-    assert {(s.source, f["number"]) for s, f in found} == {
-        ("gigazine-singapore-probe", 30.8e6), ("sherwood-gpu-mystery", 39.3e6)
-    }
-
-
-def test_aligned_sentences_that_differ_in_a_name_are_a_conflict():
-    from rag.types import Sentence
-
-    a = Sentence("s1", "t", "A", "The game was played at Raymond James Stadium in Tampa, Florida, the home stadium.", 0, 80, False, "")
-    b = Sentence("s2", "t", "B", "The game was played at Raymond James Stadium in Glendale, Arizona, the home stadium.", 0, 82, False, "")
-    ((_, _, va, vb),) = cl.aligned_conflicts([a, b])
-    assert {va, vb} == {"Tampa, Florida", "Glendale, Arizona"}
-
-
-def test_datelines_and_publication_days_are_not_conflicts():
-    from rag.types import Sentence
-
-    def s(source, text):
-        return Sentence(source, "t", source, text, 0, len(text), False, "")
-
-    assert cl.aligned_conflicts([s("a", "Jul 10, 2021 ..."), s("b", "Jul 11, 2021 ...")]) == []
-    assert cl.aligned_conflicts([
-        s("a", "Sep 11, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
-        s("b", "Sep 12, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
-    ]) == []
-
-
-def test_a_rate_per_unit_is_not_a_count_of_that_unit(seed_store, seed_settings):
-    q = "How many tokens was DeepSeek-V3 trained on?"
-    found = cl.quantity_claims(_sentences(seed_store, seed_settings, q), cl.frame(q))
-    assert [f["number"] for _, f in found] == [14.8e12]
-
-
-def test_the_code_states_each_side_of_a_name_conflict_with_its_own_answer():
-    from rag.answer import _disagreements, disagreement_sentence
-    from rag.types import Evidence, Sentence
-
-    texts = {"true-0": "Facebook bought Instagram in 2012 for a record-setting $1 billion in cash and stock.",
-             "swapped-0": "Apple bought Instagram in 2012 for a record-setting $1 billion in cash and stock."}
-    sents = {i: Sentence(src, "t", f"Outlet {src.upper()}", t, 0, len(t), False, "")
-             for i, (src, t) in enumerate(texts.items(), 1)}
-    evidence = [Evidence(i, s.source, s.title, s.outlet, s.text, 0, len(s.text), 0.9) for i, s in sents.items()]
-    q = "Who acquired Instagram?"
-    (d,) = _disagreements(cl.frame(q), q, [], evidence, sents)
-    sentence = disagreement_sentence(d)
-    assert "Outlet TRUE-0 reports “Facebook” [1]" in sentence and "Outlet SWAPPED-0 reports “Apple” [2]" in sentence
+    query = analyse(q)
+    drafts = cl.extract(_sentences(seed_store, seed_settings, q), query, {})
+    assert {d.reading.number for d in drafts} == {30.8e6, 39.3e6}

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from rag import claims as cl
+from rag.question import analyse
 from rag.answer import Assistant, QuestionError, clean_question
 from rag.ingest import Ingestor, ensure_index
 from rag.retrieve import Retriever
@@ -103,26 +104,26 @@ def test_kill_minus_nine_during_an_answer_loses_nothing(settings):
     assert report.added == [] and len(report.unchanged) == 5
 
 
-NAMES = st.sampled_from(["Reuters", "Alexandr Wang", "DeepSeek", "Insiders", "Liang Wenfeng", "Analysts"])
+NAMES = st.sampled_from(["Reuters", "Maria Keller", "The union", "Insiders", "Police", "Analysts"])
 VERBS = st.sampled_from(["said", "estimated", "claims", "reported", "suspected"])
+NOUNS = st.sampled_from(["protesters", "jobs", "seats", "patients", "houses"])
 
 
 @hsettings(max_examples=80, deadline=None)
-@given(NAMES, VERBS, st.integers(min_value=10, max_value=5_000_000), st.sampled_from(["", "about ", "around "]))
-def test_claim_extractor_reads_value_and_claimant_of_any_such_sentence(name, verb, n, hedge):
-    text = f"{name} {verb} that DeepSeek used {hedge}{n:,} Nvidia H800 GPUs last year."
+@given(NAMES, VERBS, NOUNS, st.integers(min_value=10, max_value=5_000_000), st.sampled_from(["", "about ", "around "]))
+def test_claim_extractor_reads_value_and_claimant_of_any_such_sentence(name, verb, noun, n, hedge):
+    text = f"{name} {verb} that Harlow had {hedge}{n:,} {noun} last year."
     s = Sentence("doc", "t", "Outlet", text, 0, len(text), False, "")
-    found = cl.quantity_claims([s], cl.frame("How many GPUs did DeepSeek use?"))
-    assert len(found) == 1
-    _, f = found[0]
-    assert f["number"] == n and f["claimant"] == name and f["value"] in text
-    assert f["hedged"] == (bool(hedge) or verb in ("estimated", "suspected"))
+    (d,) = cl.extract([s], analyse(f"How many {noun} did Harlow have?"), {"doc": True})
+    assert d.reading.number == n and d.claimant == name and d.value in text
+    assert d.hedged == (bool(hedge) or verb in ("estimated", "suspected"))
 
 
 @hsettings(max_examples=80, deadline=None)
 @given(st.text(min_size=0, max_size=300))
 def test_claim_values_are_always_substrings_of_their_sentence(text):
     s = Sentence("doc", "t", "Outlet", text, 0, len(text), False, "")
-    for frame in (cl.frame("How many GPUs did DeepSeek use?"), cl.frame("How much did it cost?")):
-        for _, f in cl.quantity_claims([s], frame):
-            assert f["value"] in text
+    for question in ("How many people did Harlow have?", "How much did it cost?", "When did it open?",
+                     "Who designed it?", "Did Harlow deny it?"):
+        for d in cl.extract([s], analyse(question), {"doc": True}):
+            assert d.value.strip("“”") in text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from rag.types import Claim, Evidence
+from rag.question import analyse
+from rag.types import Claim, ClaimKind, Evidence
 from rag.verify import check, quote_is_verbatim
 
 EV = [
@@ -12,8 +13,8 @@ EV = [
     Evidence(2, "gno", "T", "Gnoppix", "Insiders estimate DeepSeek’s clusters now encompass around 50,000 GPUs.", 0, 10, 1.0),
 ]
 CLAIMS = [
-    Claim("gig", "GIGAZINE", "DeepSeek", "says", "2048 NVIDIA H800s", 2048, "quantity", False, 1),
-    Claim("gno", "Gnoppix", "Insiders", "estimates", "around 50,000 GPUs", 50000, "quantity", True, 2),
+    Claim("gig", "GIGAZINE", "DeepSeek", "says", "2048 NVIDIA H800s", 2048, ClaimKind.VALUE, False, 1),
+    Claim("gno", "Gnoppix", "Insiders", "estimates", "around 50,000 GPUs", 50000, ClaimKind.VALUE, True, 2),
 ]
 
 
@@ -24,7 +25,7 @@ def test_supported_sentence_passes_and_marker_is_kept():
 
 def test_number_not_in_cited_quote_is_refused():
     (c,) = check("DeepSeek trained with 4,096 GPUs [1].", EV, CLAIMS)
-    assert not c.ok and "4096" in c.reason
+    assert not c.ok and "4,096" in c.reason
 
 
 def test_misattributed_estimate_is_refused():
@@ -62,3 +63,19 @@ def test_a_compound_name_is_named_by_its_distinctive_part():
     quote = "V3’s training reportedly cost under $6 million."
     assert supported_names("It cost under $6 million to train DeepSeek-V3.", [quote], "Gnoppix")[0]
     assert not supported_names("It cost under $6 million to train Llama-3.", [quote], "Gnoppix")[0]
+
+
+def test_a_number_in_the_quote_of_another_kind_does_not_answer_the_question():
+    ev = [Evidence(1, "a", "T", "Wire", "Brakel Logistics employs 5,000 people at its plant.", 0, 10, 1.0)]
+    (c,) = check("Brakel Logistics had revenue of 5,000 [1].", ev, [], analyse("What was the revenue of Brakel Logistics?"))
+    assert not c.ok and "not a money" in c.reason
+
+
+def test_a_name_in_the_sentence_before_the_quote_counts_and_an_uncited_value_is_attached():
+    ev = [Evidence(1, "a", "T", "Wire", "It was designed by Foster and Partners in 2019.", 0, 10, 1.0,
+                   before="The Marlow library opened on Monday.")]
+    claims = [Claim("a", "Wire", "Wire", "reports", "2019", 2019, ClaimKind.VALUE, False, 1, "date:2019")]
+    (named,) = check("The Marlow library was designed by Foster and Partners [1].", ev, claims)
+    assert named.ok
+    (year,) = check("The Marlow library was designed in 2019.", ev, claims, analyse("When was the Marlow library designed?"))
+    assert year.ok and year.cited == (1,)

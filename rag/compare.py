@@ -1,0 +1,122 @@
+"""Per-source answers grouped across sources: agreement, conflict, update over time, ambiguity, lone outlier,
+and the code's own statement of each, every side attributed and cited whatever the model drafted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import numbers
+from .claims import ClaimDraft
+from .question import AnswerType, Query
+from .settings import ClaimSettings
+from .types import Claim, ClaimKind, Disagreement, DisagreementKind, StanceValue
+
+
+def topic(query: Query) -> str:
+    what = query.head if query.type is AnswerType.COUNT and query.head else query.type.value
+    about = query.subject or "the subject"
+    if query.type in (AnswerType.YESNO, AnswerType.OPEN, AnswerType.CATEGORY):
+        return f"“{query.text}”"
+    return f"{what} ({about})"
+
+
+def sides(claims: list[Claim], readings: dict[Claim, numbers.Value], settings: ClaimSettings) -> list[list[Claim]]:
+    """Claims grouped by agreeing value: rounding agrees, stances by yes/no/open, names by normalised form."""
+    if claims and claims[0].kind is ClaimKind.VALUE:
+        values = [readings[c] for c in claims]
+        return [[claims[i] for i in g] for g in numbers.group(values, settings.rounding_tolerance)]
+    by: dict[str, list[Claim]] = {}
+    for c in claims:
+        key = c.norm
+        if c.kind is ClaimKind.ENTITY:  # "Keller" is "Maria Keller"; "Foster & Partners" is "Foster and Partners"
+            key = next((k for k in by if set(k.split()) <= set(c.norm.split()) or set(c.norm.split()) <= set(k.split())), key)
+        by.setdefault(key, []).append(c)
+    return list(by.values())
+
+
+def _sources(side: list[Claim]) -> set[str]:
+    return {c.source for c in side}
+
+
+def classify(groups: list[list[Claim]], settings: ClaimSettings,
+             unrelated: Callable[[str, str], bool] | None = None) -> DisagreementKind | None:
+    """None when the sources agree (or only one source speaks); else what kind of disagreement it is."""
+    if len(groups) < 2 or len(set().union(*(_sources(g) for g in groups))) < 2:
+        return None
+    if groups[0] and groups[0][0].kind is ClaimKind.STANCE:
+        stances = {c.stance for g in groups for c in g}
+        return DisagreementKind.CONFLICT if {StanceValue.YES, StanceValue.NO} <= stances else None
+    if all(_sources(g) == _sources(groups[0]) for g in groups):
+        return None  # one source giving several figures: different facts, not a disagreement
+    dated = [sorted(c.date for c in g) for g in groups]
+    if all(d and all(d) for d in dated):
+        spans = sorted(dated, key=lambda d: d[0])
+        if all(a[-1] < b[0] for a, b in zip(spans, spans[1:])):
+            return DisagreementKind.UPDATE
+    if unrelated is not None:
+        firsts = [g[0].source for g in groups]
+        if all(unrelated(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
+            return DisagreementKind.AMBIGUITY
+    n_sources = len(set().union(*(_sources(g) for g in groups)))
+    sizes = sorted(len(_sources(g)) for g in groups)
+    if len(groups) == 2 and n_sources >= settings.min_outlier_sources and sizes[0] == 1 and sizes[1] >= 2:
+        return DisagreementKind.OUTLIER
+    return DisagreementKind.CONFLICT
+
+
+def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], settings: ClaimSettings,
+            unrelated: Callable[[str, str], bool] | None = None) -> list[Disagreement]:
+    readings = {c: d.reading for c, d in drafts.items() if d.reading is not None}
+    usable = [c for c in claims if c.kind is not ClaimKind.VALUE or c in readings]
+    if not usable:
+        return []
+    groups = sides(usable, readings, settings)
+    kind = classify(groups, settings, unrelated)
+    if kind is None:
+        return []
+    if kind is DisagreementKind.UPDATE:
+        groups.sort(key=lambda g: min(c.date for c in g))
+    else:
+        groups.sort(key=lambda g: -len(_sources(g)))
+    if usable[0].kind is ClaimKind.STANCE:
+        groups = [g for g in groups if g[0].stance is not StanceValue.OPEN] + [g for g in groups if g[0].stance is StanceValue.OPEN]
+    ordered = tuple(c for g in groups for c in g)
+    return [Disagreement(topic(query), ordered, kind, tuple(tuple(g) for g in groups))]
+
+
+def where(c: Claim) -> str:
+    place = c.outlet if c.outlet != "unknown" else f"the article {c.source}"
+    return f"{place}, {c.date}" if c.date else place
+
+
+def _side(side: tuple[Claim, ...]) -> str:
+    members = sorted(side, key=lambda c: -len(c.value))  # the most precise figure leads its rounding group
+    text = "; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in members)
+    if len({c.value for c in members}) > 1 and members[0].kind is ClaimKind.VALUE:
+        text += ", the same figure rounded"
+    return text
+
+
+def statement(d: Disagreement, query: Query) -> str:
+    """The code's own sentence for a disagreement: each side with who says it, where and when, and its citation."""
+    groups = d.sides or (d.claims,)
+    if d.kind is DisagreementKind.UPDATE:
+        steps = [_side(g) for g in groups]
+        first, last = groups[0][0], groups[-1][0]
+        verb = "changed"
+        if first.number is not None and last.number is not None:
+            verb = "rose" if last.number > first.number else "fell"
+        return f"The figure {verb} over time ({d.topic}): from " + " — to — ".join(steps) + "."
+    if d.kind is DisagreementKind.OUTLIER:
+        majority, minority = groups[0], groups[-1]
+        return (f"Most sources agree ({d.topic}): {_side(majority)}. One source differs: {_side(minority)}.")
+    if d.kind is DisagreementKind.AMBIGUITY:
+        parts = [f"{g[0].about or where(g[0])}: {_side(g)}" for g in groups]
+        return f"The sources answer about different things named {query.subject}: " + " — and — ".join(parts) + "."
+    if groups[0][0].kind is ClaimKind.STANCE:
+        by_side: dict[tuple[str, str], list[int]] = {}
+        for c in d.claims:
+            by_side.setdefault((where(c) if c.claimant.startswith("“") or c.claimant == c.outlet else f"{c.claimant} ({where(c)})", c.verb), []).append(c.evidence_id)
+        parts = [f"{who} {verb} " + "".join(f"[{n}]" for n in ids) for (who, verb), ids in by_side.items()]
+        return f"Sources disagree ({d.topic}): " + "; ".join(parts) + "."
+    return f"Sources disagree ({d.topic}): " + " — versus — ".join(_side(g) for g in groups) + "."

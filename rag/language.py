@@ -1,0 +1,148 @@
+"""Language data (reporting verbs, hedges, number words, stop words, units) from `rag/lang/*.toml`, and which
+language a text is in. The pipeline reads words from here, never from its own code."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+LANG_DIR = Path(__file__).parent / "lang"
+DEFAULT = "en"
+WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+
+
+class Stance(StrEnum):
+    """What a reporting verb does to the value it reports."""
+
+    SAY = "say"
+    CLAIM = "claim"
+    ESTIMATE = "estimate"
+    DENY = "deny"
+    DOUBT = "doubt"
+
+
+@dataclass(frozen=True)
+class ReportingVerb:
+    shown: str  # the present-tense form used in an answer ("estimates")
+    stance: Stance
+
+
+@dataclass(frozen=True)
+class Lang:
+    code: str
+    decimal_comma: bool
+    nouns_capitalised: bool
+    stopwords: frozenset[str]
+    question_words: tuple[str, ...]
+    yesno_openers: tuple[str, ...]
+    how_count: tuple[str, ...]
+    how_much: tuple[str, ...]
+    how_measure: tuple[str, ...]
+    percent_cues: tuple[str, ...]
+    date_cues: tuple[str, ...]
+    place_cues: tuple[str, ...]
+    money_cues: frozenset[str]
+    person_nouns: frozenset[str]
+    org_nouns: frozenset[str]
+    place_nouns: frozenset[str]
+    date_nouns: frozenset[str]
+    people_nouns: frozenset[str]
+    count_nouns: frozenset[str]
+    number_words: dict[str, float]
+    scales: dict[str, float]
+    fractions: dict[str, float]
+    percent_words: tuple[str, ...]
+    hedges: tuple[str, ...]
+    reporting_verbs: dict[str, ReportingVerb]
+    according_to: tuple[str, ...]
+    negations: tuple[str, ...]
+    open_markers: tuple[str, ...]
+    pronouns: frozenset[str]
+    months: tuple[str, ...]
+    rate_words: frozenset[str]
+    update_up: str
+    update_down: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    symbol: str  # canonical symbol shown ("km", "°C", "EUR")
+    dimension: str  # what it measures; values compare only within one dimension
+    factor: float  # to the dimension's base unit
+
+
+@dataclass(frozen=True)
+class Units:
+    currencies: dict[str, str]  # alias -> ISO code
+    units: dict[str, Unit]  # alias after a number
+    prefix_units: dict[str, Unit]  # alias before a number ("magnitude 6.4")
+    dimension_words: dict[str, tuple[str, ...]]  # question word -> dimensions it asks about
+
+
+def fold(text: str) -> str:
+    """Lower case, NFC: how every lookup in the language data is keyed."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def words(text: str) -> list[str]:
+    """Unicode words ("Zürich", "l'accord", "co-founder"); never splits a letter of any script."""
+    return WORD.findall(text)
+
+
+@cache
+def load(code: str = DEFAULT) -> Lang:
+    path = LANG_DIR / f"{code}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem != "units"))
+        raise ValueError(f"no language data for '{code}' (known: {known})")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    tup = lambda key: tuple(fold(w) for w in raw.get(key, []))  # noqa: E731
+    fs = lambda key: frozenset(tup(key))  # noqa: E731
+    return Lang(
+        code=raw["code"], decimal_comma=raw["decimal_comma"], nouns_capitalised=raw.get("nouns_capitalised", False),
+        stopwords=frozenset(fold(raw["stopwords"]).split()),
+        question_words=tup("question_words"), yesno_openers=tup("yesno_openers"), how_count=tup("how_count"),
+        how_much=tup("how_much"), how_measure=tup("how_measure"), percent_cues=tup("percent_cues"),
+        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"),
+        person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
+        date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
+        number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
+        scales={fold(k): float(v) for k, v in raw["scales"].items()},
+        fractions={fold(k): float(v) for k, v in raw["fractions"].items()},
+        percent_words=tup("percent_words"), hedges=tup("hedges"),
+        reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
+        according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
+        pronouns=fs("pronouns"), months=tup("months"), rate_words=fs("rate_words"),
+        update_up=raw["update_up"], update_down=raw["update_down"],
+    )
+
+
+@cache
+def units() -> Units:
+    raw = tomllib.loads((LANG_DIR / "units.toml").read_text(encoding="utf-8"))
+    unit = lambda table: {fold(k): Unit(v[0], v[1], float(v[2])) for k, v in raw[table].items()}  # noqa: E731
+    return Units(
+        currencies={fold(k): v for k, v in raw["currencies"].items()},
+        units=unit("units"), prefix_units=unit("prefix_units"),
+        dimension_words={fold(k): tuple(v) for k, v in raw["dimension_words"].items()},
+    )
+
+
+@cache
+def available() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem != "units"))
+
+
+def detect(text: str) -> str:
+    """The language whose stop words cover most of the text's words; English when nothing stands out."""
+    toks = [fold(w) for w in words(text[:4000])]
+    if not toks:
+        return DEFAULT
+    share = {code: sum(t in load(code).stopwords for t in toks) / len(toks) for code in available()}
+    best = max(share, key=share.get)
+    return best if share[best] > share.get(DEFAULT, 0.0) + 0.03 else DEFAULT

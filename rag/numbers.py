@@ -1,0 +1,343 @@
+"""Numbers, money, percentages, measures and dates in text, normalised so values from different sources compare.
+
+Hand-written over quantulum3/text2num: every value must keep its exact span in the article (for the citation),
+and the words come from the per-language data files, so one parser serves English, German, French and Spanish.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from .language import Lang, fold, load, units
+
+# Same figure, rounded: at most this far apart (relative), and the coarser one a rounding of the finer.
+ROUNDING_TOLERANCE = 0.05
+
+
+class ValueKind(StrEnum):
+    NUMBER = "number"  # a count or any plain figure
+    MONEY = "money"
+    PERCENT = "percent"
+    MEASURE = "measure"
+    YEAR = "year"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value as written (`text == sentence[start:end]`) and normalised (`base` in the unit's base)."""
+
+    start: int
+    end: int
+    text: str
+    kind: ValueKind
+    number: float  # as written, scaled ("2.5 Millionen" -> 2.5e6); a percent as 0..100
+    unit: str = ""  # ISO currency, unit symbol or "%"
+    dimension: str = ""  # money:EUR, length, temperature_c, ...
+    base: float = 0.0  # number in the dimension's base unit (km -> m); what comparisons use
+    significant: int = 0  # significant digits as written: 2,000 -> 1, 2,048 -> 4, 2.8 million -> 2
+    hedged: bool = False  # "about", "more than", "rund"
+    iso: str = ""  # dates: YYYY, YYYY-MM or YYYY-MM-DD
+
+    @property
+    def key(self) -> str:
+        """What must be equal for two values to be the same figure (before rounding is considered)."""
+        if self.kind in (ValueKind.YEAR, ValueKind.DATE):
+            return f"date:{self.iso}"
+        return f"{self.dimension or self.kind}:{self.base:.6g}"
+
+
+_SEP = r"[,.\u00a0\u202f' ]"
+_DIGITS = re.compile(rf"(?<![\w.,:/])(\d{{1,3}}(?:{_SEP}\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\w]|[.,:/]\d)|"
+                     rf"(?<![\w.,:/])(\d{{1,3}}(?:{_SEP}\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?=[a-zA-Z°%€$£¥])")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _parse_digits(raw: str, lang: Lang) -> tuple[float, int] | None:
+    """(value, significant digits) of "12.000", "2,5", "1,234.5", "12 000" by the language's conventions."""
+    s = raw.replace("\u00a0", " ").replace("\u202f", " ")
+    decimal = "," if lang.decimal_comma else "."
+    seps = [c for c in s if not c.isdigit()]
+    if not seps:
+        intpart, frac = s, ""
+    else:
+        last = s.rfind(seps[-1])
+        tail = s[last + 1:]
+        # one separator that is the language's decimal mark, or any separator not followed by exactly 3 digits
+        if (len(seps) == 1 and seps[0] == decimal) or len(tail) != 3 or (len(set(seps)) > 1 and seps[-1] in ",."):
+            intpart, frac = re.sub(r"\D", "", s[:last]), tail
+        else:
+            intpart, frac = re.sub(r"\D", "", s), ""
+    try:
+        value = float(f"{intpart or '0'}.{frac or '0'}")
+    except ValueError:
+        return None
+    digits = (intpart.lstrip("0") + frac) if frac else intpart.lstrip("0").rstrip("0")
+    return value, max(1, len(digits))
+
+
+def _phrase_at(text_low: str, pos: int, table) -> tuple[str, int] | None:
+    """The longest entry of `table` written at `pos` and ending on a word boundary: (entry, end)."""
+    for alias in _by_length(tuple(table)):
+        if text_low.startswith(alias, pos):
+            end = pos + len(alias)
+            if end >= len(text_low) or not (text_low[end].isalnum() and alias[-1].isalnum()):
+                return alias, end
+    return None
+
+
+@cache
+def _by_length(aliases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(aliases, key=len, reverse=True))
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \u00a0\u202f":
+        pos += 1
+    return pos
+
+
+def _hedged(low: str, start: int, lang: Lang) -> bool:
+    before = low[max(0, start - 30):start].rstrip(" \u00a0“\"'(")
+    return any(before.endswith(h) and (len(before) == len(h) or not before[-len(h) - 1].isalnum())
+               for h in lang.hedges)
+
+
+def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
+    """Numbers written as words: "four", "twenty-three", "a dozen", "two million" -> (start, end, value, sig)."""
+    out = []
+    table = {**lang.number_words, **lang.fractions}
+    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", low)]
+    i = 0
+    while i < len(tokens):
+        s0, e0, w = tokens[i]
+        found = None
+        for n in (3, 2, 1):  # "a dozen", "two thirds", "twenty-three"
+            if i + n > len(tokens):
+                continue
+            phrase = low[s0:tokens[i + n - 1][1]]
+            if re.sub(r"\s+", " ", phrase) in table:
+                found = (n, lang.number_words.get(phrase, None))
+                break
+        if found is None:
+            parts = w.split("-")
+            if len(parts) == 2 and all(p in lang.number_words for p in parts) and lang.number_words[parts[0]] >= 20:
+                found = (1, lang.number_words[parts[0]] + lang.number_words[parts[1]])
+        if found is None or found[1] is None:
+            i += 1
+            continue
+        n, value = found
+        end = tokens[i + n - 1][1]
+        j = i + n
+        if j < len(tokens) and tokens[j][2] in lang.scales and low[end:tokens[j][0]].strip() == "" and len(tokens[j][2]) > 2:
+            value *= lang.scales[tokens[j][2]]
+            end = tokens[j][1]
+            j += 1
+        if value >= 1 or value == 0:
+            out.append((s0, end, float(value), 1))
+        i = j
+    return out
+
+
+def _fractions(low: str, lang: Lang) -> list[tuple[int, int, float]]:
+    """'a quarter of', 'two thirds of' -> a share, as a percentage."""
+    out = []
+    for phrase, share in lang.fractions.items():
+        for m in re.finditer(rf"(?<![\w]){re.escape(phrase)}(?![\w])", low):
+            out.append((m.start(), m.end(), share * 100))
+    return out
+
+
+def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
+    """What follows a number: (end, scale, currency, unit, is_percent)."""
+    end, scale, currency, unit, percent = pos, 1.0, "", None, False
+    p = _skip_space(text, pos)
+    sc = _phrase_at(low, p, lang.scales)
+    if sc and (len(sc[0]) > 2 or money_context or (p == pos and _phrase_at(low, sc[1], units().currencies))):
+        if not (p == pos and sc[0] in ("m", "k") and not money_context and not _phrase_at(low, _skip_space(text, sc[1]), units().currencies)):
+            scale, end = lang.scales[sc[0]], sc[1]
+            p = _skip_space(text, end)
+    pw = next((w for w in sorted(lang.percent_words, key=len, reverse=True)
+               if low.startswith(w, p) and (w == "%" or p + len(w) >= len(low) or not low[p + len(w)].isalnum())), None)
+    if pw:
+        return p + len(pw), scale, "", None, True
+    conn = re.match(r"(?:de |d'|d’|of )", low[p:]) if scale != 1.0 else None
+    q = p + (conn.end() if conn else 0)
+    cur = _phrase_at(low, q, units().currencies)
+    if cur:
+        return cur[1], scale, units().currencies[cur[0]], None, False
+    un = _phrase_at(low, p, units().units)
+    if un and not (un[0] in ("m", "t") and scale != 1.0):
+        return un[1], scale, "", units().units[un[0]], False
+    return end, scale, currency, unit, percent
+
+
+def _currency_before(low: str, start: int) -> tuple[str, int] | None:
+    before = low[max(0, start - 12):start]
+    for alias, code in sorted(units().currencies.items(), key=lambda kv: -len(kv[0])):
+        stripped = before.rstrip(" \u00a0")
+        if stripped.endswith(alias) and (len(stripped) == len(alias) or not stripped[-len(alias) - 1].isalnum()):
+            return code, start - (len(before) - len(stripped)) - len(alias)
+    return None
+
+
+def _prefix_unit(low: str, start: int):
+    before = low[max(0, start - 14):start].rstrip(" -\u00a0")
+    for alias, unit in units().prefix_units.items():
+        a = alias.rstrip("-")
+        if before.endswith(a) and (len(before) == len(a) or not before[-len(a) - 1].isalnum()):
+            return unit, start - (len(low[max(0, start - 14):start]) - len(before)) - len(a)
+    return None
+
+
+def _dates(text: str, low: str, lang: Lang) -> list[Value]:
+    out = []
+    full = lang.months[:12]
+    months = {m: i for i, m in enumerate(full, 1)}
+    for abbr in lang.months[12:]:  # abbreviations after the twelve full names
+        months.setdefault(abbr, next((i for i, f in enumerate(full, 1) if f.startswith(abbr[:3])), 0))
+    names = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
+    pats = [
+        rf"(?<!\w)(?P<mon>{names})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})(?!\d)",
+        rf"(?<!\w)(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<mon>{names})\.?,?\s+(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
+        rf"(?<!\w)(?P<mon>{names})\.?\s+(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
+    ]
+    taken: list[tuple[int, int]] = []
+    for pat in pats:
+        for m in re.finditer(pat, low):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            mon = months.get(m.group("mon"))
+            if not mon:
+                continue
+            day = m.groupdict().get("day")
+            iso = f"{m.group('year')}-{mon:02d}" + (f"-{int(day):02d}" if day else "")
+            taken.append(m.span())
+            out.append(Value(m.start(), m.end(), text[m.start():m.end()], ValueKind.DATE, float(m.group("year")),
+                             iso=iso))
+    for m in _ISO_DATE.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e in taken):
+            out.append(Value(m.start(), m.end(), m.group(0), ValueKind.DATE, float(m.group(1)), iso=m.group(0)))
+    return out
+
+
+def _counts_something(text: str, end: int, lang: Lang) -> bool:
+    """"2048 NVIDIA H800s": a four-digit number followed by a noun counts it; "in 2019, the…" is a year."""
+    m = re.match(r" ([^\W\d_][\w-]*)", text[end:end + 30])
+    return bool(m) and fold(m.group(1)) not in lang.stopwords and fold(m.group(1)) not in lang.months
+
+
+def find(text: str, lang: Lang | None = None) -> list[Value]:
+    """Every value in `text`, left to right; spans never overlap."""
+    lang = lang or load()
+    low = fold(text)
+    if len(low) != len(text):  # folding changed lengths (rare ligatures): fall back to a same-length lower case
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    out: list[Value] = list(_dates(text, low, lang))
+    taken = [(v.start, v.end) for v in out]
+
+    def free(s: int, e: int) -> bool:
+        return not any(a < e and s < b for a, b in taken)
+
+    raw: list[tuple[int, int, float, int]] = []
+    for m in _DIGITS.finditer(text):
+        g = m.group(1) or m.group(2)
+        parsed = _parse_digits(g, lang)
+        if parsed:
+            raw.append((m.start(), m.start() + len(g), parsed[0], parsed[1]))
+    raw += _word_numbers(text, low, lang)
+    raw.sort()
+    fracs = _fractions(low, lang)
+    for start, end, number, sig in raw:
+        if not free(start, end):
+            continue
+        if re.match(r"(?:st|nd|rd|th|er|e|ème|º|ª)\b", low[end:end + 3]) or re.match(r"[:/]\d", text[end:end + 2]):
+            continue  # ordinals, times, fractions like 3/4
+        if start and re.match(r"[^\W\d_]", text[start - 1]) or (start > 1 and text[start - 1] == "-" and text[start - 2].isalpha() and not _prefix_unit(low, start)):
+            continue  # part of a name: "COVID-19", "G7", "F-35"
+        cur_before = _currency_before(low, start)
+        fin, scale, cur_after, unit, percent = _unit_after(text, low, end, lang, bool(cur_before))
+        first = start
+        hedged = _hedged(low, start, lang)
+        if cur_before:
+            first = cur_before[1]
+            hedged = _hedged(low, first, lang)
+        value = number * scale
+        sig = sig if scale == 1.0 else max(1, len(f"{number:g}".replace(".", "").lstrip("0")))
+        currency = cur_before[0] if cur_before else cur_after
+        if currency:
+            v = Value(first, fin, text[first:fin], ValueKind.MONEY, value, currency, f"money:{currency}", value, sig, hedged)
+        elif percent:
+            v = Value(start, fin, text[start:fin], ValueKind.PERCENT, value, "%", "percent", value, sig, hedged)
+        elif unit is not None:
+            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit.symbol, unit.dimension,
+                      value * unit.factor, sig, hedged)
+        elif (pre := _prefix_unit(low, start)) is not None:
+            unit, ustart = pre
+            v = Value(ustart, fin, text[ustart:fin], ValueKind.MEASURE, value, unit.symbol, unit.dimension,
+                      value * unit.factor, sig, hedged)
+        elif scale == 1.0 and number.is_integer() and 1800 <= number <= 2100 and re.fullmatch(r"\d{4}", text[start:end]) \
+                and not _counts_something(text, end, lang):
+            v = Value(start, end, text[start:end], ValueKind.YEAR, number, iso=f"{int(number)}")
+        else:
+            v = Value(start, fin, text[start:fin], ValueKind.NUMBER, value, "", "", value, sig, hedged)
+        if free(v.start, v.end):
+            out.append(v)
+            taken.append((v.start, v.end))
+    for start, end, share in fracs:
+        if free(start, end) and re.match(r"\s+(?:of|de|der|des|du)\b", low[end:end + 5]):
+            out.append(Value(start, end, text[start:end], ValueKind.PERCENT, share, "%", "percent", share, 2, True))
+            taken.append((start, end))
+    return sorted(out, key=lambda v: v.start)
+
+
+def same(a: Value, b: Value) -> bool:
+    """The same figure as written, up to notation: "2,048" = "2048" = "2.048" (de); "$1.2 billion" = "$1,200 million"."""
+    if a.kind in (ValueKind.YEAR, ValueKind.DATE) or b.kind in (ValueKind.YEAR, ValueKind.DATE):
+        return a.iso == b.iso or (a.iso[:4] == b.iso[:4] and min(len(a.iso), len(b.iso)) == 4 and a.kind != b.kind)
+    if (a.dimension or "") != (b.dimension or "") and a.dimension and b.dimension:
+        return False
+    return math.isclose(a.base, b.base, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _coarse_rounds_fine(coarse: Value, fine: Value) -> bool:
+    if coarse.significant > fine.significant and not coarse.hedged:
+        return False
+    if coarse.base == 0:
+        return False
+    exponent = math.floor(math.log10(abs(coarse.base))) - coarse.significant + 1
+    half_unit = 0.5 * 10 ** exponent
+    return abs(coarse.base - fine.base) <= half_unit * (1 + 1e-9) and (coarse.significant <= 2 or coarse.hedged)
+
+
+def agrees(a: Value, b: Value, tolerance: float = ROUNDING_TOLERANCE) -> bool:
+    """Rounding is not disagreement: 2,048 and 2,000, 2.788 and 2.8 million, 54.3 % and 54 % agree;
+    12,000 and 10,000 do not (17 % apart), nor 41 and 43 deaths (no rounding of one gives the other)."""
+    if same(a, b):
+        return True
+    if a.kind != b.kind or (a.dimension != b.dimension) or a.kind in (ValueKind.YEAR, ValueKind.DATE):
+        return False
+    if abs(a.base - b.base) > tolerance * max(abs(a.base), abs(b.base)):
+        return False
+    coarse, fine = sorted((a, b), key=lambda v: (v.significant, not v.hedged))
+    return _coarse_rounds_fine(coarse, fine)
+
+
+def group(values: list[Value], tolerance: float = ROUNDING_TOLERANCE) -> list[list[int]]:
+    """Indices of values clustered by agreement (single linkage in sorted order); a partition of the input."""
+    order = sorted(range(len(values)), key=lambda i: (values[i].dimension, values[i].kind, values[i].base, values[i].iso))
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and any(agrees(values[j], values[i], tolerance) for j in groups[-1]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def display(v: Value) -> str:
+    return v.text.strip(" “\"'")

@@ -1,0 +1,154 @@
+"""The question's expected answer type and subject, read from its structure alone (no topic lists)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from . import numbers
+from .language import Lang, detect, fold, load, units, words
+
+
+class AnswerType(StrEnum):
+    COUNT = "count"  # a count of a thing: its head noun says of what
+    MONEY = "money"
+    PERCENT = "percent"
+    MEASURE = "measure"  # a quantity with a unit (°C, km, MW)
+    DATE = "date"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    PLACE = "place"
+    CATEGORY = "category"  # a member of a category the question names ("which sport")
+    YESNO = "yesno"
+    OPEN = "open"  # why / how / what happened
+
+    @property
+    def numeric(self) -> bool:
+        return self in (AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.MEASURE)
+
+    @property
+    def entity(self) -> bool:
+        return self in (AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks: its type, what is counted or named, and what it is about."""
+
+    text: str
+    lang: str
+    type: AnswerType
+    head: str = ""  # the counted noun ("people"), the category ("sport"), or the cue ("cost")
+    dimensions: tuple[str, ...] = ()  # for a measure: length, temperature_c, ...
+    names: tuple[str, ...] = ()  # proper names in the question (capitalised, not its first word)
+    terms: tuple[str, ...] = ()  # other content words, folded
+    premise: tuple[numbers.Value, ...] = field(default=(), compare=False)  # values the question itself states
+
+    @property
+    def subject(self) -> str:
+        return " ".join(self.names) or " ".join(self.terms[:4])
+
+
+def stem(word: str) -> str:
+    """A crude prefix stem, good enough to match "smuggled" with "smuggling" in any of our languages."""
+    w = fold(word)
+    return w[:6] if len(w) > 6 else w.rstrip("s") if len(w) > 3 else w
+
+
+def _starts(low: str, phrases) -> str | None:
+    return next((p for p in sorted(phrases, key=len, reverse=True) if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)), None)
+
+
+def _next_content(low: str, after: str, lang: Lang, skip: frozenset[str] = frozenset()) -> str:
+    m = re.search(rf"(?<!\w){re.escape(after)}(?!\w)", low)
+    if not m:
+        return ""
+    for w in words(low[m.end():]):
+        if w in lang.stopwords or w in skip or w.isdigit():
+            continue
+        return w
+    return ""
+
+
+def analyse(question: str, previous: str | None = None) -> Query:
+    """The expected answer type from the question's structure; a short follow-up inherits the earlier subject."""
+    q = question.strip()
+    lang = load(detect(q)) if len(words(q)) > 2 else load()
+    low = fold(q)
+    toks = words(q)
+    premise = tuple(v for v in numbers.find(q, lang) if v.kind is not numbers.ValueKind.YEAR)
+    qtype, head, dims = _type(low, toks, lang)
+    names = tuple(dict.fromkeys(
+        w for i, w in enumerate(toks)
+        if (w[0].isupper() or any(c.isupper() for c in w[1:])) and i > 0 and fold(w) not in lang.stopwords
+        and fold(w) not in lang.question_words
+    ))
+    names = tuple(n for n in names if stem(n) not in {stem(w) for w in words(head)})
+    if lang.code == "de":  # German capitalises every noun: only words the stop list and a noun test leave
+        names = tuple(n for n in names if not fold(n).endswith(("ung", "heit", "keit", "schaft", "tion", "en", "er")))
+    ignore = set(lang.stopwords) | set(lang.question_words) | set(lang.yesno_openers) | {fold(n) for n in names}
+    ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure) for w in words(p)}
+    terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
+                                and fold(w) != head))
+    if previous and not names:
+        before = analyse(previous)
+        names, terms = before.names, tuple(dict.fromkeys(terms + before.terms))
+    return Query(q, lang.code, qtype, head, dims, names, terms, premise)
+
+
+def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple[str, ...]]:
+    first = fold(toks[0]) if toks else ""
+    u = units()
+    if (cue := _starts(low, lang.how_count)) is not None:
+        head = _next_content(low, cue, lang, frozenset({"more", "fewer", "mehr", "plus", "más"}))
+        following = _next_content(low, head, lang) if head else ""
+        if following in u.units and head not in u.units:  # "GPU hours": the unit names what is counted
+            head = f"{head} {following}"
+        if head in u.units:
+            return AnswerType.MEASURE, head, (u.units[head].dimension,)
+        if head in lang.percent_words:
+            return AnswerType.PERCENT, head, ()
+        return AnswerType.COUNT, head, ()
+    if (cue := _starts(low, lang.percent_cues)) is not None:
+        return AnswerType.PERCENT, cue, ()
+    if (cue := _starts(low, lang.how_measure)) is not None:
+        adjective = words(cue)[-1]
+        return AnswerType.MEASURE, adjective, u.dimension_words.get(adjective, ())
+    content = [fold(w) for w in toks]
+    if _starts(low, lang.how_much) is not None:
+        money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
+        dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))
+        if dims and not money:
+            return AnswerType.MEASURE, "", dims
+        return AnswerType.MONEY, money, ()
+    if first in lang.question_words or first in ("in", "at", "on", "im", "en", "dans", "à"):
+        nxt = _next_content(low, first, lang)
+        for w in content[1:6]:
+            if w in u.dimension_words and w not in lang.money_cues:
+                return AnswerType.MEASURE, w, u.dimension_words[w]
+            if w in lang.count_nouns:
+                return AnswerType.COUNT, w, ()
+            if w in lang.money_cues and first not in ("who", "wer", "qui", "quién", "where", "wo", "où", "dónde"):
+                return AnswerType.MONEY, w, ()
+        if _starts(low, lang.date_cues) is not None:
+            return AnswerType.DATE, "", ()
+        if _starts(low, lang.place_cues) is not None:
+            return AnswerType.PLACE, "", ()
+        if first in lang.question_words[:3] or first in ("which", "what", "welche", "welcher", "welches", "quel", "quelle", "qué", "cuál"):
+            if nxt in lang.person_nouns:
+                return AnswerType.PERSON, nxt, ()
+            if nxt in lang.org_nouns:
+                return AnswerType.ORGANISATION, nxt, ()
+            if nxt in lang.place_nouns:
+                return AnswerType.PLACE, nxt, ()
+            if nxt in lang.date_nouns:
+                return AnswerType.DATE, nxt, ()
+        if first in ("who", "whom", "whose", "wer", "wen", "wem", "qui", "quién", "quiénes"):
+            return AnswerType.PERSON, "", ()
+        if first in ("which", "welche", "welcher", "welches", "quel", "quelle", "quels", "quelles", "cuál", "cuáles", "qué") and nxt:
+            return AnswerType.CATEGORY, nxt, ()
+        return AnswerType.OPEN, "", ()
+    if first in lang.yesno_openers or any(low.startswith(o + " ") for o in lang.yesno_openers):
+        return AnswerType.YESNO, "", ()
+    return AnswerType.OPEN, "", ()
