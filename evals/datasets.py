@@ -10,6 +10,7 @@ from rag.settings import PROJECT_ROOT
 from rag.types import SourceDoc
 
 SEED = Path(__file__).parent / "data" / "seed.jsonl"
+STORIES = Path(__file__).parent / "data" / "stories.jsonl"
 RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.json"
 
 
@@ -23,6 +24,10 @@ class Item:
     answerable: bool = True
     false_premise: bool = False
     docs: list[SourceDoc] = field(default_factory=list)  # empty: the shipped corpus; else its own index
+    corpus: str = ""  # items with the same corpus key share one index of their `docs` (a user's mixed corpus)
+    kind: str = ""  # conflict / update / ambiguity / outlier / agreement / single / unanswerable / false_premise
+    gold_sides: list[str] = field(default_factory=list)  # each side's value ("a | b" accepts either)
+    domain: str = ""
 
 
 def load_jsonl(path: Path) -> list[Item]:
@@ -65,4 +70,19 @@ def load_rgb(path: Path = RGB, conflict: bool = True, per_side: int = 2, negativ
         golds = [_answers(rec["answer"])]
         items.append(Item(qid, rec["query"], golds, [d.id for d in docs if d.id.startswith("true")], conflict,
                           docs=docs))
+    return items
+
+
+def load_stories(path: Path = STORIES) -> list[Item]:
+    """The multi-domain dev set: every story's articles in ONE index, so other stories' figures are distractors."""
+    stories = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [SourceDoc(id=d["id"], title=d.get("title", d["id"]), outlet=d.get("outlet", "unknown"), text=d["text"],
+                      origin=f"{path.name}:{st['id']}", date=d.get("date", "")) for st in stories for d in st["docs"]]
+    items = []
+    for st in stories:
+        for q in st["questions"]:
+            items.append(Item(q["id"], q["question"], q.get("gold_facts", []), [d["id"] for d in st["docs"]],
+                              bool(q.get("disagreement")), q.get("answerable", True), q.get("false_premise", False),
+                              docs, corpus="stories", kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
+                              domain=st.get("domain", "")))
     return items

@@ -105,6 +105,28 @@ def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
 
+def _kinds(row: dict) -> list[str]:
+    return [d.get("kind", "conflict") for d in row.get("disagreements", [])]
+
+
+def by_kind(rows: list[dict]) -> dict:
+    """The dev set's targets: conflicts flagged with every side named, updates stated as updates, single-source
+    accuracy, false disagreements, abstention on unanswerable questions."""
+    def share(selected, ok):
+        return round(sum(ok(r) for r in selected) / len(selected), 3) if selected else None
+
+    of = lambda kind: [r for r in rows if r.get("kind") == kind]  # noqa: E731
+    flagged = lambda r: r["scores"]["predicted_disagreement"]  # noqa: E731
+    return {
+        "conflict_all_sides": share([r for r in rows if r.get("kind") in ("conflict", "outlier", "ambiguity")],
+                                    lambda r: flagged(r) and all(has_fact(r["answer"], f) for f in r.get("gold_sides") or r["gold_facts"])),
+        "update_stated": share(of("update"), lambda r: "update" in _kinds(r)),
+        "single_accuracy": share(of("single"), lambda r: r["scores"]["correct"]),
+        "false_disagreement": share([r for r in rows if r.get("kind") and not r["gold_disagreement"]], flagged),
+        "unanswerable_abstention": share(of("unanswerable"), lambda r: r["scores"]["abstained"]),
+    }
+
+
 def summarize(rows: list[dict]) -> dict:
     """Aggregate per system: the table of the report."""
     def ratio(a, b):
@@ -128,6 +150,7 @@ def summarize(rows: list[dict]) -> dict:
             "disagreement_precision": ratio(tp, sum(pred_d)),
             "disagreement_recall": ratio(tp, sum(gold_d)),
             "abstention_accuracy": ratio(sum(x["abstained"] == (not r["answerable"]) for x, r in zip(s, rs)), len(s)),
+            **by_kind(rs),
             "ttft_p50_s": percentile(ttft, 50), "ttft_p95_s": percentile(ttft, 95),
             "total_p50_s": percentile(total, 50), "total_p95_s": percentile(total, 95),
         }

@@ -21,7 +21,7 @@ from rag.store import Store
 from rag.types import IngestReport
 
 from . import metrics, report
-from .datasets import RGB, SEED, Item, load_jsonl, load_rgb
+from .datasets import RGB, SEED, Item, load_jsonl, load_rgb, load_stories
 from .systems import Baseline, Ours
 
 REPORTS = Path(__file__).parent / "reports"
@@ -32,6 +32,8 @@ def load(names: list[str], limit: int | None) -> list[Item]:
     for name in names:
         if name == "seed":
             found = load_jsonl(SEED)
+        elif name == "stories":
+            found = load_stories()
         elif name in ("rgb", "rgb-clean"):
             if not RGB.is_file():
                 raise FileNotFoundError(f"the RGB data is not at {RGB}")
@@ -82,8 +84,16 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     work = Path(tempfile.mkdtemp(prefix="rag-eval-"))
     try:
         seed_store = seed_systems = None
+        shared: dict[str, tuple] = {}  # corpus key -> (store, settings, systems), kept as a running server would
         for item in tqdm(items, desc="Evaluating", unit="question"):
-            if item.docs:
+            if item.corpus:
+                if item.corpus not in shared:
+                    store, s = _fresh_store(work / item.corpus, settings)
+                    Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=True)
+                    store.lexical.refresh()
+                    shared[item.corpus] = (store, s, make_systems(store, s))
+                store, s, systems = shared[item.corpus]
+            elif item.docs:
                 store, s = _fresh_store(work / "item", settings)
                 Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=False)
                 store.lexical.refresh()
@@ -91,7 +101,9 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 if seed_store is None:
                     seed_store, seed_settings = seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
-            if item.docs:
+            if item.corpus:
+                pass
+            elif item.docs:
                 systems = make_systems(store, s)
             else:  # the seed index keeps its systems (and their caches), as a running server would
                 seed_systems = systems = seed_systems or make_systems(store, s)
@@ -105,7 +117,8 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 rows.append(row := {
                     "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,
                     "gold_sources": item.gold_sources, "gold_disagreement": item.disagreement,
-                    "answerable": item.answerable, "answer": outcome.answer,
+                    "answerable": item.answerable, "answer": outcome.answer, "kind": item.kind,
+                    "gold_sides": item.gold_sides, "domain": item.domain,
                     "citations": [{**c, "valid": c["id"] in valid} for c in outcome.citations],
                     "ttft_s": outcome.ttft_s, "total_s": outcome.total_s, "scores": asdict(scored),
                     **outcome.extra,

@@ -62,16 +62,14 @@ def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool) -> bool
     names no one else before the value (news sentences rarely repeat the subject's name)."""
     if not query.names:
         return True
-    if mentions(s.text, query.names) or mentions(s.prev, query.names):
+    if mentions(s.text, query.names):
         return True
-    if not doc_names:
-        return False
     lang = sentence_lang(s)
-    if lang.nouns_capitalised:
-        return True
     others = [m.group(1) for m in _NAME.finditer(s.text[:upto]) if m.start() > 0
               and fold(m.group(1).split()[0]) not in lang.stopwords and fold(m.group(1)) not in lang.months]
-    return not others
+    if others and not lang.nouns_capitalised:
+        return False  # "Meta reported 16,384…" answers for Meta, whatever the sentence before was about
+    return mentions(s.prev, query.names) or doc_names
 
 
 def _clause_terms(text: str) -> set[str]:
@@ -119,6 +117,22 @@ def _clause_of(text: str, pos: int) -> str:
     return next((text[a:b] for a, b in zip(cuts, cuts[1:]) if a <= pos < b), text)
 
 
+def _span(text: str, v: Value, query: Query, lang: Lang) -> str:
+    """The value as the source writes it, with its hedge and counted noun: "around 50,000 GPUs"."""
+    start, end = v.start, v.end
+    if v.hedged:
+        before = fold(text[:start])
+        hedge = next((h for h in sorted(lang.hedges, key=len, reverse=True) if before.rstrip().endswith(h)), "")
+        if hedge:
+            start = len(before.rstrip()) - len(hedge)
+    head = words(query.head)
+    if head:
+        m = re.match(rf"(\s+[^\s,.;:]+){{0,3}}?\s+\w*{re.escape(stem(head[-1]))}\w*", text[end:], re.IGNORECASE)
+        if m:
+            end += m.end()
+    return text[start:end].strip(" “\"'")
+
+
 def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Values of the expected kind in sentences about the subject, each with its claimant. Where one sentence
     holds several, only those whose own clause uses the question's words ("took part", not "were arrested")."""
@@ -140,7 +154,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             if not about_subject(s, query, v.start, doc_names.get(s.source, False)):
                 continue
             window = _clause_terms(s.prev + " " + s.text)
-            if terms and not (terms & window) and not mentions(s.text, query.names):
+            names_head = query.head and any(stem(w) == stem(words(query.head)[-1]) for w in words(s.text[v.end:v.end + 50])[:3])
+            if terms and not (terms & window) and not mentions(s.text, query.names) and not names_head:
                 continue
             found.append((len(terms & _clause_terms(_clause_of(s.text, v.start))), v))
         best_fit = max((f for f, _ in found), default=0)
@@ -149,8 +164,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             hedged = v.hedged or who.stance is Stance.ESTIMATE
-            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, numbers.display(v), ClaimKind.VALUE,
-                                  hedged, v.key, v, fit=fit))
+            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
+                                  ClaimKind.VALUE, hedged, v.key, v, fit=fit))
     return out
 
 
