@@ -62,12 +62,16 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 @index_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: Path | None) -> None:
-    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped."""
-    from .ingest import Ingestor
+    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped.
+
+    Files from outside corpus/ are copied into the index's own uploads/ folder, so `rag reindex` of
+    that index (and of no other) rebuilds from them.
+    """
+    from .ingest import Ingestor, library
 
     settings = _settings(ctx, index_dir)
     store = _open(settings, build=False)
-    targets = list(paths) or [settings.corpus_dir]
+    targets = list(paths) or library(settings)
     try:
         report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
     except IndexUnusable as e:
@@ -169,7 +173,7 @@ def sources(ctx: click.Context, removed: bool, index_dir: Path | None) -> None:
 @index_option
 @click.pass_context
 def reindex(ctx: click.Context, index_dir: Path | None) -> None:
-    """Rebuild the index from corpus/ (shipped articles and uploads), e.g. after corruption or an upgrade."""
+    """Rebuild the index from corpus/ and its own uploads, e.g. after corruption or an upgrade."""
     from .ingest import reindex as rebuild
 
     settings = _settings(ctx, index_dir)

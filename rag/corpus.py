@@ -195,11 +195,17 @@ def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Pro
         return [], [Problem(str(path), f"cannot read ({e.strerror or e})")]
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Files under the given paths, folders walked in sorted order; the manifest itself is skipped."""
+def iter_files(paths: list[Path], skip: tuple[Path, ...] = ()) -> Iterator[Path]:
+    """Files under the given paths, folders walked in sorted order; the manifest itself is skipped.
+
+    `skip`: folders not to walk into when met inside a given folder (a folder given itself is read).
+    """
+    skipped = [s.resolve() for s in skip]
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
+                if any(f.resolve().is_relative_to(s) and not p.resolve().is_relative_to(s) for s in skipped):
+                    continue
                 if f.is_file() and f.name != MANIFEST and not f.name.startswith("."):
                     yield f
         else:
@@ -228,10 +234,12 @@ def apply_manifest(doc: SourceDoc, entry: dict, settings: Settings) -> SourceDoc
     )
 
 
-def read_paths(paths: list[Path], settings: Settings) -> Iterator[tuple[Path, list[SourceDoc], list[Problem]]]:
+def read_paths(
+    paths: list[Path], settings: Settings, skip: tuple[Path, ...] = ()
+) -> Iterator[tuple[Path, list[SourceDoc], list[Problem]]]:
     """Each file with the documents it yields and its problems; manifest metadata applied where present."""
     manifests: dict[Path, dict[str, dict]] = {}
-    for f in iter_files(paths):
+    for f in iter_files(paths, skip):
         if not f.exists():
             yield f, [], [Problem(str(f), "no such file or folder")]
             continue

@@ -30,12 +30,24 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def legacy_uploads(settings: Settings) -> Path:
+    """corpus/uploads/: where every index's uploads went before each index owned its own; no index's now."""
+    return settings.corpus_dir / "uploads"
+
+
+def library(settings: Settings) -> list[Path]:
+    """What an index is built from: the shipped corpus/ and the index's own uploads/."""
+    return [settings.corpus_dir] + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+
+
 def keep_original(path: Path, settings: Settings) -> Path:
-    """Copy a file from outside corpus/ into corpus/uploads/ so `rag reindex` can rebuild from it.
+    """Copy a file into this index's uploads/ (unless it is a shipped article) so `rag reindex` can rebuild from it.
 
     The stored name is derived from the file's own name only: no '../' or absolute path can escape.
     """
-    if _inside(path, settings.corpus_dir):
+    if _inside(path, settings.uploads_dir):
+        return path
+    if _inside(path, settings.corpus_dir) and not _inside(path, legacy_uploads(settings)):
         return path
     uploads = settings.uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
@@ -127,7 +139,7 @@ class Ingestor:
         report = IngestReport()
         with self.store.write_lock():
             docs: list[SourceDoc] = []
-            for path, found, problems in read_paths(paths, self.settings):
+            for path, found, problems in read_paths(paths, self.settings, skip=(legacy_uploads(self.settings),)):
                 report.problems.extend(problems)
                 if keep and found:
                     stored = keep_original(path, self.settings)
@@ -208,10 +220,35 @@ def _dedupe_ids(docs: list[SourceDoc]) -> list[SourceDoc]:
 
 
 def ensure_index(store: Store, settings: Settings, progress: bool = True) -> IngestReport | None:
-    """Build the index from corpus/ when it is empty, so the assistant answers right after install."""
+    """Build the index from corpus/ (and its own uploads) when it is empty, so the assistant answers at once."""
     if store.registry.count():
         return None
-    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress)
+    return Ingestor(store, settings).ingest_paths(library(settings), progress=progress)
+
+
+def _adopt_legacy_uploads(settings: Settings) -> None:
+    """Copy the files this index took from the old shared corpus/uploads/ into its own uploads/.
+
+    Indexes built before each index owned its uploads point there; their own registry says which
+    files are theirs, so a rebuild keeps exactly those (and no other index's).
+    """
+    legacy = legacy_uploads(settings)
+    if not legacy.is_dir() or not settings.registry_path.exists():
+        return
+    try:
+        conn = sqlite3.connect(settings.registry_path, timeout=30)
+        try:
+            origins = [r[0] for r in conn.execute("SELECT origin FROM docs")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        log.warning("cannot tell which files of %s belonged to %s (%s); ingest the ones it should keep",
+                    legacy, settings.index_dir, e)
+        return
+    for origin in origins:
+        path = origin_file(origin or "")
+        if _inside(path, legacy) and path.is_file():
+            keep_original(path, settings)
 
 
 def _reset_registry(settings: Settings) -> None:
@@ -247,7 +284,10 @@ def _reset_registry(settings: Settings) -> None:
 
 
 def reindex(settings: Settings, progress: bool = True) -> IngestReport:
-    """Rebuild the index from corpus/ (shipped articles and uploads); removal decisions stay in force."""
+    """Rebuild the index from the shipped corpus/ and its own uploads/; removal decisions stay in force.
+
+    Only what is built is thrown away (registry contents, vectors, BM25): the uploads folder stays.
+    """
     if settings.chroma_url:
         raise ValueError("reindex rebuilds the embedded index; for a Chroma server, delete its collection first")
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -256,9 +296,10 @@ def reindex(settings: Settings, progress: bool = True) -> IngestReport:
     # its saved copies are named by. Then the registry: once it is empty, leftover vectors are orphans
     # that no query returns.
     shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
+    _adopt_legacy_uploads(settings)
     _reset_registry(settings)
     # Chroma caches one client per path in-process; a stale one would write into the deleted files.
     SharedSystemClient.clear_system_cache()
     shutil.rmtree(settings.chroma_dir, ignore_errors=True)
     store = Store(settings)
-    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress, keep=False)
+    return Ingestor(store, settings).ingest_paths(library(settings), progress=progress, keep=False)

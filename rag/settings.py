@@ -73,4 +73,5 @@ class Settings(BaseSettings):
 
     @property
     def uploads_dir(self) -> Path:
-        return self.corpus_dir / "uploads"
+        # Each index owns its uploads: `rag reindex` of one index never takes in another's articles.
+        return self.index_dir / "uploads"

@@ -232,3 +232,36 @@ def test_removal_decisions_survive_a_reindex_of_an_index_from_another_version(se
     reopened = Store(settings)
     assert [r.id for r in reopened.registry.removals()] == ["sherwood-gpu-mystery"]
     assert "sherwood-gpu-mystery" not in {d.id for d in reopened.registry.docs()}
+
+
+def test_an_index_owns_its_uploads(settings: Settings, tmp_path):
+    other = settings.model_copy(update={"index_dir": tmp_path / "other-index"})
+    note = tmp_path / "fjord-survey.txt"
+    note.write_text("Fjord survey\n\nDivers in the Hardangerfjord counted 5,150 cold-water corals.", encoding="utf-8")
+    assert _rag(settings, "ingest", "--index", str(other.index_dir), str(note)).exit_code == 0
+    assert (other.uploads_dir / "fjord-survey.txt").is_file()
+    assert not (settings.corpus_dir / "uploads").exists() and not settings.uploads_dir.exists()
+
+    assert _rag(settings, "reindex").exit_code == 0  # the default index: shipped articles only
+    assert "fjord-survey" not in _ids(settings) and len(_ids(settings)) == 5
+    assert _rag(settings, "--index", str(other.index_dir), "reindex").exit_code == 0
+    assert "fjord-survey" in _ids(other) and len(_ids(other)) == 6
+    assert (other.uploads_dir / "fjord-survey.txt").is_file()  # the rebuild kept the index's own uploads
+
+
+def test_reindex_keeps_the_articles_an_older_index_had_in_the_shared_uploads_folder(settings: Settings):
+    legacy = settings.corpus_dir / "uploads"  # where every index's uploads went before
+    legacy.mkdir()
+    (legacy / "old-upload.txt").write_text("Old upload\n\nThe ferry to Svolvær sold 640 tickets.", encoding="utf-8")
+    (legacy / "someone-elses.txt").write_text("Not ours\n\nAnother index's 19 articles.", encoding="utf-8")
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    # As the earlier version stored it: the registry's origin points into corpus/uploads/.
+    Ingestor(store, settings).ingest_paths([legacy / "old-upload.txt"], progress=False, keep=False)
+    assert store.registry.get("old-upload").origin == str(legacy / "old-upload.txt")
+    del store
+
+    reindex(settings, progress=False)
+    ids = {d.id for d in Store(settings).registry.docs()}
+    assert "old-upload" in ids and "someone-elses" not in ids
+    assert (settings.uploads_dir / "old-upload.txt").is_file()
