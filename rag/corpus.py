@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,28 @@ class ReadError(Exception):
     """A file (or record) that cannot become a document; the message says why, in one line."""
 
 
-def slugify(text: str, max_len: int = 60) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_len].strip("-") or "doc"
+def slugify(text: str, max_len: int = 60, max_bytes: int = 180) -> str:
+    """An id and file name from any title: letters, digits and marks of every script, lowercase, NFC.
+
+    Everything else (punctuation, spaces, '/', '.', controls, symbols) becomes '-', so the result is a
+    single safe path component ("Zürich Bericht (1)" -> "zürich-bericht-1", "../x" -> "x"). The byte
+    cap keeps a name plus a hash suffix and extension under the usual 255-byte file name limit.
+    """
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+    # Letters, digits and combining marks stay; invisible format characters (ZWNJ inside a Persian
+    # word, bidi controls) go without splitting the word; anything else separates words.
+    kept = "".join(
+        ch if unicodedata.category(ch)[0] in "LNM" else "" if unicodedata.category(ch) == "Cf" else "-"
+        for ch in text
+    )
+    slug = re.sub(r"-+", "-", kept).strip("-")[:max_len]
+    while len(slug.encode("utf-8")) > max_bytes:
+        slug = slug[:-1]
+    slug = slug.strip("-")
+    # A leading combining mark (its base was punctuation) would attach to nothing.
+    while slug and unicodedata.category(slug[0]).startswith("M"):
+        slug = slug[1:].lstrip("-")
+    return slug or "doc"
 
 
 def _looks_binary(data: bytes) -> bool:

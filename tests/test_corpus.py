@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from rag.corpus import load_manifest, read_file
+from rag.corpus import load_manifest, read_file, slugify
 from rag.settings import PROJECT_ROOT, Settings
 
 from .pdfs import blank_pdf, text_pdf
@@ -103,3 +104,30 @@ def test_jsonl_reports_bad_lines_by_number_and_keeps_good_ones(tmp_path: Path):
     docs, problems = read_file(path, Settings())
     assert [d.id for d in docs] == ["ok1", "ok2"]
     assert [p.where for p in problems] == [f"{path}:2", f"{path}:3", f"{path}:5"]
+
+
+@pytest.mark.parametrize(
+    "name,slug",
+    [
+        ("Zürich Bericht (1)", "zürich-bericht-1"),
+        ("Zu\u0308rich", "zürich"),  # decomposed input comes out composed (NFC)
+        ("東京 ニュース", "東京-ニュース"),
+        ("Привет, Мир!", "привет-мир"),
+        ("हिन्दी समाचार", "हिन्दी-समाचार"),  # vowel signs are marks: kept, the word is not split
+        ("مرحبا بالعالم", "مرحبا-بالعالم"),
+        ("می\u200cخواهم", "میخواهم"),  # an invisible joiner does not split the word
+        ("../../etc/passwd", "etc-passwd"),
+        ("evil name$", "evil-name"),
+        ("a_b.c", "a-b-c"),
+        ("😀 ....", "doc"),
+    ],
+)
+def test_slugify_keeps_letters_of_every_script(name: str, slug: str):
+    assert slugify(name) == slug
+
+
+def test_slugify_is_always_one_safe_file_name_component():
+    for name in ["../x", "x/../../y", "/abs/path", "\x00nul", "a\\b", "con:", "." * 300, "𠀀" * 300, "é" * 300]:
+        s = slugify(name)
+        assert s and "/" not in s and "\\" not in s and "\x00" not in s and s not in (".", "..")
+        assert len(s.encode("utf-8")) <= 180 and s == unicodedata.normalize("NFC", s)

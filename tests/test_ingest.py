@@ -265,3 +265,12 @@ def test_reindex_keeps_the_articles_an_older_index_had_in_the_shared_uploads_fol
     ids = {d.id for d in Store(settings).registry.docs()}
     assert "old-upload" in ids and "someone-elses" not in ids
     assert (settings.uploads_dir / "old-upload.txt").is_file()
+
+
+def test_an_upload_keeps_the_letters_of_its_name(settings: Settings, empty_store: Store, tmp_path):
+    path = tmp_path / "Zürich Bericht (1).txt"
+    path.write_text("Zürich Bericht\n\nDie Stadt zählte 4,812 Velos am Bahnhof.", encoding="utf-8")
+    report = ingest(empty_store, settings, path)
+    assert report.added == ["zürich-bericht-1"]
+    assert [p.name for p in settings.uploads_dir.iterdir()] == ["zürich-bericht-1.txt"]
+    assert empty_store.registry.get("zürich-bericht-1").origin == str(settings.uploads_dir / "zürich-bericht-1.txt")
