@@ -187,9 +187,9 @@ def test_removal_is_a_recorded_decision_that_reindex_and_reingest_respect(settin
 def test_restore_brings_back_a_removed_article_from_its_kept_copy(settings: Settings, tmp_path):
     assert "us-probe-smuggling" in _ids(settings)  # `rag sources` builds the index from corpus/ first
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"id": "wire-1", "title": "Wire one", "text": "Tromsø ferries carried 812 cars."}) + "\n"
-                    + json.dumps({"id": "wire-2", "title": "Wire two", "text": "Narvik ore trains ran 77 times."}) + "\n",
-                    encoding="utf-8")
+    records = [{"id": "wire-1", "title": "Wire one", "text": "Tromsø ferries carried 812 cars."},
+               {"id": "wire-2", "title": "Wire two", "text": "Narvik ore trains ran 77 times."}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     assert _rag(settings, "ingest", str(feed)).exit_code == 0
     assert _rag(settings, "remove", "wire-2").exit_code == 0
     assert _rag(settings, "remove", "wire-2").exit_code == 2  # already removed: says so
@@ -215,7 +215,8 @@ def test_an_emptied_index_is_rebuilt_without_its_removed_articles(settings: Sett
     store.registry.clear()  # as a rebuild killed half-way leaves it
     report = ensure_index(store, settings, progress=False)
     assert len(report.added) == 4 and "gnoppix-smuggled-chips" not in {d.id for d in store.registry.docs()}
-    assert [p.reason for p in report.problems if "gnoppix" in p.reason][0].startswith("'gnoppix-smuggled-chips' was removed")
+    refusals = [p.reason for p in report.problems if "gnoppix" in p.reason]
+    assert len(refusals) == 1 and refusals[0].startswith("'gnoppix-smuggled-chips' was removed")
 
 
 def test_removal_decisions_survive_a_reindex_of_an_index_from_another_version(settings: Settings):
