@@ -361,6 +361,29 @@ class Lexical:
         return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
 
+    def rare_matches(self, query: str, max_chunks: int) -> dict[str, int]:
+        """Chunks holding a query token that occurs in at most `max_chunks` chunks: chunk id -> how many such tokens.
+
+        A token that few chunks contain (a product code, an id, a rare name) is the strongest evidence
+        a lexical match can give, and the one the dense ranking is blind to.
+        """
+        with self._lock:
+            self._fresh()
+            bm25, ids = self.bm25, self.ids
+        if bm25 is None:
+            return {}
+        # bm25s keeps its scores as a token-major sparse matrix: a token's chunks are one slice of it.
+        indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+        found: dict[str, int] = {}
+        for token in set(tokenize(query)):
+            t = bm25.vocab_dict.get(token)
+            if t is None or indptr[t + 1] - indptr[t] > max_chunks:
+                continue
+            for i in indices[indptr[t] : indptr[t + 1]]:
+                found[ids[i]] = found.get(ids[i], 0) + 1
+        return found
+
+
 class Vectors:
     """Chroma through llama-index's vector store; Chroma's own default embedder never loads."""
 
