@@ -82,7 +82,8 @@ def test_a_query_with_a_unique_code_ranks_its_exact_match_first(settings, tmp_pa
         "Recall notice\n\nThe maker recalled a batch of brake valves. Owners of part XK-4471-B should contact "
         "their dealer for a free replacement.", encoding="utf-8")
     # Distractors the dense model likes better: the same topic and near-miss codes, never the code itself.
-    for i, topic in enumerate(["brake valve", "spare part numbers", "part catalogue", "replacement parts", "dealer recall"]):
+    topics = ["brake valve", "spare part numbers", "part catalogue", "replacement parts", "dealer recall"]
+    for i, topic in enumerate(topics):
         (docs / f"bulletin-{i}.txt").write_text(
             f"Parts bulletin {i}\n\nThis bulletin lists {topic} codes such as XK-4471-A, XK-4417-B and XJ-4471-B. "
             "Owners should check which part their car has and contact a dealer about the recall of parts.",

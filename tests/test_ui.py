@@ -169,7 +169,8 @@ def test_the_sources_browser_shows_an_articles_own_citation_markers_as_text(tmp_
 
     settings = make_settings(tmp_path)
     article = tmp_path / "marked-wire.txt"
-    article.write_text("Marked wire\n\nOfficials said [1] the count was wrong [2], see [3](#cite-0-3).", encoding="utf-8")
+    article.write_text("Marked wire\n\nOfficials said [1] the count was wrong [2], see [3](#cite-0-3).",
+                       encoding="utf-8")
     app = ui.App(settings)  # real index, real registry; the model is not loaded
     assert app.ingestor.ingest_paths([article], progress=False).added == ["marked-wire"]
     page = app.show_source("marked-wire")
