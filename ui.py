@@ -92,7 +92,7 @@ class App:
                 answers.append(answer)
                 if chat[-1]["role"] != "assistant":
                     chat.append({"role": "assistant", "content": ""})
-                chat[-1] = {"role": "assistant", "content": render.answer_markdown(answer.answer, turn)}
+                chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
                 panel = render.side_panel(answer.evidence, answer.disagreements, turn)
                 yield chat, answers, panel, render.status_line(answer), ""
 

@@ -10,7 +10,8 @@ import click
 
 from . import __version__
 from .settings import Settings
-from .store import IndexUnusable
+from .store import IndexUnusable, Store
+from .types import IngestReport
 
 
 def _fail(message: str) -> None:
@@ -57,19 +58,28 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Take in articles removed earlier too, undoing their removal.")
 @index_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None) -> None:
-    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped."""
-    from .ingest import Ingestor
+def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: Path | None) -> None:
+    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped.
+
+    Files from outside corpus/ are copied into the index's own uploads/ folder, so `rag reindex` of
+    that index (and of no other) rebuilds from them.
+    """
+    from .ingest import Ingestor, library
 
     settings = _settings(ctx, index_dir)
     store = _open(settings, build=False)
-    targets = list(paths) or [settings.corpus_dir]
+    targets = list(paths) or library(settings)
     try:
-        report = Ingestor(store, settings).ingest_paths(targets, progress=True)
+        report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
     except IndexUnusable as e:
         _fail(str(e))
+    _print_report(report, store)
+
+
+def _print_report(report: IngestReport, store: Store) -> None:
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     for dup in report.duplicates:
@@ -107,25 +117,55 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool, index_dir: Pat
 
 @main.command()
 @click.argument("doc_id")
+@click.option("--reason", default="", help="Why it was removed; kept with the decision.")
 @index_option
 @click.pass_context
-def remove(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
-    """Delete one article (by id) from the index."""
+def remove(ctx: click.Context, doc_id: str, reason: str, index_dir: Path | None) -> None:
+    """Remove one article (by id); it stays out, also after `rag reindex`, until `rag restore`."""
     from .ingest import Ingestor
 
     settings = _settings(ctx, index_dir)
-    if not Ingestor(_open(settings, build=False), settings).remove(doc_id):
+    store = _open(settings, build=False)
+    if not Ingestor(store, settings).remove(doc_id, reason.strip()):
+        decision = store.registry.removal(doc_id)
+        if decision is not None:
+            _fail(f"'{doc_id}' was already removed on {decision.removed_at[:10]} (see `rag sources --removed`)")
         _fail(f"no article with id '{doc_id}' (see `rag sources`)")
-    click.echo(f"removed {doc_id}")
+    click.echo(f"removed {doc_id}; `rag restore {doc_id}` brings it back")
 
 
 @main.command()
+@click.argument("doc_id")
 @index_option
 @click.pass_context
-def sources(ctx: click.Context, index_dir: Path | None) -> None:
-    """List the indexed articles."""
+def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
+    """Undo `rag remove`: re-ingest the article from its kept copy."""
+    from .ingest import Ingestor
+
     settings = _settings(ctx, index_dir)
-    for d in _open(settings).registry.docs():
+    store = _open(settings, build=False)
+    try:
+        report = Ingestor(store, settings).restore(doc_id)
+    except KeyError:
+        _fail(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)")
+    except IndexUnusable as e:
+        _fail(str(e))
+    _print_report(report, store)
+
+
+@main.command()
+@click.option("--removed", "removed", is_flag=True, help="List the removal decisions instead.")
+@index_option
+@click.pass_context
+def sources(ctx: click.Context, removed: bool, index_dir: Path | None) -> None:
+    """List the indexed articles (or, with --removed, the articles removed and why)."""
+    settings = _settings(ctx, index_dir)
+    store = _open(settings)
+    if removed:
+        for r in store.registry.removals():
+            click.echo(f"{r.id}\tremoved {r.removed_at}\t{r.reason or '(no reason given)'}\t{r.origin or r.url}")
+        return
+    for d in store.registry.docs():
         click.echo(f"{d.id}\t{d.outlet}\t{d.n_chunks} chunks\t{d.title}")
 
 
@@ -133,7 +173,7 @@ def sources(ctx: click.Context, index_dir: Path | None) -> None:
 @index_option
 @click.pass_context
 def reindex(ctx: click.Context, index_dir: Path | None) -> None:
-    """Rebuild the index from corpus/ (shipped articles and uploads), e.g. after corruption or an upgrade."""
+    """Rebuild the index from corpus/ and its own uploads, e.g. after corruption or an upgrade."""
     from .ingest import reindex as rebuild
 
     settings = _settings(ctx, index_dir)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
 import re
+import stat
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 from .settings import Settings
 from .types import Problem, SourceDoc
+
+log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 MANIFEST = "sources.toml"
@@ -19,9 +26,28 @@ class ReadError(Exception):
     """A file (or record) that cannot become a document; the message says why, in one line."""
 
 
-def slugify(text: str, max_len: int = 60) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_len].strip("-") or "doc"
+def slugify(text: str, max_len: int = 60, max_bytes: int = 180) -> str:
+    """An id and file name from any title: letters, digits and marks of every script, lowercase, NFC.
+
+    Everything else (punctuation, spaces, '/', '.', controls, symbols) becomes '-', so the result is a
+    single safe path component ("Zürich Bericht (1)" -> "zürich-bericht-1", "../x" -> "x"). The byte
+    cap keeps a name plus a hash suffix and extension under the usual 255-byte file name limit.
+    """
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+    # Letters, digits and combining marks stay; invisible format characters (ZWNJ inside a Persian
+    # word, bidi controls) go without splitting the word; anything else separates words.
+    kept = "".join(
+        ch if unicodedata.category(ch)[0] in "LNM" else "" if unicodedata.category(ch) == "Cf" else "-"
+        for ch in text
+    )
+    slug = re.sub(r"-+", "-", kept).strip("-")[:max_len]
+    while len(slug.encode("utf-8")) > max_bytes:
+        slug = slug[:-1]
+    slug = slug.strip("-")
+    # A leading combining mark (its base was punctuation) would attach to nothing.
+    while slug and unicodedata.category(slug[0]).startswith("M"):
+        slug = slug[1:].lstrip("-")
+    return slug or "doc"
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -140,6 +166,13 @@ def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     ]
 
 
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    kinds = {int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
 def _read_jsonl(path: Path, data: bytes, settings: Settings) -> tuple[list[SourceDoc], list[Problem]]:
     docs, problems = [], []
     for n, line in enumerate(_decode(data).splitlines(), start=1):
@@ -150,9 +183,11 @@ def _read_jsonl(path: Path, data: bytes, settings: Settings) -> tuple[list[Sourc
             rec = json.loads(line)
             if not isinstance(rec, dict):
                 raise ReadError("a record must be a JSON object")
-            text = rec.get("text")
+            if rec.get("text") is None:
+                raise ReadError('missing "text"')
+            text = rec["text"]
             if not isinstance(text, str):
-                raise ReadError('missing "text" string')
+                raise ReadError(f'"text" is not a string (it is {_json_kind(text)})')
             text = _check_text(text, settings)
             title = str(rec.get("title") or _first_line(text))[:200]
             doc_id = slugify(str(rec.get("id") or title))
@@ -195,15 +230,75 @@ def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Pro
         return [], [Problem(str(path), f"cannot read ({e.strerror or e})")]
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Files under the given paths, folders walked in sorted order; the manifest itself is skipped."""
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.name != MANIFEST and not f.name.startswith("."):
-                    yield f
+_KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+
+
+def _classify(path: Path, folder: Path | None) -> tuple[str, str | None]:
+    """('file' | 'dir' | 'skip', reason): what a path is, following links, and why it is skipped if it is.
+
+    `folder` is the folder being walked (None for a path given by the user, whose links are followed).
+    """
+    try:
+        st = os.stat(path)  # follows links
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "skip", "symlink loop"
+        if e.errno == errno.ENOENT:
+            if path.is_symlink():
+                return "skip", f"broken symlink (its target {os.readlink(path)} does not exist)"
+            return "skip", "no such file or folder"
+        return "skip", f"cannot read ({e.strerror or e})"
+    if stat.S_ISDIR(st.st_mode):
+        if folder is not None and path.is_symlink():
+            target = path.resolve()
+            if folder.resolve().is_relative_to(target):
+                return "skip", f"symlink loop (leads back to {target})"
+            return "skip", f"a link to the folder {target}, not followed (ingest that folder itself)"
+        return "dir", None
+    if stat.S_ISREG(st.st_mode):
+        return "file", None
+    return "skip", f"not a regular file ({_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')})"
+
+
+def _walk(folder: Path, skip: tuple[Path, ...]) -> Iterator[tuple[Path, str | None]]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as e:
+        yield folder, f"cannot read the folder ({e.strerror or e})"
+        return
+    for name in names:
+        path = folder / name
+        if name.startswith("."):
+            log.debug("not an article (hidden): %s", path)  # editors' temp files, .git, our own .part files
+            continue
+        kind, reason = _classify(path, folder)
+        if kind == "dir":
+            if any(path.resolve() == s for s in skip):
+                log.debug("not walked: %s", path)
+                continue
+            yield from _walk(path, skip)
+        elif kind == "file":
+            if name != MANIFEST:
+                yield path, None
         else:
-            yield p
+            yield path, reason
+
+
+def iter_files(paths: list[Path], skip: tuple[Path, ...] = ()) -> Iterator[tuple[Path, str | None]]:
+    """Each file under the given paths, or a path that is skipped with its reason; folders in sorted order.
+
+    Every skipped entry is named (symlink loops, broken links, unreadable folders, pipes and devices),
+    except what is not an article by convention: names starting with '.', and the manifest itself.
+    Links to files are read; links to folders are not followed (no loops, nothing outside the folder
+    given). `skip`: folders not to walk into when met inside a given folder.
+    """
+    resolved = tuple(s.resolve() for s in skip)
+    for p in paths:
+        kind, reason = _classify(p, None)
+        if kind == "dir":
+            yield from _walk(p, resolved)
+        else:
+            yield p, reason
 
 
 def load_manifest(folder: Path) -> dict[str, dict]:
@@ -228,12 +323,14 @@ def apply_manifest(doc: SourceDoc, entry: dict, settings: Settings) -> SourceDoc
     )
 
 
-def read_paths(paths: list[Path], settings: Settings) -> Iterator[tuple[Path, list[SourceDoc], list[Problem]]]:
+def read_paths(
+    paths: list[Path], settings: Settings, skip: tuple[Path, ...] = ()
+) -> Iterator[tuple[Path, list[SourceDoc], list[Problem]]]:
     """Each file with the documents it yields and its problems; manifest metadata applied where present."""
     manifests: dict[Path, dict[str, dict]] = {}
-    for f in iter_files(paths):
-        if not f.exists():
-            yield f, [], [Problem(str(f), "no such file or folder")]
+    for f, skipped in iter_files(paths, skip):
+        if skipped:
+            yield f, [], [Problem(str(f), skipped)]
             continue
         docs, problems = read_file(f, settings)
         folder = f.parent

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import shutil
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +16,10 @@ from .chunk import Chunker
 from .corpus import read_paths, slugify
 from .embed import get_embedder
 from .settings import Settings
-from .store import Store
+from .store import IndexUnusable, Registry, Removal, Store, read_removals
 from .types import IngestReport, Problem, SourceDoc
+
+log = logging.getLogger(__name__)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -25,12 +30,24 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def legacy_uploads(settings: Settings) -> Path:
+    """corpus/uploads/: where every index's uploads went before each index owned its own; no index's now."""
+    return settings.corpus_dir / "uploads"
+
+
+def library(settings: Settings) -> list[Path]:
+    """What an index is built from: the shipped corpus/ and the index's own uploads/."""
+    return [settings.corpus_dir] + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+
+
 def keep_original(path: Path, settings: Settings) -> Path:
-    """Copy a file from outside corpus/ into corpus/uploads/ so `rag reindex` can rebuild from it.
+    """Copy a file into this index's uploads/ (unless it is a shipped article) so `rag reindex` can rebuild from it.
 
     The stored name is derived from the file's own name only: no '../' or absolute path can escape.
     """
-    if _inside(path, settings.corpus_dir):
+    if _inside(path, settings.uploads_dir):
+        return path
+    if _inside(path, settings.corpus_dir) and not _inside(path, legacy_uploads(settings)):
         return path
     uploads = settings.uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
@@ -52,9 +69,17 @@ class Ingestor:
         self.settings = settings
         self.chunker = Chunker(settings)
 
-    def _plan(self, doc: SourceDoc, report: IngestReport, batch: dict[str, str]) -> bool:
-        """Decide what to do with a document; True when it must be (re)indexed. `batch`: hash -> id planned."""
+    def _plan(self, doc: SourceDoc, report: IngestReport, batch: dict[str, str], force: bool = False) -> bool:
+        """Decide what to do with a document; True when it must be (re)indexed. `batch`: hash -> id planned.
+
+        A removed document (same id or same text) is refused unless `force`: removal is a decision,
+        and a file left on disk must not undo it.
+        """
         reg = self.store.registry
+        decision = None if force else reg.removed_match(doc)
+        if decision is not None:
+            report.problems.append(Problem(doc.origin, removed_reason(decision)))
+            return False
         existing = reg.get(doc.id)
         if existing and existing.hash == doc.hash:
             report.unchanged.append(doc.id)
@@ -67,9 +92,11 @@ class Ingestor:
         batch[doc.hash] = doc.id
         return True
 
-    def ingest_docs(self, docs: list[SourceDoc], report: IngestReport, progress: bool = True) -> None:
+    def ingest_docs(
+        self, docs: list[SourceDoc], report: IngestReport, progress: bool = True, force: bool = False
+    ) -> None:
         batch: dict[str, str] = {}
-        todo = [d for d in docs if self._plan(d, report, batch)]
+        todo = [d for d in docs if self._plan(d, report, batch, force)]
         if not todo:
             return
         embedder = get_embedder(self.settings)
@@ -102,26 +129,76 @@ class Ingestor:
             if pending:
                 flush()
 
-    def ingest_paths(self, paths: list[Path], progress: bool = True, keep: bool = True) -> IngestReport:
-        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in."""
+    def ingest_paths(
+        self, paths: list[Path], progress: bool = True, keep: bool = True, force: bool = False
+    ) -> IngestReport:
+        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in.
+
+        `force` takes in removed articles too and clears their removal decisions.
+        """
         report = IngestReport()
         with self.store.write_lock():
             docs: list[SourceDoc] = []
-            for path, found, problems in read_paths(paths, self.settings):
+            for path, found, problems in read_paths(paths, self.settings, skip=(legacy_uploads(self.settings),)):
                 report.problems.extend(problems)
                 if keep and found:
                     stored = keep_original(path, self.settings)
                     found = [_with_origin(d, path, stored) for d in found]
                 docs.extend(found)
-            self.ingest_docs(_dedupe_ids(docs), report, progress)
+            self.ingest_docs(_dedupe_ids(docs), report, progress, force)
             self.store.lexical.refresh()
         return report
 
-    def remove(self, doc_id: str) -> bool:
+    def remove(self, doc_id: str, reason: str = "") -> bool:
+        """Delete an article and record the decision, so no later ingest or rebuild brings it back."""
         with self.store.write_lock():
-            gone = self.store.remove(doc_id)
+            gone = self.store.remove(doc_id, reason)
             self.store.lexical.refresh()
             return gone
+
+    def restore(self, doc_id: str, progress: bool = False) -> IngestReport:
+        """Undo a removal: re-ingest the article from the copy its decision points at.
+
+        Raises KeyError when there is no such decision. The copy is matched by text first (the same
+        article), else by id (the kept file was edited since).
+        """
+        decision = self.store.registry.removal(doc_id)
+        if decision is None:
+            raise KeyError(doc_id)
+        report = IngestReport()
+        path = origin_file(decision.origin)
+        with self.store.write_lock():
+            if not path.is_file():
+                report.problems.append(
+                    Problem(str(path), "the kept copy is gone; ingest the article again with `rag ingest --force PATH`")
+                )
+                return report
+            docs: list[SourceDoc] = []
+            for _, found, problems in read_paths([path], self.settings):
+                report.problems.extend(problems)
+                docs.extend(found)
+            same = [d for d in docs if d.hash == decision.hash] or [d for d in docs if d.id == decision.id]
+            if not same:
+                report.problems.append(Problem(str(path), f"the kept copy no longer holds '{doc_id}'"))
+                return report
+            self.ingest_docs([replace(same[0], id=decision.id)], report, progress, force=True)
+            self.store.lexical.refresh()
+        return report
+
+
+def removed_reason(decision: Removal) -> str:
+    """Why an article is refused, naming both ways back."""
+    why = f": {decision.reason}" if decision.reason else ""
+    return (
+        f"'{decision.id}' was removed from this index on {decision.removed_at[:10]}{why}; "
+        f"`rag restore {decision.id}` or `rag ingest --force PATH` brings it back"
+    )
+
+
+def origin_file(origin: str) -> Path:
+    """The file an origin names: a .jsonl record's origin is 'PATH:LINE'."""
+    m = re.fullmatch(r"(.+\.jsonl):\d+", origin, flags=re.IGNORECASE)
+    return Path(m.group(1) if m else origin)
 
 
 def _with_origin(doc: SourceDoc, path: Path, stored: Path) -> SourceDoc:
@@ -143,21 +220,86 @@ def _dedupe_ids(docs: list[SourceDoc]) -> list[SourceDoc]:
 
 
 def ensure_index(store: Store, settings: Settings, progress: bool = True) -> IngestReport | None:
-    """Build the index from corpus/ when it is empty, so the assistant answers right after install."""
+    """Build the index from corpus/ (and its own uploads) when it is empty, so the assistant answers at once."""
     if store.registry.count():
         return None
-    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress)
+    return Ingestor(store, settings).ingest_paths(library(settings), progress=progress)
+
+
+def _adopt_legacy_uploads(settings: Settings) -> None:
+    """Copy the files this index took from the old shared corpus/uploads/ into its own uploads/.
+
+    Indexes built before each index owned its uploads point there; their own registry says which
+    files are theirs, so a rebuild keeps exactly those (and no other index's).
+    """
+    legacy = legacy_uploads(settings)
+    if not legacy.is_dir() or not settings.registry_path.exists():
+        return
+    try:
+        conn = sqlite3.connect(settings.registry_path, timeout=30)
+        try:
+            origins = [r[0] for r in conn.execute("SELECT origin FROM docs")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        log.warning("cannot tell which files of %s belonged to %s (%s); ingest the ones it should keep",
+                    legacy, settings.index_dir, e)
+        return
+    for origin in origins:
+        path = origin_file(origin or "")
+        if _inside(path, legacy) and path.is_file():
+            keep_original(path, settings)
+
+
+def _reset_registry(settings: Settings) -> None:
+    """Empty the registry for a rebuild, keeping its removal decisions.
+
+    A healthy registry is emptied in place, in one transaction, so the decisions are never absent, even
+    if the rebuild is killed. A damaged or other-version one is replaced; its decisions are carried over
+    when they can still be read, and a warning says so when they cannot.
+    """
+    path = settings.registry_path
+    if not path.exists():
+        return
+    try:
+        registry = Registry(path, settings)
+        healthy = registry.healthy()
+        if healthy:
+            registry.clear()
+        registry.close()
+        if healthy:
+            return
+    except (IndexUnusable, sqlite3.DatabaseError):
+        pass
+    try:
+        kept = read_removals(path)
+    except sqlite3.DatabaseError as e:
+        kept = []
+        log.warning("the removal decisions in %s could not be read (%s); articles removed earlier may be back, "
+                    "see `rag sources`", path, e)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if kept:
+        Registry(path, settings).record_removals(kept)
 
 
 def reindex(settings: Settings, progress: bool = True) -> IngestReport:
-    """Throw the index away and rebuild it from corpus/ (shipped articles and uploads)."""
+    """Rebuild the index from the shipped corpus/ and its own uploads/; removal decisions stay in force.
+
+    Only what is built is thrown away (registry contents, vectors, BM25): the uploads folder stays.
+    """
     if settings.chroma_url:
         raise ValueError("reindex rebuilds the embedded index; for a Chroma server, delete its collection first")
     from chromadb.api.shared_system_client import SharedSystemClient
 
+    # BM25 first: it is a cache of the registry, and a fresh registry restarts the generation numbers
+    # its saved copies are named by. Then the registry: once it is empty, leftover vectors are orphans
+    # that no query returns.
+    shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
+    _adopt_legacy_uploads(settings)
+    _reset_registry(settings)
     # Chroma caches one client per path in-process; a stale one would write into the deleted files.
     SharedSystemClient.clear_system_cache()
-    if settings.index_dir.exists():
-        shutil.rmtree(settings.index_dir)
+    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
     store = Store(settings)
-    return Ingestor(store, settings).ingest_paths([settings.corpus_dir], progress=progress, keep=False)
+    return Ingestor(store, settings).ingest_paths(library(settings), progress=progress, keep=False)

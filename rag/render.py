@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection, Iterable
 
 from .types import Answer, Citation, Disagreement, Evidence
 
@@ -15,19 +16,54 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def answer_markdown(answer_text: str, turn: int) -> str:
-    """The answer with each [n] marker as a link the page's script turns into 'show this citation'."""
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _quoted_spans(text: str, article_texts: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the answer repeats article text that itself holds a [n] (a quote, a claim's value)."""
+    spans = []
+    for piece in set(article_texts):
+        if not piece or not _MARKER.search(piece):
+            continue
+        at = text.find(piece)
+        while at >= 0:
+            spans.append((at, at + len(piece)))
+            at = text.find(piece, at + 1)
+    return spans
+
+
+def answer_markdown(
+    answer_text: str, turn: int, article_texts: Iterable[str] = (), live: Collection[int] | None = None
+) -> str:
+    """The answer with each marker the pipeline wrote as a link the page's script turns into 'show this citation'.
+
+    A [n] inside article text the answer repeats (`article_texts`: quotes, claim values) is the
+    article's own and stays plain text, as does a number that is not one of the `live` citations:
+    an article cannot make a clickable citation, let alone one that points at another source.
+    """
+    quoted = _quoted_spans(answer_text, article_texts)
     out, pos = [], 0
-    for m in re.finditer(r"\[(\d+)\]", answer_text):
+    for m in _MARKER.finditer(answer_text):
+        n = int(m.group(1))
+        if any(a <= m.start() and m.end() <= b for a, b in quoted) or (live is not None and n not in live):
+            continue
         out.append(md_escape(answer_text[pos : m.start()]))
-        out.append(f"[\\[{m.group(1)}\\]](#cite-{turn}-{m.group(1)})")
+        out.append(f"[\\[{n}\\]](#cite-{turn}-{n})")
         pos = m.end()
     out.append(md_escape(answer_text[pos:]))
     return "".join(out)
 
 
+def answer_message(answer: Answer, turn: int) -> str:
+    """The chat message of a verified answer: only its own markers are live, never an article's."""
+    article_texts = [e.quote for e in answer.evidence] + [c.quote for c in answer.citations]
+    article_texts += [c.value for c in answer.claims]
+    return answer_markdown(answer.answer, turn, article_texts, live={e.id for e in answer.evidence})
+
+
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Article-derived text as HTML text; brackets as entities, so no "[n]" of an article reads as a marker."""
+    return html.escape(text, quote=True).replace("[", "&#91;").replace("]", "&#93;")
 
 
 def disagreement_card(disagreements: list[Disagreement], turn: int) -> str:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     top_k: int = 8
     rrf_k: int = 60
     furniture_penalty: float = 0.5  # furniture chunks stay findable but rank below article text
+    exact_token_max_chunks: int = 3  # a query token in at most this many chunks puts them first (codes, ids)
 
     # Scale-out: a Chroma server instead of the embedded index/.
     chroma_url: str | None = None
@@ -91,4 +92,5 @@ class Settings(BaseSettings):
 
     @property
     def uploads_dir(self) -> Path:
-        return self.corpus_dir / "uploads"
+        # Each index owns its uploads: `rag reindex` of one index never takes in another's articles.
+        return self.index_dir / "uploads"

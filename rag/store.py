@@ -39,6 +39,23 @@ def reindex_hint(settings: Settings) -> str:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """A recorded decision that an article stays out of this index until someone restores it.
+
+    Kept in the registry, not inferred from missing files: the article's file may stay on disk (so
+    `rag restore` can bring it back) and must still never return by itself on `rag reindex`.
+    """
+
+    id: str
+    hash: str
+    origin: str
+    url: str
+    title: str
+    removed_at: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ChunkRow:
     chunk_id: str
     doc_id: str
@@ -80,6 +97,10 @@ class Registry:
                     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER,
                     start INTEGER NOT NULL, "end" INTEGER NOT NULL, furniture INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+                CREATE TABLE IF NOT EXISTS removed (
+                    id TEXT PRIMARY KEY, hash TEXT NOT NULL, origin TEXT, url TEXT, title TEXT,
+                    removed_at TEXT NOT NULL, reason TEXT);
+                CREATE INDEX IF NOT EXISTS removed_hash ON removed(hash);
                 """
             )
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -160,7 +181,10 @@ class Registry:
             yield ChunkRow(r[0], r[1], r[2], r[3], bool(r[4])), r[5][r[2] : r[3]]
 
     def put(self, doc: SourceDoc, chunks: list[Chunk]) -> None:
+        """Store a document; any removal decision on its id or text is cleared in the same transaction."""
         with self.transaction() as db:
+            # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
+            db.execute("DELETE FROM removed WHERE id=? OR hash=?", (doc.id, doc.hash))
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.id,))
             db.executemany(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
@@ -175,13 +199,78 @@ class Registry:
             )
             self._bump(db)
 
-    def remove(self, doc_id: str) -> bool:
+    def remove(self, doc_id: str, reason: str = "") -> bool:
+        """Delete a document and record the decision, in one transaction: it never comes back by itself."""
         with self.transaction() as db:
-            gone = db.execute("DELETE FROM docs WHERE id=?", (doc_id,)).rowcount
+            row = db.execute("SELECT hash, origin, url, title FROM docs WHERE id=?", (doc_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-            if gone:
-                self._bump(db)
-        return bool(gone)
+            db.execute(
+                "INSERT OR REPLACE INTO removed VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, *row, datetime.now(timezone.utc).isoformat(timespec="seconds"), reason),
+            )
+            self._bump(db)
+        return True
+
+    def removals(self) -> list[Removal]:
+        rows = self.db.execute(_REMOVALS + " ORDER BY removed_at, id").fetchall()
+        return [Removal(*r) for r in rows]
+
+    def removal(self, doc_id: str) -> Removal | None:
+        row = self.db.execute(_REMOVALS + " WHERE id=?", (doc_id,)).fetchone()
+        return Removal(*row) if row else None
+
+    def removed_match(self, doc: SourceDoc) -> Removal | None:
+        """The decision that keeps this document out: same id, or the same text under any id."""
+        row = self.db.execute(
+            _REMOVALS + " WHERE id=? OR hash=? ORDER BY id=? DESC", (doc.id, doc.hash, doc.id)
+        ).fetchone()
+        return Removal(*row) if row else None
+
+    def record_removals(self, removals: list[Removal]) -> None:
+        """Carry decisions over into a rebuilt registry (`rag reindex`)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO removed VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(r.id, r.hash, r.origin, r.url, r.title, r.removed_at, r.reason) for r in removals],
+            )
+
+    def clear(self) -> None:
+        """Forget every document and chunk but keep the removal decisions (the start of a rebuild)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunks")
+            db.execute("DELETE FROM docs")
+            self._bump(db)
+
+    def healthy(self) -> bool:
+        return self.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+_REMOVALS = "SELECT id, hash, origin, url, title, removed_at, reason FROM removed"
+
+
+def read_removals(path: Path) -> list[Removal]:
+    """The removal decisions of a registry that may be damaged or from another version (for a rebuild).
+
+    Raises sqlite3.DatabaseError when the file cannot be read; a registry from before decisions were
+    recorded has none.
+    """
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "removed" not in tables:
+            return []
+        return [Removal(*r) for r in conn.execute(_REMOVALS)]
+    finally:
+        conn.close()
 
 
 # Unicode words: "Zürich" is one token, not "z" + "rich". TOKENIZER names this scheme in the BM25 cache's folder.
@@ -273,6 +362,29 @@ class Lexical:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+    def rare_matches(self, query: str, max_chunks: int) -> dict[str, int]:
+        """Chunks holding a query token that occurs in at most `max_chunks` chunks: chunk id -> how many such tokens.
+
+        A token that few chunks contain (a product code, an id, a rare name) is the strongest evidence
+        a lexical match can give, and the one the dense ranking is blind to.
+        """
+        with self._lock:
+            self._fresh()
+            bm25, ids = self.bm25, self.ids
+        if bm25 is None:
+            return {}
+        # bm25s keeps its scores as a token-major sparse matrix: a token's chunks are one slice of it.
+        indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+        found: dict[str, int] = {}
+        for token in set(tokenize(query)):
+            t = bm25.vocab_dict.get(token)
+            if t is None or indptr[t + 1] - indptr[t] > max_chunks:
+                continue
+            for i in indices[indptr[t] : indptr[t + 1]]:
+                found[ids[i]] = found.get(ids[i], 0) + 1
+        return found
 
 
 class Vectors:
@@ -374,7 +486,7 @@ class Store:
         self.registry.put(doc, chunks)
         self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
 
-    def remove(self, doc_id: str) -> bool:
-        gone = self.registry.remove(doc_id)
+    def remove(self, doc_id: str, reason: str = "") -> bool:
+        gone = self.registry.remove(doc_id, reason)
         self.vectors.prune(doc_id, set())
         return gone

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from rag.corpus import load_manifest, read_file
+from rag.corpus import load_manifest, read_file, read_paths, slugify
 from rag.settings import PROJECT_ROOT, Settings
 
 from .pdfs import blank_pdf, text_pdf
@@ -103,3 +108,104 @@ def test_jsonl_reports_bad_lines_by_number_and_keeps_good_ones(tmp_path: Path):
     docs, problems = read_file(path, Settings())
     assert [d.id for d in docs] == ["ok1", "ok2"]
     assert [p.where for p in problems] == [f"{path}:2", f"{path}:3", f"{path}:5"]
+
+
+@pytest.mark.parametrize(
+    "name,slug",
+    [
+        ("Zürich Bericht (1)", "zürich-bericht-1"),
+        ("Zu\u0308rich", "zürich"),  # decomposed input comes out composed (NFC)
+        ("東京 ニュース", "東京-ニュース"),
+        ("Привет, Мир!", "привет-мир"),
+        ("हिन्दी समाचार", "हिन्दी-समाचार"),  # vowel signs are marks: kept, the word is not split
+        ("مرحبا بالعالم", "مرحبا-بالعالم"),
+        ("می\u200cخواهم", "میخواهم"),  # an invisible joiner does not split the word
+        ("../../etc/passwd", "etc-passwd"),
+        ("evil name$", "evil-name"),
+        ("a_b.c", "a-b-c"),
+        ("😀 ....", "doc"),
+    ],
+)
+def test_slugify_keeps_letters_of_every_script(name: str, slug: str):
+    assert slugify(name) == slug
+
+
+def test_slugify_is_always_one_safe_file_name_component():
+    for name in ["../x", "x/../../y", "/abs/path", "\x00nul", "a\\b", "con:", "." * 300, "𠀀" * 300, "é" * 300]:
+        s = slugify(name)
+        assert s and "/" not in s and "\\" not in s and "\x00" not in s and s not in (".", "..")
+        assert len(s.encode("utf-8")) <= 180 and s == unicodedata.normalize("NFC", s)
+
+
+def _skips(paths: list[Path]) -> tuple[list[str], dict[str, str]]:
+    """(ids read, {file name: reason}) of a real read of these paths."""
+    results = list(read_paths(paths, Settings()))
+    ids = [d.id for _, docs, _ in results for d in docs]
+    return ids, {Path(p.where).name: p.reason for _, _, problems in results for p in problems}
+
+
+def test_every_skipped_entry_of_a_folder_is_named_with_its_reason(tmp_path: Path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside\n\nLinked in from elsewhere.", encoding="utf-8")
+    folder = tmp_path / "batch"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.txt").write_text("Good\n\nA fine article about 321 lighthouses.", encoding="utf-8")
+    (folder / "linked.txt").symlink_to(outside)  # a link to a file is read, as before
+    (folder / "loop-a.txt").symlink_to(folder / "loop-b.txt")
+    (folder / "loop-b.txt").symlink_to(folder / "loop-a.txt")
+    (folder / "sub" / "up").symlink_to(folder)  # a folder link back to where it is
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(folder / "pipe.txt")  # reading it would block forever
+    ids, reasons = _skips([folder])
+    assert ids == ["good", "linked"]
+    assert reasons["loop-a.txt"] == reasons["loop-b.txt"] == "symlink loop"
+    assert reasons["up"].startswith("symlink loop (leads back to")
+    assert reasons["gone.txt"].startswith("broken symlink")
+    assert reasons["pipe.txt"] == "not a regular file (a named pipe)"
+    assert set(reasons) == {"loop-a.txt", "loop-b.txt", "up", "gone.txt", "pipe.txt"}
+    assert _skips([folder / "loop-a.txt"])[1] == {"loop-a.txt": "symlink loop"}  # named on the command line too
+
+
+@contextmanager
+def _unprivileged():
+    """Permissions apply: root reads everything, so a root test run drops to 'nobody' for the block."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_an_unreadable_folder_inside_an_ingested_folder_is_named():
+    base = Path(tempfile.mkdtemp(prefix="rag-perm-"))  # traversable by 'nobody', unlike pytest's tmp_path
+    try:
+        base.chmod(0o755)
+        (base / "ok.txt").write_text("Readable\n\nIt reads fine.", encoding="utf-8")
+        (base / "ok.txt").chmod(0o644)
+        locked = base / "locked"
+        locked.mkdir()
+        (locked / "inner.txt").write_text("Inner\n\nNever seen.", encoding="utf-8")
+        locked.chmod(0)
+        with _unprivileged():
+            ids, reasons = _skips([base])
+        assert ids == ["ok"]
+        assert reasons == {"locked": "cannot read the folder (Permission denied)"}
+    finally:
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_jsonl_text_that_is_not_a_string_is_named_as_such(tmp_path: Path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"id": "n", "text": 42}\n{"id": "l", "text": ["a"]}\n{"id": "m"}\n{"id": "z", "text": null}\n')
+    docs, problems = read_file(path, Settings())
+    assert not docs
+    assert [p.reason for p in problems] == [
+        '"text" is not a string (it is a number)', '"text" is not a string (it is a list)',
+        'missing "text"', 'missing "text"',
+    ]

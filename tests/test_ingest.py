@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -139,3 +140,138 @@ def test_index_from_another_version_is_refused_with_the_fix(settings: Settings):
         db.execute("UPDATE meta SET value='0' WHERE key='schema'")
     with pytest.raises(IndexUnusable, match="another version.*rag reindex"):
         Store(settings)
+
+
+def _rag(settings: Settings, *args: str):
+    """The real `rag` command in-process (click's runner), on this test's corpus and index."""
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    env = {"RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir)}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def _ids(settings: Settings) -> set[str]:
+    return {line.split("\t")[0] for line in _rag(settings, "sources").stdout.splitlines()}
+
+
+def test_removal_is_a_recorded_decision_that_reindex_and_reingest_respect(settings: Settings, tmp_path):
+    note = tmp_path / "harbour-note.txt"
+    note.write_text("Harbour note\n\nThe harbour in Bergen received 4,321 crates of cloudberries.", encoding="utf-8")
+    assert _rag(settings, "ingest", str(note)).exit_code == 0
+    assert "harbour-note" in _ids(settings)
+
+    removed = _rag(settings, "remove", "harbour-note", "--reason", "wrong harbour")
+    assert removed.exit_code == 0, removed.output
+    listed = _rag(settings, "sources", "--removed").stdout
+    assert "harbour-note" in listed and "wrong harbour" in listed and "harbour-note.txt" in listed
+
+    rebuilt = _rag(settings, "reindex")  # the uploaded copy is still on disk ...
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "harbour-note" not in _ids(settings)  # ... and does not come back by itself
+    assert "harbour-note" in rebuilt.stderr and "--force" in rebuilt.stderr
+
+    again = _rag(settings, "ingest", str(note))  # the same file again: refused, naming the way back
+    assert again.exit_code == 1 and "removed" in again.stderr and "--force" in again.stderr
+    twin = tmp_path / "renamed.txt"  # the same text under another name is the same article
+    twin.write_bytes(note.read_bytes())
+    assert _rag(settings, "ingest", str(twin)).exit_code == 1
+    assert "renamed" not in _ids(settings) and "harbour-note" not in _ids(settings)
+
+    forced = _rag(settings, "ingest", "--force", str(note))
+    assert forced.exit_code == 0 and "1 added" in forced.stdout
+    assert "harbour-note" in _ids(settings) and _rag(settings, "sources", "--removed").stdout == ""
+
+
+def test_restore_brings_back_a_removed_article_from_its_kept_copy(settings: Settings, tmp_path):
+    assert "us-probe-smuggling" in _ids(settings)  # `rag sources` builds the index from corpus/ first
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": "wire-1", "title": "Wire one", "text": "Tromsø ferries carried 812 cars."},
+               {"id": "wire-2", "title": "Wire two", "text": "Narvik ore trains ran 77 times."}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert _rag(settings, "ingest", str(feed)).exit_code == 0
+    assert _rag(settings, "remove", "wire-2").exit_code == 0
+    assert _rag(settings, "remove", "wire-2").exit_code == 2  # already removed: says so
+    assert _rag(settings, "remove", "us-probe-smuggling").exit_code == 0  # a shipped article too
+    assert _rag(settings, "reindex").exit_code == 0
+    assert {"wire-1"} <= _ids(settings) and not {"wire-2", "us-probe-smuggling"} & _ids(settings)
+
+    restored = _rag(settings, "restore", "wire-2")
+    assert restored.exit_code == 0 and "1 added" in restored.stdout, restored.output
+    assert _rag(settings, "restore", "us-probe-smuggling").exit_code == 0
+    assert {"wire-1", "wire-2", "us-probe-smuggling"} <= _ids(settings)
+    assert _rag(settings, "sources", "--removed").stdout == ""
+    assert _rag(settings, "restore", "wire-2").exit_code == 2  # nothing recorded to undo
+    store = Store(settings)
+    assert "Narvik" in store.registry.text("wire-2")
+    assert _vector_ids(store) == _registry_ids(store)
+
+
+def test_an_emptied_index_is_rebuilt_without_its_removed_articles(settings: Settings):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    assert Ingestor(store, settings).remove("gnoppix-smuggled-chips", "duplicate story")
+    store.registry.clear()  # as a rebuild killed half-way leaves it
+    report = ensure_index(store, settings, progress=False)
+    assert len(report.added) == 4 and "gnoppix-smuggled-chips" not in {d.id for d in store.registry.docs()}
+    refusals = [p.reason for p in report.problems if "gnoppix" in p.reason]
+    assert len(refusals) == 1 and refusals[0].startswith("'gnoppix-smuggled-chips' was removed")
+
+
+def test_removal_decisions_survive_a_reindex_of_an_index_from_another_version(settings: Settings):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    Ingestor(store, settings).remove("sherwood-gpu-mystery")
+    with store.registry.transaction() as db:
+        db.execute("UPDATE meta SET value='0' WHERE key='schema'")
+    del store
+    with pytest.raises(IndexUnusable, match="rag reindex"):
+        Store(settings)
+    report = reindex(settings, progress=False)
+    assert len(report.added) == 4
+    reopened = Store(settings)
+    assert [r.id for r in reopened.registry.removals()] == ["sherwood-gpu-mystery"]
+    assert "sherwood-gpu-mystery" not in {d.id for d in reopened.registry.docs()}
+
+
+def test_an_index_owns_its_uploads(settings: Settings, tmp_path):
+    other = settings.model_copy(update={"index_dir": tmp_path / "other-index"})
+    note = tmp_path / "fjord-survey.txt"
+    note.write_text("Fjord survey\n\nDivers in the Hardangerfjord counted 5,150 cold-water corals.", encoding="utf-8")
+    assert _rag(settings, "ingest", "--index", str(other.index_dir), str(note)).exit_code == 0
+    assert (other.uploads_dir / "fjord-survey.txt").is_file()
+    assert not (settings.corpus_dir / "uploads").exists() and not settings.uploads_dir.exists()
+
+    assert _rag(settings, "reindex").exit_code == 0  # the default index: shipped articles only
+    assert "fjord-survey" not in _ids(settings) and len(_ids(settings)) == 5
+    assert _rag(settings, "--index", str(other.index_dir), "reindex").exit_code == 0
+    assert "fjord-survey" in _ids(other) and len(_ids(other)) == 6
+    assert (other.uploads_dir / "fjord-survey.txt").is_file()  # the rebuild kept the index's own uploads
+
+
+def test_reindex_keeps_the_articles_an_older_index_had_in_the_shared_uploads_folder(settings: Settings):
+    legacy = settings.corpus_dir / "uploads"  # where every index's uploads went before
+    legacy.mkdir()
+    (legacy / "old-upload.txt").write_text("Old upload\n\nThe ferry to Svolvær sold 640 tickets.", encoding="utf-8")
+    (legacy / "someone-elses.txt").write_text("Not ours\n\nAnother index's 19 articles.", encoding="utf-8")
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    # As the earlier version stored it: the registry's origin points into corpus/uploads/.
+    Ingestor(store, settings).ingest_paths([legacy / "old-upload.txt"], progress=False, keep=False)
+    assert store.registry.get("old-upload").origin == str(legacy / "old-upload.txt")
+    del store
+
+    reindex(settings, progress=False)
+    ids = {d.id for d in Store(settings).registry.docs()}
+    assert "old-upload" in ids and "someone-elses" not in ids
+    assert (settings.uploads_dir / "old-upload.txt").is_file()
+
+
+def test_an_upload_keeps_the_letters_of_its_name(settings: Settings, empty_store: Store, tmp_path):
+    path = tmp_path / "Zürich Bericht (1).txt"
+    path.write_text("Zürich Bericht\n\nDie Stadt zählte 4,812 Velos am Bahnhof.", encoding="utf-8")
+    report = ingest(empty_store, settings, path)
+    assert report.added == ["zürich-bericht-1"]
+    assert [p.name for p in settings.uploads_dir.iterdir()] == ["zürich-bericht-1.txt"]
+    assert empty_store.registry.get("zürich-bericht-1").origin == str(settings.uploads_dir / "zürich-bericht-1.txt")

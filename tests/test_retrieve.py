@@ -68,3 +68,33 @@ def test_a_sentence_cut_by_a_chunk_end_gives_way_to_the_whole_one(seed_settings)
     whole = Hit("a", "t", "o", text, 0, len(text), 0.9, False)
     got = EvidenceSelector(seed_settings).candidates([cut, whole])
     assert [(s.start, s.text) for s in got] == [(0, text[:51]), (52, "Analysts doubt it.")]
+
+
+def test_a_query_with_a_unique_code_ranks_its_exact_match_first(settings, tmp_path):
+    from rag.ingest import ensure_index
+    from rag.store import Store
+
+    from .conftest import ingest
+
+    docs = tmp_path / "parts"
+    docs.mkdir()
+    (docs / "recall-notice.txt").write_text(
+        "Recall notice\n\nThe maker recalled a batch of brake valves. Owners of part XK-4471-B should contact "
+        "their dealer for a free replacement.", encoding="utf-8")
+    # Distractors the dense model likes better: the same topic and near-miss codes, never the code itself.
+    topics = ["brake valve", "spare part numbers", "part catalogue", "replacement parts", "dealer recall"]
+    for i, topic in enumerate(topics):
+        (docs / f"bulletin-{i}.txt").write_text(
+            f"Parts bulletin {i}\n\nThis bulletin lists {topic} codes such as XK-4471-A, XK-4417-B and XJ-4471-B. "
+            "Owners should check which part their car has and contact a dealer about the recall of parts.",
+            encoding="utf-8")
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    assert len(ingest(store, settings, docs).added) == 6
+    retriever = Retriever(store, settings)
+    for query in ["What is part XK-4471-B?", "xk-4471-b brake", "XK-4471-B"]:
+        hits = retriever.search(query, 5)
+        assert hits[0].source == "recall-notice", (query, [h.source for h in hits])
+        assert "XK-4471-B" in hits[0].text and len(hits) == 5
+    # A code every bulletin carries is not rare: the fusion decides as before.
+    assert "recall-notice" not in [h.source for h in retriever.search("XJ-4471-B", 3)]

@@ -162,3 +162,17 @@ def test_twenty_concurrent_api_clients_get_their_own_answers_and_see_their_queue
     assert _rss_mb(pid) < rss_before + 1024  # bounded: no per-request growth beyond caches
     bad = Client(url, verbose=False).predict(question="", api_name="/ask")
     assert bad == {"question": "", "error": "the question is empty"}
+
+
+def test_the_sources_browser_shows_an_articles_own_citation_markers_as_text(tmp_path):
+    import ui
+
+    settings = make_settings(tmp_path)
+    article = tmp_path / "marked-wire.txt"
+    article.write_text("Marked wire\n\nOfficials said [1] the count was wrong [2], see [3](#cite-0-3).",
+                       encoding="utf-8")
+    app = ui.App(settings)  # real index, real registry; the model is not loaded
+    assert app.ingestor.ingest_paths([article], progress=False).added == ["marked-wire"]
+    page = app.show_source("marked-wire")
+    assert "Officials said &#91;1&#93; the count was wrong &#91;2&#93;" in page
+    assert "href" not in page and not re.search(r"\[\d+\]", page)
