@@ -104,7 +104,9 @@ class Assistant:
         pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id)) for d in drafts
                  if (d.sentence.source, d.sentence.start) in by_pos]
         claims = [c for _, c in pairs]
-        disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query))
+        disagreements = []
+        if query.type is not AnswerType.OPEN:  # an open question's figures only check its premise
+            disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query))
         if not disagreements and query.type is not AnswerType.YESNO and not query.type.numeric:
             disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
@@ -143,7 +145,9 @@ class Assistant:
             return []
         cfg = self.settings.claims
         best = max(scores.get(d.sentence, 0.0) for d in drafts)
-        return [d for d in drafts if scores.get(d.sentence, 0.0) >= max(cfg.min_claim_score, best - cfg.claim_score_margin)]
+        floor = max(cfg.min_claim_score, best - cfg.claim_score_margin)
+        # a stance sentence already uses the question's own key word: only the absolute floor applies
+        return [d for d in drafts if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE else floor)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their titles, the name removed, share little."""
@@ -182,7 +186,7 @@ class Assistant:
         tail = []
         if disagreements:
             tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
-        unsupported = self._unsupported_premise(query, evidence)
+        unsupported = self._unsupported_premise(query, evidence, claims)
         if unsupported:
             tail += ["", unsupported_premise_note(unsupported)]
         if previous:
@@ -201,9 +205,11 @@ class Assistant:
         return build(items)
 
     @staticmethod
-    def _unsupported_premise(query: Query, evidence: list[Evidence]) -> str:
-        """Figures the question states that no evidence states, even rounded."""
-        have = [v for e in evidence for v in numbers.find(e.quote)]
+    def _unsupported_premise(query: Query, evidence: list[Evidence], claims: list[Claim]) -> str:
+        """Figures the question states that no source states about its subject, even rounded (another story's
+        100,000 does not make this one's premise true)."""
+        stated = [r for c in claims if c.kind is ClaimKind.VALUE for r in numbers.find(c.value)[:1]]
+        have = stated or [v for e in evidence for v in numbers.find(e.quote)]
         missing = [p for p in query.premise if (p.base >= 10 or p.kind is not numbers.ValueKind.NUMBER)
                    and not any(numbers.agrees(p, h) for h in have)]
         return ", ".join(numbers.display(p) for p in missing)
@@ -213,7 +219,7 @@ class Assistant:
         kept = [c for c in checked if c.ok and c.cited]
         removed = [f"{c.text} ({c.reason})" for c in checked if not c.ok]
         lines = []
-        unsupported = self._unsupported_premise(query, evidence)
+        unsupported = self._unsupported_premise(query, evidence, claims)
         if unsupported:
             lines.append(f"No source says {unsupported}; here is what they do say.")
         lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]

@@ -23,6 +23,7 @@ class Attribution:
     claimant: str  # "" when the article states it in its own voice
     verb: str  # the verb shown in an answer: "says", "estimates", "denies"
     stance: Stance
+    end: int = -1  # where the attribution ends in the sentence (-1: none)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -39,7 +40,7 @@ def _phrase_before(text: str, end: int, lang: Lang) -> str:
         if re.search(r"[,;:()\"“”]", gap):
             break
         w = fold(m.group(0))
-        if (w in lang.stopwords and w not in _INSIDE) or w[0].isdigit():
+        if (w in lang.stopwords and w not in _INSIDE) or w[0].isdigit() or w in lang.scales or w in lang.number_words:
             break
         if w in lang.reporting_verbs and taken:
             break
@@ -111,15 +112,15 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
     # a verb before the value governs it; one after it only when none stands before ("…, police said")
     for start, end, form, who in sorted(in_clause or markers, key=lambda m: (m[0] > pos, abs(m[0] - pos))):
         if not form:
-            return Attribution(resolve_pronoun(who, before, lang, subject), "says", Stance.SAY)
+            return Attribution(resolve_pronoun(who, before, lang, subject), "says", Stance.SAY, start + len(who) + 14)
         verb = lang.reporting_verbs[form]
         who = _phrase_before(text, start, lang)
         pronoun = re.search(r"(\w+)\s*$", text[:start])
         if not who and pronoun and fold(pronoun.group(1)) in lang.pronouns:
             who = pronoun.group(1)
-        if not who:  # inverted: "…, said police" / "…, a déclaré le maire"
+        if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)
             who = who if who and fold(who.split()[0]) not in lang.pronouns | {"that", "dass", "que", "to"} else ""
         if who:
-            return Attribution(resolve_pronoun(who, before, lang, subject), verb.shown, verb.stance)
+            return Attribution(resolve_pronoun(who, before, lang, subject), verb.shown, verb.stance, end)
     return Attribution("", "reports", Stance.SAY)

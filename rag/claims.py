@@ -22,7 +22,7 @@ _VALUE_KIND = {
     AnswerType.MEASURE: (ValueKind.MEASURE,),
     AnswerType.DATE: (ValueKind.DATE, ValueKind.YEAR),
 }
-_NAME = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:of|de|la|du|von|van|der|del|y|&|and)\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
+_NAME = re.compile(r"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:of|de|la|du|von|van|der|del|y|&|and)\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
 
 @dataclass(frozen=True)
@@ -53,23 +53,55 @@ def source_label(s: Sentence) -> str:
 
 
 def mentions(text: str, names: tuple[str, ...]) -> bool:
+    """A name is mentioned as written, or by its stem ("Lyon's"); a compound with a digit ("DeepSeek-V3") only by
+    itself or its distinctive part ("V3"), never by its family name alone."""
     low = fold(text)
-    return any(fold(n) in low or (len(n) > 5 and stem(n) in low) for n in names)
+    for n in names:
+        name = fold(n)
+        if name in low:
+            return True
+        if any(c.isdigit() for c in name):
+            parts = [p for p in re.split(r"[-\s]", name) if any(c.isdigit() for c in p) and len(p) > 1]
+            if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low) for p in parts):
+                return True
+        elif len(name) > 5 and stem(name) in low:
+            return True
+    return False
 
 
-def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool) -> bool:
-    """The sentence or the one before names the subject; or the article's title or lead does and the sentence
-    names no one else before the value (news sentences rarely repeat the subject's name)."""
+def other_names(text: str, lang: Lang, besides: str = "") -> list[str]:
+    """Names in a stretch of text other than the claimant's: capitalised runs not opening the text, not function
+    words or months, not short acronyms of common nouns ("GPU", "AI")."""
+    skip = {fold(w) for w in words(besides)}
+    out = []
+    for m in _NAME.finditer(text):
+        name = m.group(1)
+        first = fold(name.split()[0])
+        if m.start() == 0 or first in lang.stopwords or fold(name) in lang.months or first in skip:
+            continue
+        if name.isupper() and len(name) <= 3:
+            continue
+        out.append(name)
+    return out
+
+
+def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool, claimant: str = "", said_end: int = -1) -> bool:
+    """The value's own clause names the subject; or what it says (after its reporting verb) names no one else, and
+    the sentence, the one before, or the article's title or lead names the subject (news rarely repeats the name)."""
     if not query.names:
         return True
-    if mentions(s.text, query.names):
+    versions = tuple(n for n in query.names if any(c.isdigit() for c in n))
+    if versions and not mentions(f"{s.prev} {s.text}", versions):
+        return False  # "R2" is not "V3": a name with a number in it must be there
+    clause = _clause_of(s.text, upto)
+    if mentions(clause, query.names):
         return True
     lang = sentence_lang(s)
-    others = [m.group(1) for m in _NAME.finditer(s.text[:upto]) if m.start() > 0
-              and fold(m.group(1).split()[0]) not in lang.stopwords and fold(m.group(1)) not in lang.months]
-    if others and not lang.nouns_capitalised:
+    start = s.text.find(clause)
+    said = s.text[max(start, said_end):upto] if 0 <= said_end < upto else s.text[start:upto]
+    if not lang.nouns_capitalised and other_names(said, lang, claimant):
         return False  # "Meta reported 16,384…" answers for Meta, whatever the sentence before was about
-    return mentions(s.prev, query.names) or doc_names
+    return mentions(s.text, query.names) or mentions(s.prev, query.names) or doc_names
 
 
 def _clause_terms(text: str) -> set[str]:
@@ -104,8 +136,8 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
-    if generic:
-        return not own_noun or after[0] in lang.people_nouns
+    if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count; the clause fit decides
+        return True
     return not own_noun and head_last in window
 
 
@@ -115,6 +147,14 @@ _CLAUSE_CUT = re.compile(r";|,\s+(?:and|while|whereas|but|und|während|et|tandis
 def _clause_of(text: str, pos: int) -> str:
     cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
     return next((text[a:b] for a, b in zip(cuts, cuts[1:]) if a <= pos < b), text)
+
+
+def _is_baseline(text: str, start: int, lang: Lang) -> bool:
+    before = fold(text[max(0, start - 25):start]).rstrip(" ~$€£¥")
+    ends = lambda m: before.endswith(m) and (len(before) == len(m) or not before[-len(m) - 1].isalnum())  # noqa: E731
+    if any(ends(h) for h in lang.hedges):
+        return False  # "more than 5,000" is a hedged answer, not a comparison
+    return any(ends(m) for m in lang.baseline_markers)
 
 
 def _span(text: str, v: Value, query: Query, lang: Lang) -> str:
@@ -141,6 +181,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
         return []
     out = []
     terms = {stem(t) for t in query.terms}
+    head = words(query.head)
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -151,39 +192,54 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
                 continue
-            if not about_subject(s, query, v.start, doc_names.get(s.source, False)):
+            who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
+            if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
+            if _is_baseline(s.text, v.start, lang):
+                continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             window = _clause_terms(s.prev + " " + s.text)
-            names_head = query.head and any(stem(w) == stem(words(query.head)[-1]) for w in words(s.text[v.end:v.end + 50])[:3])
-            if terms and not (terms & window) and not mentions(s.text, query.names) and not names_head:
+            clause = _clause_of(s.text, v.start)
+            # the question's head noun right after a count ("12,000 people"), or its cue in the value's clause
+            # ("Turnout was 41.2 per cent")
+            near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
+            named = bool(head) and any(stem(w) == stem(head[-1]) for w in near)
+            if terms and not (terms & window) and not mentions(clause, query.names) and not named:
                 continue
-            found.append((len(terms & _clause_terms(_clause_of(s.text, v.start))), v))
-        best_fit = max((f for f, _ in found), default=0)
-        for fit, v in found:
+            if query.type is AnswerType.MONEY and head and stem(head[-1]) not in window:
+                continue  # "how much did it cost": an amount near "cost", not any amount
+            found.append((len(terms & _clause_terms(clause)), named, v, who))
+        if any(named for _, named, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
+            found = [f for f in found if f[1]]
+        best_fit = max((f for f, _, _, _ in found), default=0)
+        for fit, _, v, who in found:
             if fit < best_fit:
                 continue
-            who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
                                   ClaimKind.VALUE, hedged, v.key, v, fit=fit))
+    if query.type is AnswerType.DATE:  # a date answers only where its clause uses the question's words
+        top = max((d.fit for d in out), default=0)
+        out = [d for d in out if d.fit >= max(1, top)]
     return out
 
 
 def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Yes / no / open per sentence that uses the question's most specific term ("smuggled", not "chips")."""
     stems = [stem(t) for t in query.terms]
-    counts = {st: sum(st in fold(s.text) for s in sentences) for st in stems}
+    tokens = [(s, {stem(w) for w in words(s.text)}) for s in sentences]
+    counts = {st: sum(st in toks for _, toks in tokens) for st in stems}
     present = [st for st in stems if counts[st]]
     if not present:
         return []
-    key = min(present, key=lambda st: counts[st])
+    long = [st for st in present if len(st) >= 5] or present  # "smuggled" says more than "use"
+    key = min(long, key=lambda st: counts[st])
     out = []
-    for s in sentences:
+    for s, toks in tokens:
         low = fold(s.text)
-        if key not in low or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
+        if key not in toks or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
             continue
         lang = sentence_lang(s)
-        who = attribute(s.text, low.index(key), lang, s.prev, query.names[0] if query.names else "")
+        who = attribute(s.text, low.find(key), lang, s.prev, query.names[0] if query.names else "")
         negated = who.stance is Stance.DENY or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in lang.negations)
         if negated:
             stance = StanceValue.NO
@@ -268,7 +324,8 @@ def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool])
     counted = [p for p in query.premise if p.kind is ValueKind.NUMBER]
     if counted:
         after = words(query.text[counted[0].end:])[:1]
-        derived = Query(query.text, query.lang, AnswerType.COUNT, after[0] if after else "", (), query.names,
+        head = after[0] if after else ""
+        derived = Query(query.text, query.lang, AnswerType.COUNT, head, (), tuple(n for n in query.names if fold(n) != fold(head)),
                         tuple(t for t in query.terms if t not in {fold(a) for a in after}))
-        return value_claims(sentences, derived, doc_names)
+        return value_claims(sentences, derived, {})  # a premise is checked only where the subject is named
     return []

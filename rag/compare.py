@@ -71,6 +71,8 @@ def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], 
     if not usable:
         return []
     groups = sides(usable, readings, settings)
+    if usable[0].kind is ClaimKind.VALUE:  # a source stating two figures (a rise, a part and a whole) opposes no one
+        groups = [g for g in groups if not all(any(src in _sources(o) for o in groups if o is not g) for src in _sources(g))] or groups
     kind = classify(groups, settings, unrelated)
     if kind is None:
         return []

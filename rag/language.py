@@ -65,6 +65,7 @@ class Lang:
     pronouns: frozenset[str]
     months: tuple[str, ...]
     rate_words: frozenset[str]
+    baseline_markers: tuple[str, ...]
     update_up: str
     update_down: str
 
@@ -117,7 +118,7 @@ def load(code: str = DEFAULT) -> Lang:
         percent_words=tup("percent_words"), hedges=tup("hedges"),
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
         according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
-        pronouns=fs("pronouns"), months=tup("months"), rate_words=fs("rate_words"),
+        pronouns=fs("pronouns"), months=tup("months"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
         update_up=raw["update_up"], update_down=raw["update_down"],
     )
 

@@ -56,8 +56,10 @@ def stem(word: str) -> str:
     return w[:6] if len(w) > 6 else w.rstrip("s") if len(w) > 3 else w
 
 
-def _starts(low: str, phrases) -> str | None:
-    return next((p for p in sorted(phrases, key=len, reverse=True) if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)), None)
+def _starts(low: str, phrases, anywhere: bool = True) -> str | None:
+    """The longest phrase in the question (or, with anywhere=False, opening it after an optional preposition)."""
+    lead = r"(?<!\w)" if anywhere else r"^\W*(?:\w+\s+)?"
+    return next((p for p in sorted(phrases, key=len, reverse=True) if re.search(rf"{lead}{re.escape(p)}(?!\w)", low)), None)
 
 
 def _next_content(low: str, after: str, lang: Lang, skip: frozenset[str] = frozenset()) -> str:
@@ -80,11 +82,12 @@ def analyse(question: str, previous: str | None = None) -> Query:
     premise = tuple(v for v in numbers.find(q, lang) if v.kind is not numbers.ValueKind.YEAR)
     qtype, head, dims = _type(low, toks, lang)
     names = tuple(dict.fromkeys(
-        w for i, w in enumerate(toks)
+        re.sub(r"['’]s$", "", w) for i, w in enumerate(toks)
         if (w[0].isupper() or any(c.isupper() for c in w[1:])) and i > 0 and fold(w) not in lang.stopwords
         and fold(w) not in lang.question_words
     ))
-    names = tuple(n for n in names if stem(n) not in {stem(w) for w in words(head)})
+    names = tuple(n for n in names if stem(n) not in {stem(w) for w in words(head)}
+                  and not re.fullmatch(r"[A-Z]{2,5}s", n))  # "GPUs", "CEOs": a plural acronym is a common noun
     if lang.code == "de":  # German capitalises every noun: only words the stop list and a noun test leave
         names = tuple(n for n in names if not fold(n).endswith(("ung", "heit", "keit", "schaft", "tion", "en", "er")))
     ignore = set(lang.stopwords) | set(lang.question_words) | set(lang.yesno_openers) | {fold(n) for n in names}
@@ -119,9 +122,9 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
     if _starts(low, lang.how_much) is not None:
         money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
         dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))
-        if dims and not money:
-            return AnswerType.MEASURE, "", dims
-        return AnswerType.MONEY, money, ()
+        if money:
+            return AnswerType.MONEY, money, ()
+        return AnswerType.MEASURE, "", dims  # "how much oil leaked": an amount in whatever unit the source uses
     if first in lang.question_words or first in ("in", "at", "on", "im", "en", "dans", "à"):
         nxt = _next_content(low, first, lang)
         for w in content[1:6]:
@@ -131,9 +134,9 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
                 return AnswerType.COUNT, w, ()
             if w in lang.money_cues and first not in ("who", "wer", "qui", "quién", "where", "wo", "où", "dónde"):
                 return AnswerType.MONEY, w, ()
-        if _starts(low, lang.date_cues) is not None:
+        if _starts(low, lang.date_cues, anywhere=False) is not None:
             return AnswerType.DATE, "", ()
-        if _starts(low, lang.place_cues) is not None:
+        if _starts(low, lang.place_cues, anywhere=False) is not None:
             return AnswerType.PLACE, "", ()
         if first in lang.question_words[:3] or first in ("which", "what", "welche", "welcher", "welches", "quel", "quelle", "qué", "cuál"):
             if nxt in lang.person_nouns:

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from rag.types import StanceValue
+
 from rag.answer import Assistant, QuestionError, clean_question
 from rag.settings import Settings
 
@@ -55,8 +57,9 @@ def test_smuggling_stances_conflict(assistant, seed_store):
     a = assistant.ask("Did DeepSeek use smuggled chips?")
     _verbatim(a, seed_store)
     (d,) = a.disagreements
-    assert {c.kind for c in d.claims} == {"stance:yes", "stance:no"}
-    assert {c.source for c in d.claims if c.kind == "stance:no"} >= {"us-probe-smuggling", "sherwood-gpu-mystery"}
+    assert {c.stance for c in d.claims} >= {StanceValue.YES, StanceValue.NO}
+    assert {c.source for c in d.claims if c.stance is StanceValue.NO} >= {"us-probe-smuggling", "sherwood-gpu-mystery"}
+    assert {c.source for c in d.claims if c.stance is StanceValue.YES} >= {"gnoppix-smuggled-chips"}
 
 
 def test_v3_gpu_hours_agree_up_to_rounding(assistant, seed_store):
