@@ -3,6 +3,7 @@ and the code's own statement of each, every side attributed and cited whatever t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import numbers
@@ -13,11 +14,15 @@ from .types import Claim, ClaimKind, Disagreement, DisagreementKind, StanceValue
 
 
 def topic(query: Query) -> str:
-    what = query.head if query.type is AnswerType.COUNT and query.head else query.type.value
-    about = query.subject or "the subject"
+    """What the sources disagree about, in the question's own words: "number of GPU hours (Llama)"."""
     if query.type in (AnswerType.YESNO, AnswerType.OPEN, AnswerType.CATEGORY):
         return f"“{query.text}”"
-    return f"{what} ({about})"
+    about = query.subject or "the subject"
+    written = re.search(re.escape(query.head).replace("\\ ", r"[\s-]+"), query.text, re.IGNORECASE) if query.head else None
+    head = written.group(0) if written else query.head
+    if query.type is AnswerType.COUNT and head:
+        return f"number of {head} ({about})"
+    return f"{head or query.type.value} ({about})"
 
 
 def sides(claims: list[Claim], readings: dict[Claim, numbers.Value], settings: ClaimSettings) -> list[list[Claim]]:

@@ -131,7 +131,7 @@ def test_twenty_concurrent_api_clients_get_their_own_answers_and_see_their_queue
     url, pid = small_server
     questions = {
         "How many GPUs did DeepSeek claim?": "number of GPUs (DeepSeek)",
-        "How many GPU hours did it take to train Llama?": "number of GPU-hours (Llama)",
+        "How many GPU hours did it take to train Llama?": "number of GPU hours (Llama)",
         "Did DeepSeek use smuggled chips?": "“Did DeepSeek use smuggled chips?”",
         "What is the capital of France?": None,
         "How many parameters does DeepSeek-V3 have?": None,
