@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import claims as cl
 from . import numbers, prompts
@@ -97,6 +97,7 @@ class Assistant:
         hits = self.retriever.search(search_text, self.settings.evidence_chunks)
         timings.retrieve_s = time.perf_counter() - t0
         sentences = self.selector.candidates(hits)
+        query = cl.distinctive(query, sentences)
         scored = list(zip(sentences, self.selector.score(search_text, sentences)))
         drafts = self._relevant(cl.extract(sentences, query, self._doc_names(hits, query)), dict(scored))
         evidence = self.selector.select(scored, [d.sentence for d in drafts])
@@ -147,7 +148,8 @@ class Assistant:
         best = max(scores.get(d.sentence, 0.0) for d in drafts)
         floor = max(cfg.min_claim_score, best - cfg.claim_score_margin)
         # a stance sentence already uses the question's own key word: only the absolute floor applies
-        return [d for d in drafts if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE else floor)]
+        return [replace(d, relevance=scores.get(d.sentence, 0.0)) for d in drafts
+                if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE else floor)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their titles, the name removed, share little."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import numbers
 from .attribution import attribute
@@ -39,6 +39,7 @@ class ClaimDraft:
     reading: Value | None = None
     stance: StanceValue | None = None
     fit: float = 0.0  # how well the value's own clause matches the question
+    relevance: float = 0.0  # its sentence's score against the question
 
 
 def sentence_lang(s: Sentence) -> Lang:
@@ -136,8 +137,10 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
-    if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count; the clause fit decides
-        return True
+    if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count, where the clause says
+        # what the question asks happened to them ("died", "took part")
+        rel = {stem(w) for w in query.relation}
+        return not rel or bool(rel & _clause_terms(_clause_of(s.text, v.start) + " " + s.prev)) or not own_noun
     return not own_noun and head_last in window
 
 
@@ -205,7 +208,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             named = bool(head) and any(stem(w) == stem(head[-1]) for w in near)
             if terms and not (terms & window) and not mentions(clause, query.names) and not named:
                 continue
-            if query.type is AnswerType.MONEY and head and stem(head[-1]) not in window:
+            cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
+            if query.type is AnswerType.MONEY and head and not (window & cues):
                 continue  # "how much did it cost": an amount near "cost", not any amount
             found.append((len(terms & _clause_terms(clause)), named, v, who))
         if any(named for _, named, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
@@ -217,6 +221,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
                                   ClaimKind.VALUE, hedged, v.key, v, fit=fit))
+    dims = {d.reading.dimension for d in out if d.reading}
+    if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
+        best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading.dimension == dim))
+        out = [d for d in out if d.reading.dimension == best_dim]
     if query.type is AnswerType.DATE:  # a date answers only where its clause uses the question's words
         top = max((d.fit for d in out), default=0)
         out = [d for d in out if d.fit >= max(1, top)]
@@ -273,7 +281,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
         for m in _NAME.finditer(s.text):
             name = m.group(1).rstrip(".")
             folded = fold(name)
-            if (m.start() == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months:
+            if (m.start() == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months \
+                    or re.sub(r"['’]s$", "", folded) in lang.weekdays or (m.start() == 0 and len(name.split()) == 1):
                 continue
             if any(folded in a or a in folded for a in asked) or folded in lang.stopwords or fold(who.claimant) == folded:
                 continue
@@ -311,6 +320,20 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings) -> lis
                     out.append((a, b, va, vb))
                     break
     return out
+
+
+def distinctive(query: Query, sentences: list[Sentence]) -> Query:
+    """Each name written as a run ("Port Ellery") stands for its rarest word among the candidate sentences, so
+    another story's "Port of Belmara" does not pass for it, and a later "Ellery" still does."""
+    if not query.runs:
+        return query
+    texts = [fold(s.text) for s in sentences]
+    keys = []
+    for run in query.runs:
+        counts = {w: sum(bool(re.search(rf"(?<!\w){re.escape(fold(w))}", t)) for t in texts) for w in run}
+        present = [w for w in run if counts[w]]
+        keys.append(min(present, key=lambda w: (counts[w], -len(w))) if present else run[-1])
+    return replace(query, names=tuple(dict.fromkeys(keys)))
 
 
 def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:

@@ -39,6 +39,19 @@ def sides(claims: list[Claim], readings: dict[Claim, numbers.Value], settings: C
     return list(by.values())
 
 
+def _primary(claims: list[Claim], drafts: dict[Claim, ClaimDraft]) -> list[Claim]:
+    """One figure per speaker in a source: an article stating two figures in one voice (a rise, a part and
+    a whole) states two facts, while police and organisers in one article are two sides. The figure kept is
+    the one whose clause best fits the question."""
+    best: dict[tuple[str, str], Claim] = {}
+    for c in claims:
+        key = (c.source, c.claimant)
+        d, other = drafts[c], drafts.get(best.get(key))
+        if key not in best or (d.fit, d.relevance) > (other.fit, other.relevance):
+            best[key] = c
+    return [c for c in claims if best[(c.source, c.claimant)] is c]
+
+
 def _sources(side: list[Claim]) -> set[str]:
     return {c.source for c in side}
 
@@ -46,13 +59,12 @@ def _sources(side: list[Claim]) -> set[str]:
 def classify(groups: list[list[Claim]], settings: ClaimSettings,
              unrelated: Callable[[str, str], bool] | None = None) -> DisagreementKind | None:
     """None when the sources agree (or only one source speaks); else what kind of disagreement it is."""
-    if len(groups) < 2 or len(set().union(*(_sources(g) for g in groups))) < 2:
+    speakers = {(c.source, c.claimant) for g in groups for c in g}
+    if len(groups) < 2 or len(speakers) < 2:
         return None
     if groups[0] and groups[0][0].kind is ClaimKind.STANCE:
         stances = {c.stance for g in groups for c in g}
         return DisagreementKind.CONFLICT if {StanceValue.YES, StanceValue.NO} <= stances else None
-    if all(_sources(g) == _sources(groups[0]) for g in groups):
-        return None  # one source giving several figures: different facts, not a disagreement
     dated = [sorted(c.date for c in g) for g in groups]
     if all(d and all(d) for d in dated):
         spans = sorted(dated, key=lambda d: d[0])
@@ -75,9 +87,9 @@ def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], 
     usable = [c for c in claims if c.kind is not ClaimKind.VALUE or c in readings]
     if not usable:
         return []
+    if usable[0].kind is ClaimKind.VALUE:
+        usable = _primary(usable, drafts)
     groups = sides(usable, readings, settings)
-    if usable[0].kind is ClaimKind.VALUE:  # a source stating two figures (a rise, a part and a whole) opposes no one
-        groups = [g for g in groups if not all(any(src in _sources(o) for o in groups if o is not g) for src in _sources(g))] or groups
     kind = classify(groups, settings, unrelated)
     if kind is None:
         return []

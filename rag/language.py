@@ -47,6 +47,7 @@ class Lang:
     date_cues: tuple[str, ...]
     place_cues: tuple[str, ...]
     money_cues: frozenset[str]
+    generic_money: frozenset[str]
     person_nouns: frozenset[str]
     org_nouns: frozenset[str]
     place_nouns: frozenset[str]
@@ -64,6 +65,7 @@ class Lang:
     open_markers: tuple[str, ...]
     pronouns: frozenset[str]
     months: tuple[str, ...]
+    weekdays: frozenset[str]
     rate_words: frozenset[str]
     baseline_markers: tuple[str, ...]
     update_up: str
@@ -109,7 +111,7 @@ def load(code: str = DEFAULT) -> Lang:
         stopwords=frozenset(fold(raw["stopwords"]).split()),
         question_words=tup("question_words"), yesno_openers=tup("yesno_openers"), how_count=tup("how_count"),
         how_much=tup("how_much"), how_measure=tup("how_measure"), percent_cues=tup("percent_cues"),
-        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"),
+        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
@@ -118,7 +120,7 @@ def load(code: str = DEFAULT) -> Lang:
         percent_words=tup("percent_words"), hedges=tup("hedges"),
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
         according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
-        pronouns=fs("pronouns"), months=tup("months"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
+        pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
         update_up=raw["update_up"], update_down=raw["update_down"],
     )
 

@@ -42,8 +42,10 @@ class Query:
     head: str = ""  # the counted noun ("people"), the category ("sport"), or the cue ("cost")
     dimensions: tuple[str, ...] = ()  # for a measure: length, temperature_c, ...
     names: tuple[str, ...] = ()  # proper names in the question (capitalised, not its first word)
+    runs: tuple[tuple[str, ...], ...] = ()  # the names grouped as written together: ("Port", "Ellery")
     terms: tuple[str, ...] = ()  # other content words, folded
     premise: tuple[numbers.Value, ...] = field(default=(), compare=False)  # values the question itself states
+    relation: tuple[str, ...] = ()  # what happened to the counted thing: "died", "took part", "were evacuated"
 
     @property
     def subject(self) -> str:
@@ -94,10 +96,42 @@ def analyse(question: str, previous: str | None = None) -> Query:
     ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure) for w in words(p)}
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
                                 and fold(w) != head))
+    relation = tuple(w for w in (_relation(low, head, lang) if qtype is AnswerType.COUNT else ()) if w not in {fold(n) for n in names})
     if previous and not names:
         before = analyse(previous)
         names, terms = before.names, tuple(dict.fromkeys(terms + before.terms))
-    return Query(q, lang.code, qtype, head, dims, names, terms, premise)
+    runs, run = [], []
+    for w in toks:
+        if w in names or re.sub(r"['’]s$", "", w) in names:
+            run.append(re.sub(r"['’]s$", "", w))
+        elif run:
+            runs.append(tuple(run))
+            run = []
+    if run:
+        runs.append(tuple(run))
+    return Query(q, lang.code, qtype, head, dims, names, tuple(runs), terms, premise, relation)
+
+
+def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
+    """The content words after a count's head up to the first function word that is not an auxiliary:
+    "how many people died during…" -> ("died",); "how many residents were evacuated" -> ("evacuated",)."""
+    if not head:
+        return ()
+    m = re.search(rf"(?<!\w){re.escape(head)}(?!\w)", low)
+    if not m:
+        return ()
+    out = []
+    for w in words(low[m.end():])[:6]:
+        if w in lang.yesno_openers or w in ("been", "being", "got", "get", "gets"):
+            continue
+        if w in lang.stopwords:
+            if out:
+                break
+            continue
+        out.append(w)
+        if len(out) == 2:
+            break
+    return tuple(out)
 
 
 def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple[str, ...]]:
@@ -127,6 +161,9 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         return AnswerType.MEASURE, "", dims  # "how much oil leaked": an amount in whatever unit the source uses
     if first in lang.question_words or first in ("in", "at", "on", "im", "en", "dans", "à"):
         nxt = _next_content(low, first, lang)
+        money = next((w for w in content[1:6] if w in lang.money_cues), "")
+        if money and first not in ("who", "wer", "qui", "quién", "where", "wo", "où", "dónde", "when", "wann", "quand", "cuándo"):
+            return AnswerType.MONEY, money, ()  # "what is the total spending": an amount, not a count
         for w in content[1:6]:
             if w in u.dimension_words and w not in lang.money_cues:
                 return AnswerType.MEASURE, w, u.dimension_words[w]

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Collection, Iterable
 
-from .types import Answer, Citation, Disagreement, Evidence
+from .types import Answer, Citation, Disagreement, DisagreementKind, Evidence
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
@@ -66,17 +66,29 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True).replace("[", "&#91;").replace("]", "&#93;")
 
 
+KIND_LABELS = {  # how the card names each kind of disagreement
+    DisagreementKind.CONFLICT: "Conflict:",
+    DisagreementKind.UPDATE: "Changed over time:",
+    DisagreementKind.AMBIGUITY: "Different things, one name:",
+    DisagreementKind.OUTLIER: "One source differs:",
+}
+
+
 def disagreement_card(disagreements: list[Disagreement], turn: int) -> str:
     if not disagreements:
         return ""
     parts = ['<div class="disagree-card"><h3>⚠ Sources disagree</h3>']
     for d in disagreements:
-        parts.append(f'<div class="disagree-topic">{_e(d.topic)}</div><table class="disagree-table">')
+        label = KIND_LABELS[d.kind]
+        parts.append(f'<div class="disagree-topic"><span class="kind kind-{d.kind.value}">{label}</span> '
+                     f'{_e(d.topic)}</div><table class="disagree-table">')
         parts.append("<tr><th>Source</th><th>Who</th><th>Claim</th><th>Cite</th></tr>")
         for c in d.claims:
             value = c.value if len(c.value) < 160 else c.value[:157] + "…”"
+            side = f"{c.kind.value}-{c.stance.value}" if c.stance else c.kind.value
             parts.append(
-                f'<tr class="side side-{_e(c.kind.replace(":", "-"))}"><td>{_e(c.outlet)}<br><small>{_e(c.source)}</small>'
+                f'<tr class="side side-{side}"><td>{_e(c.outlet)}<br><small>{_e(c.source)}'
+                f'{" · " + _e(c.date) if c.date else ""}</small>'
                 f"</td><td>{_e(c.claimant)} <em>{_e(c.verb_form)}</em></td><td>{_e(value)}</td>"
                 f'<td><a href="#cite-{turn}-{c.evidence_id}">[{c.evidence_id}]</a></td></tr>'
             )

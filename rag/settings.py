@@ -20,7 +20,7 @@ class ClaimSettings(BaseModel):
                                                          "similar than this are about different things of that name.")
     min_claim_score: float = Field(0.25, description="A claim's sentence must score at least this (cosine to the "
                                                      "question plus word overlap) to count as an answer.")
-    claim_score_margin: float = Field(0.3, description="...and at most this far below the best claim sentence.")
+    claim_score_margin: float = Field(0.4, description="...and at most this far below the best claim sentence.")
     lead_chars: int = Field(1500, description="An article whose title or first characters name the subject is about "
                                               "it: its sentences that name no one else may answer for it.")
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")

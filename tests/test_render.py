@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag import render
-from rag.types import Answer, Citation, Claim, Disagreement, Evidence
+from rag.types import Answer, Citation, Claim, ClaimKind, Disagreement, Evidence
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3))"
 
@@ -48,7 +48,7 @@ def test_markers_inside_quoted_article_text_stay_plain_text():
 
 def test_a_chat_message_makes_only_the_answers_own_markers_live():
     ev = Evidence(4, "wire-x", "Title [1]", "Wire [2]", MARKED, 0, len(MARKED), 0.5)
-    claim = Claim("wire-x", "Wire [2]", "Officials", "say", "the count was wrong [2]", None, "entity", False, 4)
+    claim = Claim("wire-x", "Wire [2]", "Officials", "say", "the count was wrong [2]", None, ClaimKind.ENTITY, False, 4)
     text = f"Officials say “the count was wrong [2]” [4]. Also [7]. The closest: “{MARKED}” [4]."
     answer = Answer("q", text, [Citation.of(ev)], [claim], [], False, evidence=[ev])
     md = render.answer_message(answer, turn=2)
@@ -57,7 +57,7 @@ def test_a_chat_message_makes_only_the_answers_own_markers_live():
 
 def test_article_text_in_html_views_never_carries_a_marker():
     ev = Evidence(1, "wire-x", f"Title {MARKED}", f"Wire {MARKED}", MARKED, 0, len(MARKED), 0.5)
-    claim = Claim("wire-x", f"Wire {MARKED}", "Officials [2]", "say", MARKED, None, "entity", False, 1)
+    claim = Claim("wire-x", f"Wire {MARKED}", "Officials [2]", "say", MARKED, None, ClaimKind.ENTITY, False, 1)
     views = {
         "evidence": render.evidence_list([ev], turn=0),
         "card": render.disagreement_card([Disagreement(f"topic {MARKED}", (claim, claim))], turn=0),
