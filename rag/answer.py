@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from . import claims as cl
 from . import numbers, prompts
-from .compare import compare, statement, where
+from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
 from .llm import Generator
@@ -251,8 +251,9 @@ class Assistant:
         return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]."
 
     def _abstain(self, q, query: Query, evidence, claims, disagreements, timings, t0) -> Answer:
-        what = f" {query.type.value} ({query.subject})" if query.type.numeric or query.type is AnswerType.DATE else ""
-        text = f"The sources don't say{what}. {self._closest(evidence)}".strip()
+        typed = query.type.numeric or query.type is AnswerType.DATE
+        said = f"The sources don't give the {topic(query)}." if typed else "The sources don't say."
+        text = f"{said} {self._closest(evidence)}".strip()
         timings.total_s = time.perf_counter() - t0
         return self._answer(q, text, evidence, claims, disagreements, True, [], timings)
 

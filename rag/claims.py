@@ -109,12 +109,6 @@ def _clause_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 2}
 
 
-def _counted_noun(s: Sentence, v: Value, lang: Lang) -> list[str]:
-    """The words right after a count ("12,000 people", "four people were arrested")."""
-    after = words(s.text[v.end:v.end + 50])[:3]
-    return [fold(w) for w in after]
-
-
 def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     """A count of the asked thing: its own noun is the question's head, or it has no noun of its own and the
     head is nearby ("police put the crowd at 12,000"); never a count of something else or a rate."""

@@ -7,13 +7,15 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .numbers import ROUNDING_TOLERANCE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ClaimSettings(BaseModel):
     """Per-source answers and how they are compared (env: RAG_CLAIMS__<FIELD>)."""
 
-    rounding_tolerance: float = Field(0.05, description="Two figures this close (relative) may be one figure rounded.")
+    rounding_tolerance: float = Field(ROUNDING_TOLERANCE, description="Two figures this close (relative) may be one figure rounded.")
     aligned_min_ratio: float = Field(0.6, description="Word-level similarity above which two sources' sentences are "
                                                       "copies, so a differing name or number in them is a conflict.")
     ambiguity_max_cosine: float = Field(0.3, description="Articles whose leads (the shared name removed) are less "

@@ -177,3 +177,34 @@ def test_seed_llama_gpu_hours_are_the_two_reported_figures(seed_store, seed_sett
     query = analyse(q)
     drafts = cl.extract(_sentences(seed_store, seed_settings, q), query, {})
     assert {d.reading.number for d in drafts} == {30.8e6, 39.3e6}
+
+
+def test_german_crowd_counts_from_police_and_organisers_conflict():
+    sents = [
+        _s("a", "Laut Polizei nahmen am Samstag 12.000 Menschen an der Demonstration in Leipzig teil.", "Leipziger Blatt"),
+        _s("b", "Die Veranstalter sprachen von 40.000 Teilnehmern an der Demonstration in Leipzig.", "Mitteldeutsche Post"),
+    ]
+    query, drafts, claims = _claims(sents, "Wie viele Menschen nahmen an der Demonstration in Leipzig teil?")
+    assert query.lang == "de" and query.type is AnswerType.COUNT
+    assert sorted(c.number for c in claims) == [12000, 40000]
+    assert {c.claimant for c in claims} == {"Polizei", "Die Veranstalter"}
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.CONFLICT
+
+
+def test_different_things_sharing_a_name_are_an_ambiguity_not_a_conflict():
+    def c(source, value):
+        return Claim(source, source, source, "reports", str(value), value, ClaimKind.VALUE, False, 1, str(value))
+
+    groups = [[c("skier", 1987)], [c("architect", 1962)]]
+    assert classify(groups, ClaimSettings(), unrelated=lambda a, b: True) is DisagreementKind.AMBIGUITY
+    assert classify(groups, ClaimSettings(), unrelated=lambda a, b: False) is DisagreementKind.CONFLICT
+
+
+def test_a_baseline_figure_and_another_kind_of_amount_are_not_answers():
+    sents = [_s("a", "Turnout in the Harwick by-election was 41.2 per cent, down from 63 per cent in 2024.")]
+    _, _, claims = _claims(sents, "What was the turnout in the Harwick by-election?")
+    assert [c.value for c in claims] == ["41.2 per cent"]
+    sents = [_s("a", "The Kiel stadium cost €45 million to build; the club borrowed €20 million from a bank.")]
+    _, _, claims = _claims(sents, "How much did the Kiel stadium cost?")
+    assert [c.value for c in claims] == ["€45 million"]
