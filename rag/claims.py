@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
@@ -43,7 +44,13 @@ class ClaimDraft:
 
 
 def sentence_lang(s: Sentence) -> Lang:
-    return load(detect(f"{s.title} {s.prev} {s.text}"))
+    return load(_detected(f"{s.title} {s.prev} {s.text}"))
+
+
+@lru_cache(maxsize=8192)
+def _detected(text: str) -> str:
+    """Detection per sentence once: every claim rule asks for its sentence's language."""
+    return detect(text)
 
 
 def source_label(s: Sentence) -> str:
@@ -147,21 +154,20 @@ def _clause_of(text: str, pos: int) -> str:
 
 
 def _is_baseline(text: str, start: int, lang: Lang) -> bool:
-    before = fold(text[max(0, start - 25):start]).rstrip(" ~$€£¥")
-    ends = lambda m: before.endswith(m) and (len(before) == len(m) or not before[-len(m) - 1].isalnum())  # noqa: E731
-    if any(ends(h) for h in lang.hedges):
+    low = fold(text)
+    if numbers.hedge_before(low, start, lang):
         return False  # "more than 5,000" is a hedged answer, not a comparison
-    return any(ends(m) for m in lang.baseline_markers)
+    before = low[max(0, start - 25):start].rstrip(" ~$€£¥")
+    return any(numbers.ends_with_word(before, m) for m in lang.baseline_markers)
 
 
 def _span(text: str, v: Value, query: Query, lang: Lang) -> str:
     """The value as the source writes it, with its hedge and counted noun: "around 50,000 GPUs"."""
     start, end = v.start, v.end
-    if v.hedged:
-        before = fold(text[:start])
-        hedge = next((h for h in sorted(lang.hedges, key=len, reverse=True) if before.rstrip().endswith(h)), "")
-        if hedge:
-            start = len(before.rstrip()) - len(hedge)
+    low = fold(text)
+    hedge = numbers.hedge_before(low, start, lang) if v.hedged else ""
+    if hedge:
+        start = len(low[:start].rstrip(" \u00a0“\"'(")) - len(hedge)
     head = words(query.head)
     if head:
         m = re.match(rf"(\s+[^\s,.;:]+){{0,3}}?\s+\w*{re.escape(stem(head[-1]))}\w*", text[end:], re.IGNORECASE)

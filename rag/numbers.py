@@ -101,10 +101,15 @@ def _skip_space(text: str, pos: int) -> int:
     return pos
 
 
-def _hedged(low: str, start: int, lang: Lang) -> bool:
+def ends_with_word(text: str, phrase: str) -> bool:
+    """`text` ends with `phrase` beginning on a word boundary ("more than", not "furthermore than")."""
+    return text.endswith(phrase) and (len(text) == len(phrase) or not text[-len(phrase) - 1].isalnum())
+
+
+def hedge_before(low: str, start: int, lang: Lang) -> str:
+    """The hedge written just before a value ("about", "rund", "plus de"), or ""."""
     before = low[max(0, start - 30):start].rstrip(" \u00a0“\"'(")
-    return any(before.endswith(h) and (len(before) == len(h) or not before[-len(h) - 1].isalnum())
-               for h in lang.hedges)
+    return next((h for h in _by_length(lang.hedges) if ends_with_word(before, h)), "")
 
 
 def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
@@ -154,13 +159,13 @@ def _fractions(low: str, lang: Lang) -> list[tuple[int, int, float]]:
 
 def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     """What follows a number: (end, scale, currency, unit, is_percent)."""
-    end, scale, currency, unit, percent = pos, 1.0, "", None, False
+    end, scale = pos, 1.0
     p = _skip_space(text, pos)
     sc = _phrase_at(low, p, lang.scales)
+    # a short scale ("m", "bn") only beside money: "€300m" is millions, "300m" alone is metres
     if sc and (len(sc[0]) > 2 or money_context or (p == pos and _phrase_at(low, sc[1], units().currencies))):
-        if not (p == pos and sc[0] in ("m", "k") and not money_context and not _phrase_at(low, _skip_space(text, sc[1]), units().currencies)):
-            scale, end = lang.scales[sc[0]], sc[1]
-            p = _skip_space(text, end)
+        scale, end = lang.scales[sc[0]], sc[1]
+        p = _skip_space(text, end)
     pw = next((w for w in sorted(lang.percent_words, key=len, reverse=True)
                if low.startswith(w, p) and (w == "%" or p + len(w) >= len(low) or not low[p + len(w)].isalnum())), None)
     if pw:
@@ -173,15 +178,15 @@ def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     un = _phrase_at(low, p, units().units)
     if un and not (un[0] in ("m", "t") and scale != 1.0):
         return un[1], scale, "", units().units[un[0]], False
-    return end, scale, currency, unit, percent
+    return end, scale, "", None, False
 
 
 def _currency_before(low: str, start: int) -> tuple[str, int] | None:
     before = low[max(0, start - 12):start]
-    for alias, code in sorted(units().currencies.items(), key=lambda kv: -len(kv[0])):
-        stripped = before.rstrip(" \u00a0")
-        if stripped.endswith(alias) and (len(stripped) == len(alias) or not stripped[-len(alias) - 1].isalnum()):
-            return code, start - (len(before) - len(stripped)) - len(alias)
+    stripped = before.rstrip(" \u00a0")
+    for alias in _by_length(tuple(units().currencies)):
+        if ends_with_word(stripped, alias):
+            return units().currencies[alias], start - (len(before) - len(stripped)) - len(alias)
     return None
 
 
@@ -189,7 +194,7 @@ def _prefix_unit(low: str, start: int):
     before = low[max(0, start - 14):start].rstrip(" -\u00a0")
     for alias, unit in units().prefix_units.items():
         a = alias.rstrip("-")
-        if before.endswith(a) and (len(before) == len(a) or not before[-len(a) - 1].isalnum()):
+        if ends_with_word(before, a):
             return unit, start - (len(low[max(0, start - 14):start]) - len(before)) - len(a)
     return None
 
@@ -262,10 +267,10 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
         cur_before = _currency_before(low, start)
         fin, scale, cur_after, unit, percent = _unit_after(text, low, end, lang, bool(cur_before))
         first = start
-        hedged = _hedged(low, start, lang)
+        hedged = bool(hedge_before(low, start, lang))
         if cur_before:
             first = cur_before[1]
-            hedged = _hedged(low, first, lang)
+            hedged = bool(hedge_before(low, first, lang))
         value = number * scale
         sig = sig if scale == 1.0 else max(1, len(f"{number:g}".replace(".", "").lstrip("0")))
         currency = cur_before[0] if cur_before else cur_after
