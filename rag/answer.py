@@ -15,7 +15,7 @@ from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
 from .llm import Generator
-from .prompts import SYSTEM, unsupported_premise_note, who_said_what
+from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
 from .settings import Settings
@@ -114,20 +114,20 @@ class Assistant:
         timings.evidence_s = time.perf_counter() - t0
         yield Event("evidence", evidence=evidence, claims=claims, disagreements=disagreements)
 
-        typed = query.type.numeric or query.type is AnswerType.DATE
-        if not evidence or (typed and not claims) or (best < self.settings.min_evidence_similarity and not claims):
+        if not evidence or (query.type.valued and not claims) or (best < self.settings.min_evidence_similarity and not claims):
             answer = self._abstain(q, query, evidence, claims, disagreements, timings, t0)
             yield Event("answer", answer=answer)
             return
 
-        messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, query)
+        unsupported = self._unsupported_premise(query, evidence, claims)  # read by the prompt and the answer
+        messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, unsupported)
         draft = []
         for token in self.generator.stream(messages):
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - t0
             draft.append(token)
             yield Event("token", token=token)
-        answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, timings)
+        answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, unsupported, timings)
         answer.timings.total_s = time.perf_counter() - t0
         yield Event("answer", answer=answer)
 
@@ -177,7 +177,7 @@ class Assistant:
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []
 
-    def _messages(self, q, previous, evidence, claims, disagreements, query: Query) -> list[dict]:
+    def _messages(self, q, previous, evidence, claims, disagreements, unsupported: str) -> list[dict]:
         # Prompt tokens dominate latency on CPU: for a value the checked table stands in for the sentences.
         if claims and claims[0].kind is ClaimKind.VALUE:
             head, items = prompts.WHO_SAID_WHAT, prompts.who_said_what(claims)
@@ -188,7 +188,6 @@ class Assistant:
         tail = []
         if disagreements:
             tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
-        unsupported = self._unsupported_premise(query, evidence, claims)
         if unsupported:
             tail += ["", unsupported_premise_note(unsupported)]
         if previous:
@@ -216,12 +215,11 @@ class Assistant:
                    and not any(numbers.agrees(p, h) for h in have)]
         return ", ".join(numbers.display(p) for p in missing)
 
-    def _finish(self, q, draft, evidence, claims, disagreements, query: Query, timings) -> Answer:
+    def _finish(self, q, draft, evidence, claims, disagreements, query: Query, unsupported: str, timings) -> Answer:
         checked = check(draft, evidence, claims, query)
         kept = [c for c in checked if c.ok and c.cited]
         removed = [f"{c.text} ({c.reason})" for c in checked if not c.ok]
         lines = []
-        unsupported = self._unsupported_premise(query, evidence, claims)
         if unsupported:
             lines.append(f"No source says {unsupported}; here is what they do say.")
         lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]
@@ -251,8 +249,7 @@ class Assistant:
         return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]."
 
     def _abstain(self, q, query: Query, evidence, claims, disagreements, timings, t0) -> Answer:
-        typed = query.type.numeric or query.type is AnswerType.DATE
-        said = f"The sources don't give the {topic(query)}." if typed else "The sources don't say."
+        said = f"The sources don't give the {topic(query)}." if query.type.valued else "The sources don't say."
         text = f"{said} {self._closest(evidence)}".strip()
         timings.total_s = time.perf_counter() - t0
         return self._answer(q, text, evidence, claims, disagreements, True, [], timings)

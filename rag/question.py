@@ -28,6 +28,11 @@ class AnswerType(StrEnum):
         return self in (AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.MEASURE)
 
     @property
+    def valued(self) -> bool:
+        """Answered by a value the code can find and compare: a number, an amount, a measure or a date."""
+        return self.numeric or self is AnswerType.DATE
+
+    @property
     def entity(self) -> bool:
         return self in (AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE)
 
