@@ -16,13 +16,6 @@ from .question import AnswerType, Query, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
-_VALUE_KIND = {
-    AnswerType.COUNT: (ValueKind.NUMBER,),
-    AnswerType.MONEY: (ValueKind.MONEY,),
-    AnswerType.PERCENT: (ValueKind.PERCENT,),
-    AnswerType.MEASURE: (ValueKind.MEASURE,),
-    AnswerType.DATE: (ValueKind.DATE, ValueKind.YEAR),
-}
 _NAME = re.compile(r"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:of|de|la|du|von|van|der|del|y|&|and)\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
 
@@ -179,7 +172,7 @@ def _span(text: str, v: Value, query: Query, lang: Lang) -> str:
 def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Values of the expected kind in sentences about the subject, each with its claimant. Where one sentence
     holds several, only those whose own clause uses the question's words ("took part", not "were arrested")."""
-    kinds = _VALUE_KIND.get(query.type)
+    kinds = query.type.value_kinds
     if not kinds:
         return []
     out = []
@@ -342,7 +335,7 @@ def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool])
         return stance_claims(sentences, query, doc_names)
     if query.type.entity:
         return entity_claims(sentences, query, doc_names)
-    if query.type in _VALUE_KIND:
+    if query.type.valued:
         return value_claims(sentences, query, doc_names)
     counted = [p for p in query.premise if p.kind is ValueKind.NUMBER]
     if counted:

@@ -30,11 +30,25 @@ class AnswerType(StrEnum):
     @property
     def valued(self) -> bool:
         """Answered by a value the code can find and compare: a number, an amount, a measure or a date."""
-        return self.numeric or self is AnswerType.DATE
+        return bool(self.value_kinds)
+
+    @property
+    def value_kinds(self) -> tuple[numbers.ValueKind, ...]:
+        """The kinds of value that answer this type (none for names, stances and open questions)."""
+        return _VALUE_KINDS.get(self, ())
 
     @property
     def entity(self) -> bool:
         return self in (AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE)
+
+
+_VALUE_KINDS = {
+    AnswerType.COUNT: (numbers.ValueKind.NUMBER,),
+    AnswerType.MONEY: (numbers.ValueKind.MONEY,),
+    AnswerType.PERCENT: (numbers.ValueKind.PERCENT,),
+    AnswerType.MEASURE: (numbers.ValueKind.MEASURE,),
+    AnswerType.DATE: (numbers.ValueKind.DATE, numbers.ValueKind.YEAR),
+}
 
 
 @dataclass(frozen=True)

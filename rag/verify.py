@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import numbers, sentences
-from .question import AnswerType, Query
+from .question import Query
 from .store import tokenize
 from .types import Claim, ClaimKind, Evidence
 
@@ -44,26 +44,20 @@ def supported_numbers(sentence: str, quotes: list[str]) -> tuple[bool, str]:
     return True, ""
 
 
-_ANSWER_KINDS = {
-    AnswerType.COUNT: {numbers.ValueKind.NUMBER}, AnswerType.MONEY: {numbers.ValueKind.MONEY},
-    AnswerType.PERCENT: {numbers.ValueKind.PERCENT}, AnswerType.MEASURE: {numbers.ValueKind.MEASURE},
-    AnswerType.DATE: {numbers.ValueKind.DATE, numbers.ValueKind.YEAR},
-}
 
 
 def answers_question(sentence: str, cited: list[int], claims: list[Claim], query: Query | None) -> tuple[bool, str]:
     """A value of the asked type must be a checked answer of that type about the subject in a cited passage:
     a head count never supports a revenue, another story's figure never answers this one."""
-    if query is None or query.type not in _ANSWER_KINDS:
+    if query is None or not query.type.valued:
         return True, ""
-    answers = [numbers.find(c.value)[:1] for c in claims if c.kind is ClaimKind.VALUE and c.evidence_id in cited]
-    answers_flat = [a[0] for a in answers if a]
+    answers = [a for c in claims if c.kind is ClaimKind.VALUE and c.evidence_id in cited for a in numbers.find(c.value)[:1]]
+    # a bare figure in a numeric answer is read as the answer: "revenue of 5,000" must be a checked revenue
+    asked = set(query.type.value_kinds) | ({numbers.ValueKind.NUMBER} if query.type.numeric else set())
     for v in values(sentence):
-        # a bare figure in a numeric answer is read as the answer: "revenue of 5,000" must be a checked revenue
-        asked = _ANSWER_KINDS[query.type] | ({numbers.ValueKind.NUMBER} if query.type.numeric else set())
         if v.kind not in asked or any(numbers.same(v, p) for p in query.premise):
             continue
-        if not any(numbers.same(v, a) for a in answers_flat):
+        if not any(numbers.same(v, a) for a in answers):
             return False, f"{v.text} is not a {query.type.value} of {query.subject or 'the subject'} in the cited passage"
     return True, ""
 
