@@ -237,10 +237,11 @@ def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     out = []
     for s, toks in tokens:
         low = fold(s.text)
-        if key not in toks or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
+        # the most specific word, or two of the question's longer words ("denied discussing the tender")
+        if (key not in toks and len(set(long) & toks) < 2) or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
             continue
         lang = sentence_lang(s)
-        who = attribute(s.text, low.find(key), lang, s.prev, query.names[0] if query.names else "")
+        who = attribute(s.text, max(low.find(key), 0), lang, s.prev, query.names[0] if query.names else "")
         negated = who.stance is Stance.DENY or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in lang.negations)
         if negated:
             stance = StanceValue.NO
