@@ -264,7 +264,9 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     out = []
     for s in sentences:
         lang = sentence_lang(s)
-        if lang.nouns_capitalised or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
+        # the answer is itself a name, so "names no one else" cannot apply: the window or the article names the subject
+        about = mentions(f"{s.prev} {s.text}", query.names) or doc_names.get(s.source, False) or not query.names
+        if lang.nouns_capitalised or not about:
             continue
         low = fold(s.text)
         anchors = [m.start() for t in terms for m in re.finditer(re.escape(t), low)]
