@@ -59,13 +59,13 @@ def mentions(text: str, names: tuple[str, ...]) -> bool:
     low = fold(text)
     for n in names:
         name = fold(n)
-        if name in low:
+        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):  # "Port" is not in "reported"
             return True
         if any(c.isdigit() for c in name):
             parts = [p for p in re.split(r"[-\s]", name) if any(c.isdigit() for c in p) and len(p) > 1]
             if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low) for p in parts):
                 return True
-        elif len(name) > 5 and stem(name) in low:
+        elif len(name) > 5 and re.search(rf"(?<!\w){re.escape(stem(name))}", low):
             return True
     return False
 
