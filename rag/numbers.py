@@ -175,6 +175,8 @@ def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     cur = _phrase_at(low, q, units().currencies)
     if cur:
         return cur[1], scale, units().currencies[cur[0]], None, False
+    if p == pos and re.match(r"[CF](?![\w°])", text[p:p + 2]):  # "46.8C", "116F": the press's attached degrees
+        return p + 1, scale, "", units().units["°" + text[p].lower()], False
     un = _phrase_at(low, p, units().units)
     if un and not (un[0] in ("m", "t") and scale != 1.0):
         return un[1], scale, "", units().units[un[0]], False
@@ -278,6 +280,9 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
             v = Value(first, fin, text[first:fin], ValueKind.MONEY, value, currency, f"money:{currency}", value, sig, hedged)
         elif percent:
             v = Value(start, fin, text[start:fin], ValueKind.PERCENT, value, "%", "percent", value, sig, hedged)
+        elif unit is not None and unit.dimension == "temperature_f":  # affine: compare in °C with the rest
+            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit.symbol, "temperature_c",
+                      (value - 32) * 5 / 9, sig, hedged)
         elif unit is not None:
             v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit.symbol, unit.dimension,
                       value * unit.factor, sig, hedged)
@@ -310,13 +315,16 @@ def same(a: Value, b: Value) -> bool:
 
 
 def _coarse_rounds_fine(coarse: Value, fine: Value) -> bool:
+    """Within half a unit of the coarser figure's last digit, where that figure is a rounding: hedged, at most
+    two significant digits, or converted from another unit (46.8C is 116.2F)."""
     if coarse.significant > fine.significant and not coarse.hedged:
         return False
-    if coarse.base == 0:
+    if coarse.number == 0:
         return False
-    exponent = math.floor(math.log10(abs(coarse.base))) - coarse.significant + 1
-    half_unit = 0.5 * 10 ** exponent
-    return abs(coarse.base - fine.base) <= half_unit * (1 + 1e-9) and (coarse.significant <= 2 or coarse.hedged)
+    exponent = math.floor(math.log10(abs(coarse.number))) - coarse.significant + 1
+    half_unit = 0.5 * 10 ** exponent * (abs(coarse.base / coarse.number) if coarse.base else 1)
+    converted = coarse.unit != fine.unit
+    return abs(coarse.base - fine.base) <= half_unit * (1 + 1e-9) and (coarse.significant <= 2 or coarse.hedged or converted)
 
 
 def agrees(a: Value, b: Value, tolerance: float = ROUNDING_TOLERANCE) -> bool:

@@ -208,3 +208,9 @@ def test_a_baseline_figure_and_another_kind_of_amount_are_not_answers():
     sents = [_s("a", "The Kiel stadium cost €45 million to build; the club borrowed €20 million from a bank.")]
     _, _, claims = _claims(sents, "How much did the Kiel stadium cost?")
     assert [c.value for c in claims] == ["€45 million"]
+
+
+def test_temperatures_compare_across_scales_and_attached_degrees():
+    c, f = numbers.find("It reached 46.8C, or 116.2F.")
+    assert c.dimension == f.dimension == "temperature_c" and numbers.agrees(c, f)
+    assert analyse("How close will the asteroid come to Earth?").type is AnswerType.MEASURE
