@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag import render
-from rag.answer import Assistant, QuestionError, clean_question
+from rag.answer import Assistant, EventKind, QuestionError, clean_question
 from rag.ingest import Ingestor, ensure_index
 from rag.settings import Settings
 from rag.store import Store
@@ -78,12 +78,12 @@ class App:
         yield chat, answers, gr.update(), "Searching the articles…", ""
         draft = ""
         for event in self.assistant.stream(message, history=history):
-            if event.kind == "evidence":
+            if event.kind is EventKind.EVIDENCE:
                 chat.append({"role": "assistant", "content": "…"})
                 panel = render.side_panel(event.evidence, event.disagreements, turn)
                 n_src = len({e.source for e in event.evidence})
                 yield chat, answers, panel, f"Found {len(event.evidence)} passages in {n_src} articles; drafting…", ""
-            elif event.kind == "token":
+            elif event.kind is EventKind.TOKEN:
                 draft += event.token
                 chat[-1] = {"role": "assistant", "content": render.md_escape(draft) + " ▌"}
                 yield chat, answers, gr.update(), "Writing a draft (not yet verified)…", ""
@@ -167,7 +167,7 @@ def build(app: App) -> gr.Blocks:
                     status = gr.Markdown("Ready.", elem_id="status")
                     with gr.Row():
                         box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, elem_id="question",
-                                         max_length=app.settings.max_question_chars)
+                                         max_length=app.settings.question.max_chars)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                     gr.Examples(EXAMPLES, inputs=box, label="Try")
                     clear = gr.Button("Clear chat", elem_id="clear")
@@ -212,8 +212,8 @@ def main() -> None:
     app.warm()
     demo = build(app)
     demo.queue(default_concurrency_limit=2).launch(
-        server_name=settings.ui_host, server_port=settings.ui_port, theme=THEME, css=CSS, js=JS,
-        max_file_size=settings.max_file_bytes, ssr_mode=False, show_error=True,
+        server_name=settings.ui.host, server_port=settings.ui.port, theme=THEME, css=CSS, js=JS,
+        max_file_size=settings.ingest.max_file_bytes, ssr_mode=False, show_error=True,
         allowed_paths=[], footer_links=["api"],
     )
 

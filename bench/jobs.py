@@ -26,7 +26,10 @@ def _peak_rss_mb() -> float:
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 4) if values else None
+    from evals.metrics import percentile
+
+    p = percentile(values, q)
+    return None if p is None else round(p, 4)
 
 
 def ingest(jsonl: str, index_dir: str) -> dict:
@@ -91,17 +94,17 @@ def retrieval(index_dir: str, queries_file: str) -> dict:
     store.lexical.refresh()
     bm25_load = time.perf_counter() - t
     for q in queries:
-        retriever.search(q, settings.evidence_chunks)
+        retriever.search(q, settings.evidence.chunks)
     parts = {"total": [], "embed": [], "dense": [], "bm25": []}
     for q in queries:
         t0 = time.perf_counter()
         vec = retriever.embed_query(q)
         t1 = time.perf_counter()
-        store.vectors.search(vec, 4 * settings.evidence_chunks)
+        store.vectors.search(vec, 4 * settings.evidence.chunks)
         t2 = time.perf_counter()
-        store.lexical.search(q, 4 * settings.evidence_chunks)
+        store.lexical.search(q, 4 * settings.evidence.chunks)
         t3 = time.perf_counter()
-        retriever.search(q, settings.evidence_chunks)
+        retriever.search(q, settings.evidence.chunks)
         t4 = time.perf_counter()
         parts["embed"].append(t1 - t0)
         parts["dense"].append(t2 - t1)
@@ -115,41 +118,21 @@ def retrieval(index_dir: str, queries_file: str) -> dict:
 
 
 def answer(system: str, index_dir: str, questions_file: str) -> dict:
-    """End to end on the seed questions: ours, or LlamaIndex's default query engine on the same collection."""
+    """End to end on the seed questions: ours, or the evals' LlamaIndex baseline on the same collection and model."""
     from evals.metrics import is_correct
-    from evals.systems import _llama_index_llm
-    from rag.llm import Generator
+    from evals.systems import Baseline, Ours
+    from rag.generate import load_generator
     from rag.store import Store
 
     settings = _settings(index_dir)
     store = Store(settings)
     items = json.loads(Path(questions_file).read_text())
-    generator = Generator(settings)
-    if system == "ours":
-        from rag.answer import Assistant
+    generator = load_generator(settings)
+    system_under_test = (Ours if system == "ours" else Baseline)(store, settings, generator)
 
-        assistant = Assistant(store, settings, generator)
-
-        def run(q: str) -> tuple[str, bool, float | None, float, float | None]:
-            a = assistant.ask(q)
-            return a.answer, a.abstained, a.timings.first_token_s, a.timings.total_s, a.timings.evidence_s
-    else:
-        from llama_index.core import VectorStoreIndex
-
-        from rag.embed import get_embedder
-
-        index = VectorStoreIndex.from_vector_store(store.vectors.store, embed_model=get_embedder(settings))
-        engine = index.as_query_engine(llm=_llama_index_llm(generator), streaming=True)
-
-        def run(q: str) -> tuple[str, bool, float | None, float, float | None]:
-            t0 = time.perf_counter()
-            response = engine.query(q)
-            first, parts = None, []
-            for token in response.response_gen:
-                first = first or time.perf_counter() - t0
-                parts.append(token)
-            text = "".join(parts).strip()
-            return text, not text, first, time.perf_counter() - t0, None
+    def run(q: str) -> tuple[str, bool, float | None, float, float | None]:
+        o = system_under_test.run(q)
+        return o.answer, o.abstained, o.ttft_s, o.total_s, o.evidence_s
 
     load = time.perf_counter()
     generator.count_tokens("warm up")  # model load is start-up, not answer time

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from rag.corpus import apply_manifest, load_manifest, read_file
 from rag.embed import get_embedder
 from rag.ingest import Ingestor
-from rag.llm import Generator
+from rag.generate import load_generator
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import IngestReport
@@ -70,7 +70,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     items = load(names, limit)
     # One model instance per system, as each would run in its own process: each keeps its fixed prompt
     # prefix in llama.cpp's KV cache instead of evicting the other's (weights are mmapped, shared).
-    ours_llm, baseline_llm = Generator(settings), Generator(settings)
+    ours_llm, baseline_llm = load_generator(settings), load_generator(settings)
 
     def make_systems(store: Store, s: Settings) -> list:
         return [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])

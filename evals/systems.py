@@ -9,7 +9,7 @@ from typing import Any
 
 from rag.answer import Assistant
 from rag.embed import get_embedder
-from rag.llm import Generator
+from rag.generate import Generator
 from rag.settings import Settings
 from rag.store import Store
 
@@ -23,6 +23,7 @@ class Outcome:
     ttft_s: float | None
     total_s: float
     extra: dict = field(default_factory=dict)
+    evidence_s: float | None = None  # ours only: when the evidence (and its disagreements) was on screen
 
 
 class Ours:
@@ -35,10 +36,11 @@ class Ours:
         a = self.assistant.ask(question)
         j = a.to_json()
         return Outcome(a.answer, j["citations"], len(a.disagreements), a.abstained, a.timings.first_token_s,
-                       a.timings.total_s, {"disagreements": j["disagreements"], "removed": a.removed})
+                       a.timings.total_s, {"disagreements": j["disagreements"], "removed": a.removed},
+                       a.timings.evidence_s)
 
 
-def _llama_index_llm(generator: Generator):
+def _llama_index_llm(generator: Generator, settings: Settings):
     """Our in-process model behind llama-index's LLM interface, so the baseline uses the same weights."""
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
@@ -46,7 +48,7 @@ def _llama_index_llm(generator: Generator):
     class LocalLLM(CustomLLM):
         @property
         def metadata(self) -> LLMMetadata:
-            return LLMMetadata(context_window=generator.settings.n_ctx, num_output=generator.settings.max_answer_tokens,
+            return LLMMetadata(context_window=settings.generation.n_ctx, num_output=settings.generation.max_answer_tokens,
                                model_name=generator.name)
 
         @llm_completion_callback()
@@ -64,7 +66,10 @@ def _llama_index_llm(generator: Generator):
 
 
 class Baseline:
-    """Plain LlamaIndex: VectorStoreIndex over our Chroma collection, CitationQueryEngine, defaults otherwise."""
+    """Plain LlamaIndex: VectorStoreIndex over our Chroma collection, CitationQueryEngine, defaults otherwise.
+
+    The one baseline: the evals and the benchmark (`bench.jobs answer baseline`) both run this class.
+    """
 
     name = "baseline"
 
@@ -74,7 +79,7 @@ class Baseline:
 
         self.store = store
         index = VectorStoreIndex.from_vector_store(store.vectors.store, embed_model=get_embedder(settings))
-        self.engine = CitationQueryEngine.from_args(index, llm=_llama_index_llm(generator), streaming=True)
+        self.engine = CitationQueryEngine.from_args(index, llm=_llama_index_llm(generator, settings), streaming=True)
 
     def run(self, question: str) -> Outcome:
         t0 = time.perf_counter()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 import time
-
-import numpy as np
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
+
+import numpy as np
 
 from . import claims as cl
 from . import numbers, prompts
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
-from .llm import Generator
+from .generate import Generator, Message, load_generator
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
@@ -27,11 +28,17 @@ class QuestionError(ValueError):
     """A question that cannot be asked as it is; the message says why."""
 
 
+class EventKind(StrEnum):
+    EVIDENCE = "evidence"  # once, before the model starts: evidence, claims and disagreements
+    TOKEN = "token"  # each piece of the model's draft
+    ANSWER = "answer"  # once, last: the verified Answer
+
+
 @dataclass
 class Event:
     """What the stream yields: evidence first, then draft tokens, then the verified answer."""
 
-    kind: str  # evidence / token / answer
+    kind: EventKind
     evidence: list[Evidence] | None = None
     claims: list[Claim] | None = None
     disagreements: list[Disagreement] | None = None
@@ -46,8 +53,8 @@ def clean_question(question: str, settings: Settings) -> str:
         raise QuestionError("the question is empty")
     if not re.search(r"\w", q):
         raise QuestionError("the question has no words in it")
-    if len(q) > settings.max_question_chars:
-        raise QuestionError(f"the question is too long ({len(q):,} characters, limit {settings.max_question_chars:,})")
+    if len(q) > settings.question.max_chars:
+        raise QuestionError(f"the question is too long ({len(q):,} characters, limit {settings.question.max_chars:,})")
     return q
 
 
@@ -58,7 +65,7 @@ def _claim(d: cl.ClaimDraft, ev_id: int) -> Claim:
                  norm=d.norm, date=s.date, stance=d.stance, about=s.title)
 
 
-def _clip(text: str, limit: int = 600) -> str:
+def _clip(text: str, limit: int) -> str:
     """What the model reads of one passage; the citation itself always keeps the whole verbatim quote."""
     return text if len(text) <= limit else text[:limit] + " …"
 
@@ -76,12 +83,12 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = Generator(self.settings)
+            self._generator = load_generator(self.settings)
         return self._generator
 
     def ask(self, question: str, history: list[str] | None = None) -> Answer:
         for event in self.stream(question, history):
-            if event.kind == "answer":
+            if event.kind is EventKind.ANSWER and event.answer is not None:
                 return event.answer
         raise RuntimeError("the pipeline ended without an answer")
 
@@ -89,12 +96,12 @@ class Assistant:
         t0 = time.perf_counter()
         q = clean_question(question, self.settings)
         previous = history[-1] if history else None
-        follow_up = previous and (len(q.split()) <= 8 or q.lower().startswith(("and ", "what about", "how about")))
+        follow_up = previous and (len(q.split()) <= self.settings.question.follow_up_words or q.lower().startswith(("and ", "what about", "how about")))
         search_text = f"{previous} {q}" if follow_up else q
         query = analyse(q, previous if follow_up else None)
         timings = Timings()
 
-        hits = self.retriever.search(search_text, self.settings.evidence_chunks)
+        hits = self.retriever.search(search_text, self.settings.evidence.chunks)
         timings.retrieve_s = time.perf_counter() - t0
         sentences = self.selector.candidates(hits)
         query = cl.distinctive(query, sentences)
@@ -112,11 +119,11 @@ class Assistant:
             disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
         timings.evidence_s = time.perf_counter() - t0
-        yield Event("evidence", evidence=evidence, claims=claims, disagreements=disagreements)
+        yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements)
 
-        if not evidence or (query.type.valued and not claims) or (best < self.settings.min_evidence_similarity and not claims):
+        if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
             answer = self._abstain(q, query, evidence, claims, disagreements, timings, t0)
-            yield Event("answer", answer=answer)
+            yield Event(EventKind.ANSWER, answer=answer)
             return
 
         unsupported = self._unsupported_premise(query, evidence, claims)  # read by the prompt and the answer
@@ -126,10 +133,10 @@ class Assistant:
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - t0
             draft.append(token)
-            yield Event("token", token=token)
+            yield Event(EventKind.TOKEN, token=token)
         answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, unsupported, timings)
         answer.timings.total_s = time.perf_counter() - t0
-        yield Event("answer", answer=answer)
+        yield Event(EventKind.ANSWER, answer=answer)
 
     def _doc_names(self, hits, query: Query) -> dict[str, bool]:
         """Per source: does the article (title and text) name the question's subject at all?"""
@@ -177,30 +184,31 @@ class Assistant:
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []
 
-    def _messages(self, q, previous, evidence, claims, disagreements, unsupported: str) -> list[dict]:
+    def _messages(self, q, previous, evidence, claims, disagreements, unsupported: str) -> list[Message]:
+        gen = self.settings.generation
         # Prompt tokens dominate latency on CPU: for a value the checked table stands in for the sentences.
         if claims and claims[0].kind is ClaimKind.VALUE:
             head, items = prompts.WHO_SAID_WHAT, prompts.who_said_what(claims)
         else:  # best first, so trimming drops the weakest; shown in article order
-            ranked = sorted(evidence, key=lambda e: -e.score)[: self.settings.prompt_evidence]
+            ranked = sorted(evidence, key=lambda e: -e.score)[: gen.prompt_evidence]
             head = prompts.EVIDENCE
-            items = [f"[{e.id}] ({e.outlet}) {_clip(e.quote)}" for e in ranked]
+            items = [f"[{e.id}] ({e.outlet}) {_clip(e.quote, gen.passage_chars)}" for e in ranked]
         tail = []
         if disagreements:
             tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
         if unsupported:
             tail += ["", unsupported_premise_note(unsupported)]
         if previous:
-            tail += ["", prompts.earlier(_clip(previous))]
+            tail += ["", prompts.earlier(_clip(previous, gen.passage_chars))]
         tail += ["", prompts.question_line(q)]
 
-        def build(kept: list[str]) -> list[dict]:
+        def build(kept: list[str]) -> list[Message]:
             ordered = sorted(kept, key=lambda line: int(re.match(r"\[(\d+)\]", line).group(1))) if head == prompts.EVIDENCE else kept
             user = "\n".join([head, *ordered, *tail])
             return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
         # The context window never overflows: drop the lowest-ranked evidence lines until the prompt fits.
-        budget = self.settings.n_ctx - self.settings.max_answer_tokens - 64
+        budget = gen.n_ctx - gen.max_answer_tokens - gen.prompt_margin_tokens
         while items and self.generator.count_tokens(SYSTEM + "\n".join([head, *items, *tail])) > budget:
             items = items[:-1]
         return build(items)

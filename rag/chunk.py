@@ -27,7 +27,7 @@ def _locate(text: str, piece: str, hint: int) -> tuple[int, int] | None:
 class Chunker:
     def __init__(self, settings: Settings):
         self.splitter = SentenceSplitter(
-            chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, include_metadata=False
+            chunk_size=settings.ingest.chunk_size, chunk_overlap=settings.ingest.chunk_overlap, include_metadata=False
         )
 
     def chunks(self, doc: SourceDoc) -> list[Chunk]:

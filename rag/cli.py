@@ -10,13 +10,18 @@ import click
 
 from . import __version__
 from .settings import Settings
-from .store import IndexUnusable, Store
+from .registry import IndexUnusable
+from .store import Store
 from .types import IngestReport
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+class CliError(click.ClickException):
+    """A one-line reason on stderr and exit status 2: bad input, an unusable index or model."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
 
 
 def _open(settings: Settings, build: bool = True):
@@ -31,7 +36,7 @@ def _open(settings: Settings, build: bool = True):
                 click.echo(f"Built the index from {settings.corpus_dir}: {len(report.added)} articles.", err=True)
         return store
     except IndexUnusable as e:
-        _fail(str(e))
+        raise CliError(str(e))
 
 
 @click.group()
@@ -75,7 +80,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: 
     try:
         report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
     except IndexUnusable as e:
-        _fail(str(e))
+        raise CliError(str(e))
     _print_report(report, store)
 
 
@@ -90,7 +95,7 @@ def _print_report(report: IngestReport, store: Store) -> None:
         f"{store.registry.count()} articles in the index."
     )
     if report.problems:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
@@ -104,9 +109,9 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool, index_dir: Pat
     from .retrieve import Retriever
 
     if not query.strip():
-        _fail("the query is empty")
+        raise CliError("the query is empty")
     settings = _settings(ctx, index_dir)
-    hits = Retriever(_open(settings), settings).search(query[: settings.max_question_chars], k)
+    hits = Retriever(_open(settings), settings).search(query[: settings.question.max_chars], k)
     if as_json:
         click.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
         return
@@ -129,8 +134,8 @@ def remove(ctx: click.Context, doc_id: str, reason: str, index_dir: Path | None)
     if not Ingestor(store, settings).remove(doc_id, reason.strip()):
         decision = store.registry.removal(doc_id)
         if decision is not None:
-            _fail(f"'{doc_id}' was already removed on {decision.removed_at[:10]} (see `rag sources --removed`)")
-        _fail(f"no article with id '{doc_id}' (see `rag sources`)")
+            raise CliError(f"'{doc_id}' was already removed on {decision.removed_at[:10]} (see `rag sources --removed`)")
+        raise CliError(f"no article with id '{doc_id}' (see `rag sources`)")
     click.echo(f"removed {doc_id}; `rag restore {doc_id}` brings it back")
 
 
@@ -147,9 +152,9 @@ def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
     try:
         report = Ingestor(store, settings).restore(doc_id)
     except KeyError:
-        _fail(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)")
+        raise CliError(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)")
     except IndexUnusable as e:
-        _fail(str(e))
+        raise CliError(str(e))
     _print_report(report, store)
 
 
@@ -208,7 +213,7 @@ def _print_answer(answer) -> None:
 def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, index_dir: Path | None) -> None:
     """Answer a question with verified citations and flagged disagreements."""
     from .answer import Assistant, QuestionError
-    from .llm import ModelUnavailable
+    from .models import ModelUnavailable
 
     settings = _settings(ctx, index_dir)
     if model:
@@ -218,7 +223,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
         assistant = Assistant(_open(settings), settings)
         _ = assistant.generator  # load the model once, before the first question
     except ModelUnavailable as e:
-        _fail(str(e))
+        raise CliError(str(e))
     status = 0
     for q in questions:
         if question == "-" and not q.strip():
@@ -237,7 +242,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
             sys.stdout.flush()
         else:
             _print_answer(answer)
-    sys.exit(status)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 @main.command(name="eval")
@@ -254,12 +260,11 @@ def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_b
     try:
         path = run(list(datasets), limit, baseline=not no_baseline, out=out, settings=ctx.obj)
     except FileNotFoundError as e:
-        _fail(str(e))
+        raise CliError(str(e))
     summary = json.loads((path.parent / "summary.json").read_text())["summary"]
     for system, values in summary.items():
         click.echo(f"{system}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()))
     click.echo(f"report: {path}")
     bad = invalid_citations(path)
     if bad:
-        click.echo(f"error: {len(bad)} citation(s) of ours are not verbatim at their offsets", err=True)
-        sys.exit(1)
+        raise CliError(f"{len(bad)} citation(s) of ours are not verbatim at their offsets")

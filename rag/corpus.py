@@ -50,18 +50,18 @@ def slugify(text: str, max_len: int = 60, max_bytes: int = 180) -> str:
     return slug or "doc"
 
 
-def _looks_binary(data: bytes) -> bool:
+def _looks_binary(data: bytes, control_share: float) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    return controls > len(sample) * 0.05
+    return controls > len(sample) * control_share
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, settings: Settings) -> str:
     if not data.strip():
         raise ReadError("empty file")
-    if _looks_binary(data):
+    if _looks_binary(data, settings.ingest.binary_control_share):
         raise ReadError("binary content, not text")
     try:
         text = data.decode("utf-8")
@@ -73,8 +73,8 @@ def _decode(data: bytes) -> str:
 def _check_text(text: str, settings: Settings) -> str:
     if not text.strip():
         raise ReadError("no text in it")
-    if len(text) > settings.max_doc_chars:
-        raise ReadError(f"text too long ({len(text):,} characters, limit {settings.max_doc_chars:,})")
+    if len(text) > settings.ingest.max_doc_chars:
+        raise ReadError(f"text too long ({len(text):,} characters, limit {settings.ingest.max_doc_chars:,})")
     return text
 
 
@@ -84,7 +84,7 @@ def furniture_offset(text: str, settings: Settings, marker: str | None = None) -
         pos = text.find(marker)
         return pos if pos >= 0 else None
     best = None
-    for m in settings.furniture_markers:
+    for m in settings.ingest.furniture_markers:
         found = re.search(rf"(?m)^\s*{re.escape(m)}\s*$", text)
         if found and (best is None or found.start() < best):
             best = found.start()
@@ -95,16 +95,21 @@ def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
         if line:
-            return line[:200]
+            return line
     return "untitled"
 
 
+def _title(given: object, text: str, settings: Settings) -> str:
+    limit = settings.ingest.max_title_chars
+    return (str(given) if given else _first_line(text))[:limit]
+
+
 def _read_plain(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
-    text = _check_text(_decode(data), settings)
+    text = _check_text(_decode(data, settings), settings)
     return [
         SourceDoc(
             id=slugify(path.stem),
-            title=_first_line(text),
+            title=_title(None, text, settings),
             outlet="unknown",
             text=text,
             origin=str(path),
@@ -116,7 +121,7 @@ def _read_plain(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
 def _read_html(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     import trafilatura
 
-    html = _decode(data)
+    html = _decode(data, settings)
     text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True)
     if not text or not text.strip():
         raise ReadError("no article text found in the HTML")
@@ -125,7 +130,7 @@ def _read_html(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     return [
         SourceDoc(
             id=slugify(path.stem),
-            title=(meta.title if meta and meta.title else _first_line(text))[:200],
+            title=_title(meta.title if meta else None, text, settings),
             outlet=(meta.sitename if meta and meta.sitename else "unknown"),
             text=text,
             origin=str(path),
@@ -158,7 +163,7 @@ def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     return [
         SourceDoc(
             id=slugify(path.stem),
-            title=(title or _first_line(text))[:200],
+            title=_title(title, text, settings),
             outlet="unknown",
             text=text,
             origin=str(path),
@@ -175,7 +180,7 @@ def _json_kind(value: object) -> str:
 
 def _read_jsonl(path: Path, data: bytes, settings: Settings) -> tuple[list[SourceDoc], list[Problem]]:
     docs, problems = [], []
-    for n, line in enumerate(_decode(data).splitlines(), start=1):
+    for n, line in enumerate(_decode(data, settings).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path}:{n}"
@@ -189,7 +194,7 @@ def _read_jsonl(path: Path, data: bytes, settings: Settings) -> tuple[list[Sourc
             if not isinstance(text, str):
                 raise ReadError(f'"text" is not a string (it is {_json_kind(text)})')
             text = _check_text(text, settings)
-            title = str(rec.get("title") or _first_line(text))[:200]
+            title = _title(rec.get("title"), text, settings)
             doc_id = slugify(str(rec.get("id") or title))
             docs.append(
                 SourceDoc(
@@ -217,8 +222,8 @@ def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Pro
         if suffix not in SUPPORTED:
             raise ReadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
         size = path.stat().st_size
-        if size > settings.max_file_bytes:
-            raise ReadError(f"too large ({size / 2**20:.1f} MiB, limit {settings.max_file_bytes / 2**20:.0f} MiB)")
+        if size > settings.ingest.max_file_bytes:
+            raise ReadError(f"too large ({size / 2**20:.1f} MiB, limit {settings.ingest.max_file_bytes / 2**20:.0f} MiB)")
         data = path.read_bytes()
         if suffix == ".jsonl":
             return _read_jsonl(path, data, settings)

@@ -33,4 +33,4 @@ def _load(batch_size: int):
 def get_embedder(settings: Settings):
     """One shared llama-index embedding model per process (loading takes seconds)."""
     with _lock:
-        return _load(settings.embed_batch_size)
+        return _load(settings.ingest.embed_batch_size)

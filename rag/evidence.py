@@ -9,15 +9,15 @@ import numpy as np
 from . import sentences
 from .embed import get_embedder
 from .settings import Settings
-from .store import tokenize
+from .tokens import tokenize
 from .types import Evidence, Hit, Sentence
 
-def split_sentences(hit: Hit) -> list[Sentence]:
+def split_sentences(hit: Hit, min_chars: int) -> list[Sentence]:
     out: list[Sentence] = []
     prev = ""
     for start, end in sentences.spans(hit.text):
         text = hit.text[start:end]
-        if len(text) >= 12 and re.search(r"[^\W\d_]{3}", text):
+        if len(text) >= min_chars and re.search(r"[^\W\d_]{3}", text):
             s = hit.start + start
             out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev, hit.date))
             prev = text
@@ -41,7 +41,7 @@ class EvidenceSelector:
         by_start: dict[tuple[str, int], Sentence] = {}
         texts: set[tuple[str, str]] = set()
         for hit in hits:
-            for s in split_sentences(hit):
+            for s in split_sentences(hit, self.settings.evidence.min_sentence_chars):
                 key = (s.source, s.start)
                 if (s.source, s.text) in texts:
                     continue
@@ -54,30 +54,31 @@ class EvidenceSelector:
         """Cosine similarity to the question plus a lexical bonus (names and numbers matter in news)."""
         if not sentences:
             return []
+        cfg = self.settings.evidence
         embedder = get_embedder(self.settings)
         q = np.array(embedder.get_query_embedding(question))
         missing = [s.text for s in sentences if s.text not in self._cache]
         if missing:
             for text, vec in zip(missing, embedder.get_text_embedding_batch(missing)):
                 self._cache[text] = np.array(vec)
-            while len(self._cache) > 20_000:  # bounded: drop the oldest
+            while len(self._cache) > cfg.embedding_cache:  # bounded: drop the oldest
                 self._cache.pop(next(iter(self._cache)))
         m = np.stack([self._cache[s.text] for s in sentences])
         cos = m @ q
         q_tokens = set(tokenize(question))
         out = []
         for s, c in zip(sentences, cos):
-            score = float(c) + 0.25 * _overlap(q_tokens, s.text)
+            score = float(c) + cfg.lexical_weight * _overlap(q_tokens, s.text)
             if s.furniture:
-                score -= 0.2
+                score -= cfg.furniture_penalty
             out.append(score)
         return out
 
     def select(
         self, scored: list[tuple[Sentence, float]], must: list[Sentence], limit: int | None = None
     ) -> list[Evidence]:
-        """Best sentences, at most three per source, plus those the claims rest on; numbered in text order."""
-        limit = limit or self.settings.max_evidence
+        """Best sentences, a few per source, plus those the claims rest on; numbered in text order."""
+        limit = limit or self.settings.evidence.max_evidence
         chosen: list[Sentence] = list(dict.fromkeys(must))[:limit]
         per_source: dict[str, int] = {}
         for s in chosen:
@@ -85,7 +86,7 @@ class EvidenceSelector:
         for s, _ in sorted(scored, key=lambda p: -p[1]):
             if len(chosen) >= limit:
                 break
-            if s in chosen or per_source.get(s.source, 0) >= 3:
+            if s in chosen or per_source.get(s.source, 0) >= self.settings.evidence.per_source:
                 continue
             chosen.append(s)
             per_source[s.source] = per_source.get(s.source, 0) + 1

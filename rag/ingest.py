@@ -16,7 +16,8 @@ from .chunk import Chunker
 from .corpus import read_paths, slugify
 from .embed import get_embedder
 from .settings import Settings
-from .store import IndexUnusable, Registry, Removal, Store, read_removals
+from .registry import IndexUnusable, Registry, Removal, read_removals
+from .store import Store
 from .types import IngestReport, Problem, SourceDoc
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class Ingestor:
                     bar.update(len(doc.text))
                     continue
                 pending.append((doc, chunks))
-                if sum(len(c) for _, c in pending) >= self.settings.ingest_batch_chunks:
+                if sum(len(c) for _, c in pending) >= self.settings.ingest.batch_chunks:
                     flush()
             if pending:
                 flush()

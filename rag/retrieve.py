@@ -17,26 +17,27 @@ class Retriever:
         return get_embedder(self.settings).get_query_embedding(query)
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
-        k = k or self.settings.top_k
-        pool = max(4 * k, 20)
+        cfg = self.settings.retrieval
+        k = k or cfg.top_k
+        pool = max(cfg.pool_factor * k, cfg.min_pool)
         dense = self.store.vectors.search(self.embed_query(query), pool)
         lexical = self.store.lexical.search(query, pool)
         # Reciprocal rank fusion: robust to the two scorers' incomparable scales (Cormack et al. 2009).
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (chunk_id, _) in enumerate(ranking):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.retrieval.rrf_k + rank + 1)
         # A chunk holding a rare query token verbatim (a code like "XK-4471-B" that few chunks contain)
         # comes before any chunk without one, however the two rankings placed them: the dense model
         # cannot tell one code from another, and RRF would let a near miss it likes outrank the match.
         # Each such token adds 1 to the score, more than any fused score (< 2 / rrf_k) can reach.
-        exact = self.store.lexical.rare_matches(query, self.settings.exact_token_max_chunks)
+        exact = self.store.lexical.rare_matches(query, self.settings.retrieval.exact_token_max_chunks)
         for chunk_id in exact:
             fused.setdefault(chunk_id, 0.0)
         rows = self.store.registry.chunk_rows(list(fused))  # drops orphans of killed ingests
         for chunk_id, row in rows.items():
             if row.furniture:
-                fused[chunk_id] *= self.settings.furniture_penalty
+                fused[chunk_id] *= self.settings.retrieval.furniture_penalty
             fused[chunk_id] += exact.get(chunk_id, 0)
         best = sorted(rows, key=lambda cid: -fused[cid])[:k]
         docs = {}

@@ -1,4 +1,8 @@
-"""The one configuration object. Defaults work offline on a laptop; RAG_* environment variables override."""
+"""The one configuration object. Defaults work offline on a laptop; RAG_* environment variables override.
+
+Where things live and which servers to use are top-level fields (`RAG_INDEX_DIR`, `RAG_CHROMA_URL`, `RAG_LLM_URL`);
+tuning numbers sit in groups, one per pipeline stage (`RAG_RETRIEVAL__TOP_K`, `RAG_CLAIMS__ROUNDING_TOLERANCE`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,85 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .numbers import ROUNDING_TOLERANCE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class IngestSettings(BaseModel):
+    """Reading, chunking and embedding articles (env: RAG_INGEST__<FIELD>)."""
+
+    chunk_size: int = Field(256, ge=16, description="Tokens per chunk; a few hundred keeps a chunk on one topic.")
+    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks, so no sentence is cut off.")
+    embed_batch_size: int = Field(32, ge=1, description="Texts the embedder encodes at once.")
+    batch_chunks: int = Field(64, ge=1, description="Chunks embedded together across documents during ingest.")
+    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Larger files are refused with a reason.")
+    max_doc_chars: int = Field(2_000_000, ge=1, description="Longer extracted texts are refused with a reason.")
+    max_title_chars: int = Field(200, ge=10, description="Titles (given or taken from the first line) are cut here.")
+    binary_control_share: float = Field(0.05, description="A file whose first 8 KiB hold more control bytes than "
+                                                          "this share is binary, not text.")
+    furniture_markers: tuple[str, ...] = Field(
+        ("Leave a Comment", "Leave a Reply", "Related Posts:", "Related Articles", "More Tech", "Latest Stories",
+         "Source link", "Read more:"),
+        description="Lines that start page furniture (comments, link lists): text after them ranks lower.",
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid search: dense and BM25 rankings fused (env: RAG_RETRIEVAL__<FIELD>)."""
+
+    top_k: int = Field(8, ge=1, description="Chunks returned by a plain search.")
+    pool_factor: int = Field(4, ge=1, description="Each ranking contributes this many times k candidates to fusion.")
+    min_pool: int = Field(20, ge=1, description="...and at least this many.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (Cormack et al. 2009 use 60).")
+    furniture_penalty: float = Field(0.5, description="Furniture chunks stay findable but their fused score is "
+                                                      "multiplied by this.")
+    exact_token_max_chunks: int = Field(3, ge=0, description="A query token found in at most this many chunks (a code, "
+                                                             "an id) puts those chunks first.")
+
+
+class EvidenceSettings(BaseModel):
+    """Which sentences become evidence (env: RAG_EVIDENCE__<FIELD>)."""
+
+    chunks: int = Field(12, ge=1, description="Chunks whose sentences compete to be evidence; claims need breadth.")
+    max_evidence: int = Field(8, ge=1, description="Sentences kept as numbered evidence.")
+    per_source: int = Field(3, ge=1, description="At most this many evidence sentences from one article, beside "
+                                                 "those a claim rests on.")
+    min_sentence_chars: int = Field(12, ge=1, description="Shorter fragments are never evidence.")
+    lexical_weight: float = Field(0.25, description="Weight of the question-word overlap added to a sentence's cosine.")
+    furniture_penalty: float = Field(0.2, description="Subtracted from the score of a sentence in page furniture.")
+    min_similarity: float = Field(0.35, description="Below this best score (and with no claim) nothing retrieved "
+                                                    "answers the question: abstain.")
+    embedding_cache: int = Field(20_000, ge=0, description="Sentence embeddings kept across questions.")
+
+
+class QuestionSettings(BaseModel):
+    """Reading the question (env: RAG_QUESTION__<FIELD>)."""
+
+    max_chars: int = Field(2000, ge=10, description="Longer questions are refused with a reason.")
+    follow_up_words: int = Field(8, ge=0, description="A question this short after another is read as a follow-up "
+                                                      "and searched with the previous one.")
+
+
+class GenerationSettings(BaseModel):
+    """The local model that phrases the answer (env: RAG_GENERATION__<FIELD>)."""
+
+    n_threads: int = Field(2, ge=1, description="CPU threads llama.cpp uses.")
+    n_ctx: int = Field(4096, ge=256, description="Context window in tokens.")
+    n_batch: int = Field(512, ge=1, description="Prompt tokens llama.cpp evaluates per batch.")
+    max_answer_tokens: int = Field(220, ge=1, description="Longest draft the model may write.")
+    prompt_margin_tokens: int = Field(64, ge=0, description="Tokens kept free besides the answer when evidence is "
+                                                            "trimmed to fit the window.")
+    prompt_evidence: int = Field(6, ge=1, description="Evidence sentences the model reads (prompt tokens cost ~25 ms "
+                                                      "each on 2 cores).")
+    passage_chars: int = Field(600, ge=50, description="What the model reads of one passage; the citation keeps the "
+                                                       "whole quote.")
+    repeat_penalty: float = Field(1.05, description="llama.cpp repeat penalty; greedy decoding otherwise.")
+    server_timeout_s: float = Field(120, gt=0, description="Seconds to wait for an OpenAI-compatible model server.")
+
+
+class UISettings(BaseModel):
+    """The Gradio web UI (env: RAG_UI__<FIELD>)."""
+
+    host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 serves the network.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web UI and its HTTP API.")
 
 
 class ClaimSettings(BaseModel):
@@ -31,58 +114,24 @@ class ClaimSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_nested_delimiter="__")
 
-    claims: ClaimSettings = ClaimSettings()
-
     # Where things live.
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
-    model_cache_dir: Path = PROJECT_ROOT / "models"
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The shipped articles `rag reindex` reads.")
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="Registry, vectors, BM25 and this index's uploads.")
+    model_cache_dir: Path = Field(PROJECT_ROOT / "models", description="Where a model assembled from parts is kept.")
 
-    # Ingestion.
-    chunk_size: int = 256  # tokens; a few hundred keeps a chunk on one topic
-    chunk_overlap: int = 32
-    embed_batch_size: int = 32
-    ingest_batch_chunks: int = Field(default=64, ge=1)  # chunks embedded together across documents
-    max_file_bytes: int = 20 * 1024 * 1024
-    max_doc_chars: int = 2_000_000
-    furniture_markers: tuple[str, ...] = (
-        "Leave a Comment",
-        "Leave a Reply",
-        "Related Posts:",
-        "Related Articles",
-        "More Tech",
-        "Latest Stories",
-        "Source link",
-        "Read more:",
-    )
+    # Which model and servers.
+    model: str = Field("qwen2.5-coder-1.5b", description="A key of rag.models.MODELS (run in-process) or of a registered generator.")
+    chroma_url: str | None = Field(None, description="A Chroma server instead of the embedded index/chroma.")
+    llm_url: str | None = Field(None, description="An OpenAI-compatible /v1 endpoint instead of the in-process model.")
+    llm_model_name: str = Field("local", description="The model name sent to that endpoint.")
 
-    # Retrieval.
-    top_k: int = 8
-    rrf_k: int = 60
-    furniture_penalty: float = 0.5  # furniture chunks stay findable but rank below article text
-    exact_token_max_chunks: int = 3  # a query token in at most this many chunks puts them first (codes, ids)
-
-    # Scale-out: a Chroma server instead of the embedded index/.
-    chroma_url: str | None = None
-
-    # Generation.
-    model: str = "qwen2.5-coder-1.5b"  # a key of rag.llm.MODELS
-    llm_url: str | None = None  # an OpenAI-compatible /v1 endpoint instead of in-process
-    llm_model_name: str = "local"
-    n_threads: int = Field(default=2, ge=1)
-    n_ctx: int = 4096
-    max_answer_tokens: int = 220
-    max_question_chars: int = 2000
-
-    # Web UI.
-    ui_host: str = "127.0.0.1"
-    ui_port: int = 7860
-
-    # Evidence.
-    evidence_chunks: int = 12  # chunks whose sentences compete to be evidence; claims need breadth
-    max_evidence: int = 8
-    prompt_evidence: int = 6  # of those, how many the model reads (prompt tokens cost ~25 ms each on 2 cores)
-    min_evidence_similarity: float = 0.35  # below this nothing retrieved answers the question
+    ingest: IngestSettings = IngestSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
+    question: QuestionSettings = QuestionSettings()
+    generation: GenerationSettings = GenerationSettings()
+    ui: UISettings = UISettings()
+    claims: ClaimSettings = ClaimSettings()
 
     @property
     def chroma_dir(self) -> Path:
@@ -96,3 +145,8 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         # Each index owns its uploads: `rag reindex` of one index never takes in another's articles.
         return self.index_dir / "uploads"
+
+    def tuned(self, **groups: dict) -> Settings:
+        """A copy with some fields of some groups changed: `settings.tuned(generation={"n_ctx": 700})`."""
+        update = {name: getattr(self, name).model_copy(update=fields) for name, fields in groups.items()}
+        return self.model_copy(update=update)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import numbers, sentences
 from .question import Query
-from .store import tokenize
+from .tokens import tokenize
 from .types import Claim, ClaimKind, Evidence
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

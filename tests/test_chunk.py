@@ -9,7 +9,7 @@ from rag.types import SourceDoc
 
 from .conftest import CORPUS
 
-CHUNKER = Chunker(Settings(chunk_size=64, chunk_overlap=8))
+CHUNKER = Chunker(Settings().tuned(ingest={"chunk_size": 64, "chunk_overlap": 8}))
 
 
 def _doc(text: str) -> SourceDoc:

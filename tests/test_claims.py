@@ -168,7 +168,7 @@ def test_datelines_and_publication_days_are_not_conflicts():
 
 
 def _sentences(store, settings, question):
-    hits = Retriever(store, settings).search(question, settings.evidence_chunks)
+    hits = Retriever(store, settings).search(question, settings.evidence.chunks)
     return EvidenceSelector(settings).candidates(hits)
 
 

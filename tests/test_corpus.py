@@ -90,7 +90,7 @@ def test_bad_files_get_one_line_reasons(tmp_path: Path, name: str, content: byte
 def test_too_large_file_is_refused_before_reading(tmp_path: Path):
     path = tmp_path / "big.txt"
     path.write_bytes(b"x" * 2048)
-    docs, problems = read_file(path, Settings(max_file_bytes=1024))
+    docs, problems = read_file(path, Settings().tuned(ingest={"max_file_bytes": 1024}))
     assert not docs and "too large" in str(problems[0])
 
 

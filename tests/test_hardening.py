@@ -78,7 +78,7 @@ def test_another_language_gets_an_answer_not_a_crash(seed_store, seed_settings):
 
 @pytest.mark.slow
 def test_prompt_never_overflows_the_context(seed_store, seed_settings):
-    tight = seed_settings.model_copy(update={"n_ctx": 700, "max_answer_tokens": 64})
+    tight = seed_settings.tuned(generation={"n_ctx": 700, "max_answer_tokens": 64})
     assistant = Assistant(seed_store, tight)
     a = assistant.ask("What did Nvidia say about its revenue from Singapore and what did Commerce Secretary "
                       "Howard Lutnick say about DeepSeek circumventing export restrictions?")

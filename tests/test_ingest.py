@@ -13,7 +13,8 @@ import pytest
 from rag.ingest import Ingestor, ensure_index, reindex
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.store import IndexUnusable, Store
+from rag.registry import IndexUnusable
+from rag.store import Store
 
 from .conftest import ingest
 

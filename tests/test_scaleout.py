@@ -12,7 +12,8 @@ import pytest
 
 from rag.answer import Assistant
 from rag.ingest import ensure_index
-from rag.llm import MODELS, Generator, model_file
+from rag.generate import load_generator
+from rag.models import MODELS, model_file
 from rag.settings import Settings
 from rag.store import Store
 
@@ -59,7 +60,7 @@ def test_generation_through_an_openai_compatible_server(tmp_path, seed_store, se
     try:
         wait_for_port(port, proc, log)
         settings = seed_settings.model_copy(update={"llm_url": f"http://127.0.0.1:{port}/v1", "llm_model_name": "smollm2"})
-        generator = Generator(settings)
+        generator = load_generator(settings)
         assert "".join(generator.stream([{"role": "user", "content": "Say hi."}], max_tokens=8)).strip()
         answer = Assistant(seed_store, settings, generator).ask("How many GPUs did DeepSeek claim?")
         assert answer.timings.first_token_s is not None and answer.disagreements

@@ -26,7 +26,7 @@ def _serve(root: Path, **env_extra):
     settings = make_settings(root)
     port = free_port()
     env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
-           "RAG_UI_PORT": str(port), **env_extra}
+           "RAG_UI__PORT": str(port), **env_extra}
     log = root / "ui.log"
     proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "ui.py")], env=env, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT)

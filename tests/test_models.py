@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from rag.llm import MODELS, Generator, ModelUnavailable, model_file
+from rag.generate import load_generator
+from rag.models import MODELS, ModelUnavailable, model_file
 from rag.settings import Settings
 
 
@@ -33,11 +34,11 @@ def test_missing_part_package_names_the_install_command(tmp_path):
 
 
 def test_packaged_small_model_verifies_and_generates():
-    g = Generator(Settings(), model="smollm2-135m")
+    g = load_generator(Settings(), model="smollm2-135m")
     out = "".join(g.stream([{"role": "user", "content": "Say hi."}], max_tokens=8))
     assert out.strip()
 
 
 def test_unknown_model_key():
     with pytest.raises(ModelUnavailable, match="unknown model"):
-        Generator(Settings(), model="gpt-9")
+        load_generator(Settings(), model="gpt-9")

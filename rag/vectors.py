@@ -1,0 +1,69 @@
+"""Chunk vectors in Chroma (embedded under index/ or a server), through llama-index's vector store."""
+
+from __future__ import annotations
+
+from .settings import Settings
+from .types import Chunk, SourceDoc
+
+COLLECTION = "chunks"
+
+
+class Vectors:
+    """Chroma through llama-index's vector store; Chroma's own default embedder never loads."""
+
+    def __init__(self, settings: Settings):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            u = urlparse(settings.chroma_url)
+            client = chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
+            )
+        else:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        self.collection = client.get_or_create_collection(
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self.store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def add(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for c, emb in zip(chunks, embeddings):
+            node = TextNode(
+                id_=c.chunk_id(doc.hash),
+                text=c.text,
+                embedding=emb,
+                start_char_idx=c.start,
+                end_char_idx=c.end,
+                metadata={"doc_id": doc.id, "title": doc.title, "outlet": doc.outlet, "furniture": c.furniture},
+            )
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
+            nodes.append(node)
+        ids = [n.node_id for n in nodes]
+        if ids:
+            self.collection.delete(ids=ids)  # a half-finished earlier run may have left some of them
+            self.store.add(nodes)
+
+    def prune(self, doc_id: str, keep: set[str]) -> None:
+        """Remove a document's vectors except `keep` (old versions and orphans of killed ingests)."""
+        found = self.collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+        stale = [i for i in found if i not in keep]
+        if stale:
+            self.collection.delete(ids=stale)
+
+    def search(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
+        # Ids and distances straight from Chroma: the registry holds the text, so parsing llama-index
+        # nodes out of every hit's metadata (what the vector store's query does) is wasted time.
+        n = min(k, self.collection.count())
+        if n == 0:
+            return []
+        res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
