@@ -10,6 +10,7 @@ import gradio as gr
 
 from rag import render
 from rag.answer import Assistant, EventKind, QuestionError, clean_question
+from rag.corpus import SUPPORTED
 from rag.ingest import Ingestor, ensure_index
 from rag.settings import Settings
 from rag.store import Store
@@ -21,7 +22,6 @@ EXAMPLES = [
     "What did Nvidia say about its revenue from Singapore?",
     "Why did DeepSeek go back to Nvidia for R2?",
 ]
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
 
 # Citation markers are links (#cite-TURN-N); one delegated listener turns a click into a server call.
 JS = """
@@ -182,7 +182,7 @@ def build(app: App) -> gr.Blocks:
             pick = gr.Dropdown(app.source_choices(), label="Read an article", elem_id="source-pick")
             article = gr.HTML(elem_id="source-text")
         with gr.Tab("Add articles"):
-            files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Articles (.txt .md .html .pdf .jsonl)",
+            files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label=f"Articles ({' '.join(SUPPORTED)})",
                             elem_id="upload")
             add = gr.Button("Add to the index", variant="primary", elem_id="add")
             added = gr.Markdown(elem_id="add-result")

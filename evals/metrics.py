@@ -9,7 +9,7 @@ import numpy as np
 
 from rag import numbers
 from rag.sentences import split
-from rag.verify import MARKER, markers
+from rag.verify import MARKER, markers, quote_is_verbatim
 
 SUPPORT_COSINE = 0.5
 OPENERS = {"Sources", "They", "She", "He", "Its", "Their", "No", "One", "Both", "Some", "Other", "Others", "What",
@@ -68,14 +68,16 @@ def supports(sentence: str, quotes: list[str], cosine: float, sources: str = "")
     return cosine >= SUPPORT_COSINE
 
 
+def valid_citations(citations: list[dict], source_text) -> set[int]:
+    """Ids of the citations whose quote stands verbatim at its offsets in the stored article."""
+    return {c["id"] for c in citations
+            if quote_is_verbatim(source_text(c["source"]), c["quote"], c["start"], c["end"])}
+
+
 def score(answer: str, citations: list[dict], source_text, embed, abstained: bool, disagreements: int,
           facts: list[str], answerable: bool) -> Scored:
     """`citations`: [{id, source, quote, start, end}]; `source_text(id)` gives the stored article text."""
-    valid_ids = set()
-    for c in citations:
-        text = source_text(c["source"])
-        if text is not None and text[c["start"]:c["end"]] == c["quote"]:
-            valid_ids.add(c["id"])
+    valid_ids = valid_citations(citations, source_text)
     by_id = {c["id"]: c for c in citations}
     sentences = [s for s in split(answer) if re.search(r"[A-Za-z]{3}", MARKER.sub("", s))]
     cited = [(s, markers(s)) for s in sentences]

@@ -112,8 +112,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,
                                        embedder.get_text_embedding_batch, outcome.abstained, outcome.disagreements,
                                        item.gold_facts, item.answerable)
-                valid = {c["id"] for c in outcome.citations
-                         if (store.registry.text(c["source"]) or "")[c["start"]:c["end"]] == c["quote"]}
+                valid = metrics.valid_citations(outcome.citations, store.registry.text)
                 rows.append(row := {
                     "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,
                     "gold_sources": item.gold_sources, "gold_disagreement": item.disagreement,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ from .settings import Settings
 from .store import Store
 from .types import Answer, Citation, Claim, ClaimKind, Disagreement, DisagreementKind, Evidence, Sentence, Timings
 from .verify import check
+
+log = logging.getLogger(__name__)
+
 
 class QuestionError(ValueError):
     """A question that cannot be asked as it is; the message says why."""
@@ -119,6 +123,8 @@ class Assistant:
             disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
         timings.evidence_s = time.perf_counter() - t0
+        log.debug("%s question: %d evidence, %d claims, %d disagreements in %.3f s", query.type, len(evidence),
+                  len(claims), len(disagreements), timings.evidence_s)
         yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements)
 
         if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
@@ -136,6 +142,8 @@ class Assistant:
             yield Event(EventKind.TOKEN, token=token)
         answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, unsupported, timings)
         answer.timings.total_s = time.perf_counter() - t0
+        log.debug("generated %d draft pieces; first token %.2f s, total %.2f s", len(draft),
+                  timings.first_token_s or 0.0, answer.timings.total_s)
         yield Event(EventKind.ANSWER, answer=answer)
 
     def _doc_names(self, hits, query: Query) -> dict[str, bool]:

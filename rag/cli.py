@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -42,9 +43,13 @@ def _open(settings: Settings, build: bool = True):
 @click.group()
 @click.version_option(__version__)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: index/).")
+@click.option("-v", "--verbose", count=True, help="Log progress (-v) and stage timings (-vv) to stderr.")
 @click.pass_context
-def main(ctx: click.Context, index_dir: Path | None) -> None:
+def main(ctx: click.Context, index_dir: Path | None, verbose: int) -> None:
     """A source-citing news assistant over your own articles, fully offline."""
+    if verbose:
+        logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.getLogger("rag").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)  # ours, not the libraries'
     settings = Settings()
     if index_dir is not None:
         settings = settings.model_copy(update={"index_dir": index_dir})

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import shutil
+import time
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -108,14 +109,17 @@ class Ingestor:
         with tqdm(total=total, unit="char", unit_scale=True, desc="Indexing", disable=not progress) as bar:
 
             def flush() -> None:
+                t0 = time.perf_counter()
                 vectors = embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
                 at = 0
                 for doc, chunks in pending:
                     self.store.put(doc, chunks, vectors[at:at + len(chunks)])
                     at += len(chunks)
                     report.chunks += len(chunks)
+                    log.debug("committed %s (%d chunks)", doc.id, len(chunks))
                     bar.update(len(doc.text))
                     bar.set_postfix_str(doc.id[:30])
+                log.debug("embedded and committed %d documents in %.2f s", len(pending), time.perf_counter() - t0)
                 pending.clear()
 
             for doc in todo:
@@ -148,6 +152,8 @@ class Ingestor:
                 docs.extend(found)
             self.ingest_docs(_dedupe_ids(docs), report, progress, force)
             self.store.lexical.refresh()
+        log.info("ingest: %d added, %d replaced, %d unchanged, %d rejected, %d chunks", len(report.added),
+                 len(report.replaced), len(report.unchanged), len(report.problems), report.chunks)
         return report
 
     def remove(self, doc_id: str, reason: str = "") -> bool:

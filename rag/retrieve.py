@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from .embed import get_embedder
 from .settings import Settings
 from .store import Store
 from .types import Hit
+
+log = logging.getLogger(__name__)
 
 
 class Retriever:
@@ -17,6 +22,7 @@ class Retriever:
         return get_embedder(self.settings).get_query_embedding(query)
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
+        t0 = time.perf_counter()
         cfg = self.settings.retrieval
         k = k or cfg.top_k
         pool = max(cfg.pool_factor * k, cfg.min_pool)
@@ -62,4 +68,5 @@ class Retriever:
                     date=meta.date,
                 )
             )
+        log.debug("retrieved %d chunks (%d fused candidates) in %.3f s", len(hits), len(fused), time.perf_counter() - t0)
         return hits

@@ -1,0 +1,122 @@
+"""The answer pipeline around the model, in milliseconds: the real index and embedder, a scripted generator.
+
+What the model writes is scripted; everything else (retrieval, claims, prompt, verification, abstention,
+disagreement statements, the stream's events) is the real code. The real model's answers are tested in
+test_answer.py (slow).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import prompts
+from rag.answer import Assistant, EventKind
+from rag.verify import markers
+
+from .conftest import ScriptedGenerator
+
+CLAIMED = "How many GPUs did DeepSeek claim?"
+
+
+@pytest.fixture
+def assistant(seed_store, seed_settings, scripted: ScriptedGenerator) -> Assistant:
+    return Assistant(seed_store, seed_settings.model_copy(update={"model": "scripted"}))
+
+
+def _user(prompt) -> str:
+    return next(m["content"] for m in prompt if m["role"] == "user")
+
+
+def parrot(messages) -> str:
+    """A faithful model: repeats the first checked claim or evidence line of its prompt, with its marker."""
+    for line in _user(messages).splitlines():
+        if m := re.match(r"(?:- |\[(\d+)\] \([^)]*\) )(.+?)(?: \(reported by [^)]*\))? ?(\[\d+\])?$", line):
+            n = m.group(1) or m.group(3).strip("[]")
+            return f"{m.group(2).rstrip('.')} [{n}]."
+    return ""
+
+
+def _verbatim(answer, store) -> None:
+    assert answer.citations
+    for c in answer.citations:
+        assert store.registry.text(c.source)[c.start : c.end] == c.quote
+
+
+def test_the_stream_gives_evidence_then_the_draft_then_the_verified_answer(assistant, scripted, seed_store):
+    scripted.enqueue(parrot)
+    events = list(assistant.stream(CLAIMED))
+    kinds = [e.kind for e in events]
+    assert kinds[0] is EventKind.EVIDENCE and kinds[-1] is EventKind.ANSWER
+    assert set(kinds[1:-1]) == {EventKind.TOKEN}
+    draft = "".join(e.token for e in events[1:-1])
+    assert draft == parrot(scripted.prompts[0]) and draft
+    answer = events[-1].answer
+    assert draft.split(" [")[0] in answer.answer  # the faithful sentence is kept
+    assert answer.evidence == events[0].evidence and answer.disagreements == events[0].disagreements
+    _verbatim(answer, seed_store)
+
+
+def test_the_prompt_gives_the_checked_claims_the_disagreement_and_the_question_last(assistant, scripted):
+    scripted.enqueue(parrot)
+    answer = assistant.ask(CLAIMED)
+    (prompt,) = scripted.prompts
+    assert prompt[0] == {"role": "system", "content": prompts.SYSTEM}
+    user = _user(prompt).splitlines()
+    assert user[0] == prompts.WHO_SAID_WHAT and user[-1] == prompts.question_line(CLAIMED)
+    assert prompts.disagree_note([d.topic for d in answer.disagreements]) in user
+    for claim in answer.claims:  # every checked claim reaches the model with its own evidence marker
+        assert any(claim.text in line and line.endswith(f"[{claim.evidence_id}]") for line in user)
+    ids = {e.id for e in answer.evidence}
+    assert {n for line in user for n in markers(line)} <= ids
+
+
+def test_an_invented_figure_is_removed_and_every_side_is_still_stated(assistant, scripted, seed_store):
+    scripted.enqueue("DeepSeek trained its model on 9,999 GPUs [1].")
+    answer = assistant.ask(CLAIMED)
+    assert "9,999" not in answer.answer and any("9,999" in r for r in answer.removed)
+    (d,) = answer.disagreements
+    assert len({c.number for c in d.claims}) >= 3
+    for claim in d.claims:  # the code's statement names each side, whatever the draft said
+        assert claim.value in answer.answer and f"[{claim.evidence_id}]" in answer.answer
+    _verbatim(answer, seed_store)
+
+
+def test_a_marker_to_no_evidence_never_becomes_a_citation(assistant, scripted):
+    scripted.enqueue("Liang Wenfeng founded DeepSeek [42].")
+    answer = assistant.ask("Who founded DeepSeek?")
+    assert 42 not in {c.id for c in answer.citations} and "[42]" not in answer.answer
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "How much revenue did DeepSeek make in 2019?"])
+def test_a_question_no_source_answers_abstains_without_calling_the_model(assistant, scripted, question):
+    answer = assistant.ask(question)
+    assert scripted.prompts == []
+    assert answer.abstained and answer.answer.startswith("The sources don't")
+    assert not answer.disagreements
+
+
+def test_a_false_premise_is_named_to_the_model_and_corrected_in_the_answer(assistant, scripted):
+    scripted.enqueue(parrot)
+    answer = assistant.ask("Why did DeepSeek train on 100,000 H100 GPUs?")
+    assert prompts.unsupported_premise_note("100,000") in _user(scripted.prompts[0])
+    assert answer.answer.startswith("No source says 100,000")
+
+
+def test_a_follow_up_is_searched_and_prompted_with_the_earlier_question(assistant, scripted):
+    scripted.enqueue(parrot)
+    answer = assistant.ask("and how many A100s?", history=[CLAIMED])
+    assert prompts.earlier(CLAIMED) in _user(scripted.prompts[0])
+    assert "10,000" in answer.answer
+
+
+def test_the_prompt_is_trimmed_to_fit_a_small_context_window(seed_store, seed_settings, scripted):
+    tight = seed_settings.model_copy(update={"model": "scripted"}).tuned(generation={"n_ctx": 400, "max_answer_tokens": 64})
+    gen = tight.generation
+    scripted.enqueue(parrot)
+    Assistant(seed_store, tight).ask("Who founded DeepSeek?")
+    (prompt,) = scripted.prompts
+    used = scripted.count_tokens(prompt[0]["content"] + "\n" + _user(prompt))
+    assert used <= gen.n_ctx - gen.max_answer_tokens - gen.prompt_margin_tokens
+    assert _user(prompt).splitlines()[-1] == prompts.question_line("Who founded DeepSeek?")
