@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import rag  # noqa: F401  (offline environment first)
-
 from pathlib import Path
 
 import gradio as gr
 
+import rag  # noqa: F401  (offline environment first)
 from rag import render
 from rag.answer import Assistant, EventKind, QuestionError, clean_question
 from rag.corpus import SUPPORTED
@@ -120,7 +119,7 @@ class App:
             return ""
         return render.article_view(doc.title, doc.outlet, self.store.registry.text(doc_id) or "")
 
-    def add_files(self, files: list | None, progress=gr.Progress(track_tqdm=True)):
+    def add_files(self, files: list | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's API)
         if not files:
             return "Choose one or more files first.", gr.update(), gr.update()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .data import DATA, news_jsonl
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> Path:
     p.add_argument("--fresh", action="store_true", help="re-ingest the news from scratch (default: resume)")
     args = p.parse_args(argv)
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     out = RESULTS / started.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     suffix = f"-{args.articles}" if args.articles else ""

@@ -7,15 +7,15 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
 from rag.corpus import apply_manifest, load_manifest, read_file
 from rag.embed import get_embedder
-from rag.ingest import Ingestor
 from rag.generate import load_generator
+from rag.ingest import Ingestor
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import IngestReport
@@ -76,7 +76,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
         return [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
 
     embedder = get_embedder(settings)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
     partial = open(folder / "results.partial.jsonl", "w", encoding="utf-8")  # survives an interrupted run

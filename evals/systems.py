@@ -82,8 +82,11 @@ class Baseline:
         self.engine = CitationQueryEngine.from_args(index, llm=_llama_index_llm(generator, settings), streaming=True)
 
     def run(self, question: str) -> Outcome:
+        from llama_index.core.base.response.schema import StreamingResponse
+
         t0 = time.perf_counter()
         response = self.engine.query(question)
+        assert isinstance(response, StreamingResponse)  # streaming=True above
         first, parts = None, []
         for token in response.response_gen:
             first = first or time.perf_counter() - t0

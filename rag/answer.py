@@ -187,20 +187,23 @@ class Assistant:
         """Copies of one sentence in two sources that differ in a name or number (one altered)."""
         ev_sentences = [s for s in sentences if (s.source, s.start) in by_pos]
         for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims):
-            pair = tuple(Claim(s.source, s.outlet, s.outlet, "reports", v, None, ClaimKind.ENTITY, False,
-                               by_pos[(s.source, s.start)].id, cl.normalise_name(v), s.date) for s, v in ((a, va), (b, vb)))
+            pair = tuple(Claim(source=s.source, outlet=s.outlet, claimant=s.outlet, verb="reports", value=v, number=None,
+                               kind=ClaimKind.ENTITY, hedged=False, evidence_id=by_pos[(s.source, s.start)].id,
+                               norm=cl.normalise_name(v), date=s.date) for s, v in ((a, va), (b, vb)))
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []
 
     def _messages(self, q, previous, evidence, claims, disagreements, unsupported: str) -> list[Message]:
         gen = self.settings.generation
         # Prompt tokens dominate latency on CPU: for a value the checked table stands in for the sentences.
+        # Each line with its order of display: claims keep theirs (0 for all, the sort is stable); evidence is
+        # listed best first, so trimming drops the weakest, and shown in article order.
         if claims and claims[0].kind is ClaimKind.VALUE:
-            head, items = prompts.WHO_SAID_WHAT, prompts.who_said_what(claims)
-        else:  # best first, so trimming drops the weakest; shown in article order
+            head, items = prompts.WHO_SAID_WHAT, [(0, line) for line in prompts.who_said_what(claims)]
+        else:
             ranked = sorted(evidence, key=lambda e: -e.score)[: gen.prompt_evidence]
             head = prompts.EVIDENCE
-            items = [f"[{e.id}] ({e.outlet}) {_clip(e.quote, gen.passage_chars)}" for e in ranked]
+            items = [(e.id, f"[{e.id}] ({e.outlet}) {_clip(e.quote, gen.passage_chars)}") for e in ranked]
         tail = []
         if disagreements:
             tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
@@ -210,16 +213,14 @@ class Assistant:
             tail += ["", prompts.earlier(_clip(previous, gen.passage_chars))]
         tail += ["", prompts.question_line(q)]
 
-        def build(kept: list[str]) -> list[Message]:
-            ordered = sorted(kept, key=lambda line: int(re.match(r"\[(\d+)\]", line).group(1))) if head == prompts.EVIDENCE else kept
-            user = "\n".join([head, *ordered, *tail])
-            return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        def user(kept: list[tuple[int, str]]) -> str:
+            return "\n".join([head, *(line for _, line in sorted(kept, key=lambda p: p[0])), *tail])
 
         # The context window never overflows: drop the lowest-ranked evidence lines until the prompt fits.
         budget = gen.n_ctx - gen.max_answer_tokens - gen.prompt_margin_tokens
-        while items and self.generator.count_tokens(SYSTEM + "\n".join([head, *items, *tail])) > budget:
+        while items and self.generator.count_tokens(SYSTEM + "\n" + user(items)) > budget:
             items = items[:-1]
-        return build(items)
+        return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user(items)}]
 
     @staticmethod
     def _unsupported_premise(query: Query, evidence: list[Evidence], claims: list[Claim]) -> str:

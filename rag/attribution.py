@@ -63,7 +63,7 @@ def _phrase_after(text: str, start: int, lang: Lang) -> str:
         return ""
     words = m.group(1).split()[:6]
     if lang.nouns_capitalised:
-        kept = []
+        kept: list[str] = []
         for w in words:
             if kept and w[:1].islower() and fold(w) not in _INSIDE:
                 break

@@ -39,8 +39,9 @@ class Chunker:
         for node in nodes:
             piece = node.get_content()
             span = None
-            if node.start_char_idx is not None and node.end_char_idx is not None:
-                s, e = node.start_char_idx, node.end_char_idx
+            start, end = getattr(node, "start_char_idx", None), getattr(node, "end_char_idx", None)  # TextNodes have them
+            if start is not None and end is not None:
+                s, e = start, end
                 if doc.text[s:e] == piece:
                     span = (s, e)
             span = span or _locate(doc.text, piece, hint)

@@ -216,8 +216,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                                   ClaimKind.VALUE, hedged, v.key, v, fit=fit))
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
-        best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading.dimension == dim))
-        out = [d for d in out if d.reading.dimension == best_dim]
+        best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))
+        out = [d for d in out if d.reading and d.reading.dimension == best_dim]
     if query.type is AnswerType.DATE:  # a date answers only where its clause uses the question's words
         top = max((d.fit for d in out), default=0)
         out = [d for d in out if d.fit >= max(1, top)]
@@ -344,7 +344,10 @@ def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool])
     if counted:
         after = words(query.text[counted[0].end:])[:1]
         head = after[0] if after else ""
-        derived = Query(query.text, query.lang, AnswerType.COUNT, head, (), tuple(n for n in query.names if fold(n) != fold(head)),
-                        tuple(t for t in query.terms if t not in {fold(a) for a in after}))
+        counted_words = {fold(a) for a in after}
+        derived = replace(query, type=AnswerType.COUNT, head=head, dimensions=(), premise=(),
+                          names=tuple(n for n in query.names if fold(n) not in counted_words),
+                          runs=tuple(r for r in query.runs if not counted_words & {fold(w) for w in r}),
+                          terms=tuple(t for t in query.terms if t not in counted_words))
         return value_claims(sentences, derived, {})  # a premise is checked only where the subject is named
     return []

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .settings import Settings
 from .registry import IndexUnusable
+from .settings import Settings
 from .store import Store
 from .types import IngestReport
 
@@ -37,7 +37,7 @@ def _open(settings: Settings, build: bool = True):
                 click.echo(f"Built the index from {settings.corpus_dir}: {len(report.added)} articles.", err=True)
         return store
     except IndexUnusable as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from e
 
 
 @click.group()
@@ -85,7 +85,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: 
     try:
         report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
     except IndexUnusable as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from e
     _print_report(report, store)
 
 
@@ -157,9 +157,9 @@ def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
     try:
         report = Ingestor(store, settings).restore(doc_id)
     except KeyError:
-        raise CliError(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)")
+        raise CliError(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)") from None
     except IndexUnusable as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from e
     _print_report(report, store)
 
 
@@ -228,7 +228,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
         assistant = Assistant(_open(settings), settings)
         _ = assistant.generator  # load the model once, before the first question
     except ModelUnavailable as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from e
     status = 0
     for q in questions:
         if question == "-" and not q.strip():
@@ -265,7 +265,7 @@ def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_b
     try:
         path = run(list(datasets), limit, baseline=not no_baseline, out=out, settings=ctx.obj)
     except FileNotFoundError as e:
-        raise CliError(str(e))
+        raise CliError(str(e)) from e
     summary = json.loads((path.parent / "summary.json").read_text())["summary"]
     for system, values in summary.items():
         click.echo(f"{system}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()))

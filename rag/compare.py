@@ -46,8 +46,8 @@ def _primary(claims: list[Claim], drafts: dict[Claim, ClaimDraft]) -> list[Claim
     best: dict[tuple[str, str], Claim] = {}
     for c in claims:
         key = (c.source, c.claimant)
-        d, other = drafts[c], drafts.get(best.get(key))
-        if key not in best or (d.fit, d.relevance) > (other.fit, other.relevance):
+        d, kept = drafts[c], best.get(key)
+        if kept is None or (d.fit, d.relevance) > (drafts[kept].fit, drafts[kept].relevance):
             best[key] = c
     return [c for c in claims if best[(c.source, c.claimant)] is c]
 

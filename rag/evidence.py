@@ -12,6 +12,7 @@ from .settings import Settings
 from .tokens import tokenize
 from .types import Evidence, Hit, Sentence
 
+
 def split_sentences(hit: Hit, min_chars: int) -> list[Sentence]:
     out: list[Sentence] = []
     prev = ""

@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Literal, Protocol, TypedDict
+from typing import Any, Literal, Protocol, TypedDict
 
 from .models import MODELS, ModelUnavailable, model_file
 from .settings import Settings
@@ -44,7 +44,7 @@ class LlamaCppGenerator:
         self.name = self.spec.name
         self.path = model_file(self.spec, settings)
         self._lock = threading.Lock()
-        self._llm = None
+        self._llm: Any = None  # llama_cpp.Llama, imported on first use (it loads native code)
 
     def _load(self):
         if self._llm is None:

@@ -6,8 +6,8 @@ import hashlib
 import logging
 import re
 import shutil
-import time
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,8 +16,8 @@ from tqdm import tqdm
 from .chunk import Chunker
 from .corpus import read_paths, slugify
 from .embed import get_embedder
-from .settings import Settings
 from .registry import IndexUnusable, Registry, Removal, read_removals
+from .settings import Settings
 from .store import Store
 from .types import IngestReport, Problem, SourceDoc
 

@@ -147,5 +147,5 @@ def detect(text: str) -> str:
     if not toks:
         return DEFAULT
     share = {code: sum(t in load(code).stopwords for t in toks) / len(toks) for code in available()}
-    best = max(share, key=share.get)
+    best = max(share, key=lambda code: share[code])
     return best if share[best] > share.get(DEFAULT, 0.0) + 0.03 else DEFAULT

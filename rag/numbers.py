@@ -135,7 +135,7 @@ def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float
         if found is None or found[1] is None:
             i += 1
             continue
-        n, value = found
+        n, value = found[0], float(found[1])
         end = tokens[i + n - 1][1]
         j = i + n
         if j < len(tokens) and tokens[j][2] in lang.scales and low[end:tokens[j][0]].strip() == "" and len(tokens[j][2]) > 2:
@@ -235,7 +235,7 @@ def _dates(text: str, low: str, lang: Lang) -> list[Value]:
 def _counts_something(text: str, end: int, lang: Lang) -> bool:
     """"2048 NVIDIA H800s": a four-digit number followed by a noun counts it; "in 2019, the…" is a year."""
     m = re.match(r" ([^\W\d_][\w-]*)", text[end:end + 30])
-    return bool(m) and fold(m.group(1)) not in lang.stopwords and fold(m.group(1)) not in lang.months
+    return m is not None and fold(m.group(1)) not in lang.stopwords and fold(m.group(1)) not in lang.months
 
 
 def find(text: str, lang: Lang | None = None) -> list[Value]:

@@ -139,7 +139,7 @@ def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
     m = re.search(rf"(?<!\w){re.escape(head)}(?!\w)", low)
     if not m:
         return ()
-    out = []
+    out: list[str] = []
     for w in words(low[m.end():])[:6]:
         if w in lang.yesno_openers or w in ("been", "being", "got", "get", "gets"):
             continue

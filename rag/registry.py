@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .embed import MODEL_NAME
@@ -185,7 +185,7 @@ class Registry:
                 "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id, doc.title, doc.outlet, doc.date, doc.url, doc.origin, doc.hash, len(chunks),
-                    datetime.now(timezone.utc).isoformat(timespec="seconds"), doc.text,
+                    datetime.now(UTC).isoformat(timespec="seconds"), doc.text,
                 ),
             )
             self._bump(db)
@@ -200,7 +200,7 @@ class Registry:
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             db.execute(
                 "INSERT OR REPLACE INTO removed VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, *row, datetime.now(timezone.utc).isoformat(timespec="seconds"), reason),
+                (doc_id, *row, datetime.now(UTC).isoformat(timespec="seconds"), reason),
             )
             self._bump(db)
         return True

@@ -33,9 +33,9 @@ class Vectors:
         self.store = ChromaVectorStore(chroma_collection=self.collection)
 
     def add(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-        nodes = []
+        nodes: list[BaseNode] = []
         for c, emb in zip(chunks, embeddings):
             node = TextNode(
                 id_=c.chunk_id(doc.hash),
@@ -65,5 +65,6 @@ class Vectors:
         n = min(k, self.collection.count())
         if n == 0:
             return []
-        res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
+        res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])  # type: ignore[arg-type]
+        distances = res["distances"] or [[]]
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], distances[0])]

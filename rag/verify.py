@@ -127,8 +127,8 @@ def _attach(sentence: str, evidence: list[Evidence], claims: list[Claim]) -> lis
         if best not in chosen:
             chosen.append(best)
     if not chosen:
-        best = max(evidence, key=lambda e: len(words & set(tokenize(e.quote))), default=None)
-        chosen = [best] if best else []
+        closest = max(evidence, key=lambda e: len(words & set(tokenize(e.quote))), default=None)
+        chosen = [closest] if closest else []
     covered = set().union(*(set(tokenize(e.quote)) for e in chosen)) if chosen else set()
     if len(words & covered) / max(len(words), 1) < 0.5:
         return []

@@ -9,10 +9,9 @@ import sys
 
 import pytest
 
-from rag.types import StanceValue
-
 from rag.answer import Assistant, QuestionError, clean_question
 from rag.settings import Settings
+from rag.types import StanceValue
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from rag.chunk import Chunker
 from rag.corpus import load_manifest, read_file

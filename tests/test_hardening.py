@@ -10,12 +10,14 @@ import sys
 import time
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from rag import claims as cl
-from rag.question import analyse
 from rag.answer import Assistant, QuestionError, clean_question
 from rag.ingest import Ingestor, ensure_index
+from rag.question import analyse
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import Store

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from rag.ingest import Ingestor, ensure_index, reindex
+from rag.registry import IndexUnusable
 from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.registry import IndexUnusable
 from rag.store import Store
 
 from .conftest import ingest

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag.answer import Assistant
-from rag.ingest import ensure_index
 from rag.generate import load_generator
+from rag.ingest import ensure_index
 from rag.models import MODELS, model_file
 from rag.settings import Settings
 from rag.store import Store

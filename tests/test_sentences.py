@@ -1,6 +1,7 @@
 """The one sentence splitter: exact offsets, abbreviations, markers stay with their sentence."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rag.sentences import spans, split
 
