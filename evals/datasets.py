@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from rag.settings import PROJECT_ROOT
 from rag.types import SourceDoc
@@ -12,6 +13,9 @@ from rag.types import SourceDoc
 SEED = Path(__file__).parent / "data" / "seed.jsonl"
 STORIES = Path(__file__).parent / "data" / "stories.jsonl"
 RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.json"
+
+
+ItemKind = Literal["conflict", "update", "ambiguity", "outlier", "agreement", "single", "unanswerable", "false_premise"]
 
 
 @dataclass
@@ -25,7 +29,7 @@ class Item:
     false_premise: bool = False
     docs: list[SourceDoc] = field(default_factory=list)  # empty: the shipped corpus; else its own index
     corpus: str = ""  # items with the same corpus key share one index of their `docs` (a user's mixed corpus)
-    kind: str = ""  # conflict / update / ambiguity / outlier / agreement / single / unanswerable / false_premise
+    kind: ItemKind | Literal[""] = ""  # "": not labelled (the seed and RGB sets)
     gold_sides: list[str] = field(default_factory=list)  # each side's value ("a | b" accepts either)
     domain: str = ""
 

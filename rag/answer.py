@@ -12,11 +12,12 @@ from enum import StrEnum
 import numpy as np
 
 from . import claims as cl
-from . import numbers, prompts
+from . import language, numbers, prompts
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
 from .generate import Generator, Message, load_generator
+from .language import fold
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
@@ -100,7 +101,9 @@ class Assistant:
         t0 = time.perf_counter()
         q = clean_question(question, self.settings)
         previous = history[-1] if history else None
-        follow_up = previous and (len(q.split()) <= self.settings.question.follow_up_words or q.lower().startswith(("and ", "what about", "how about")))
+        openers = language.load(language.detect(q)).follow_up_openers
+        follow_up = bool(previous) and (len(q.split()) <= self.settings.question.follow_up_words
+                                        or fold(q).startswith(openers))
         search_text = f"{previous} {q}" if follow_up else q
         query = analyse(q, previous if follow_up else None)
         timings = Timings()

@@ -12,6 +12,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from .settings import Settings
 from .types import Problem, SourceDoc
@@ -104,18 +105,14 @@ def _title(given: object, text: str, settings: Settings) -> str:
     return (str(given) if given else _first_line(text))[:limit]
 
 
+def _file_doc(path: Path, text: str, title: str | None, settings: Settings) -> list[SourceDoc]:
+    """A file that is one article, named by its file name."""
+    return [SourceDoc(id=slugify(path.stem), title=_title(title, text, settings), outlet="unknown", text=text,
+                      origin=str(path), furniture_from=furniture_offset(text, settings))]
+
+
 def _read_plain(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
-    text = _check_text(_decode(data, settings), settings)
-    return [
-        SourceDoc(
-            id=slugify(path.stem),
-            title=_title(None, text, settings),
-            outlet="unknown",
-            text=text,
-            origin=str(path),
-            furniture_from=furniture_offset(text, settings),
-        )
-    ]
+    return _file_doc(path, _check_text(_decode(data, settings), settings), None, settings)
 
 
 def _read_html(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
@@ -160,15 +157,7 @@ def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     title = ""
     if reader.metadata and reader.metadata.title:
         title = str(reader.metadata.title)
-    return [
-        SourceDoc(
-            id=slugify(path.stem),
-            title=_title(title, text, settings),
-            outlet="unknown",
-            text=text,
-            origin=str(path),
-        )
-    ]
+    return _file_doc(path, text, title, settings)
 
 
 def _json_kind(value: object) -> str:
@@ -238,7 +227,10 @@ def read_file(path: Path, settings: Settings) -> tuple[list[SourceDoc], list[Pro
 _KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
-def _classify(path: Path, folder: Path | None) -> tuple[str, str | None]:
+PathKind = Literal["dir", "file", "skip"]
+
+
+def _classify(path: Path, folder: Path | None) -> tuple[PathKind, str | None]:
     """('file' | 'dir' | 'skip', reason): what a path is, following links, and why it is skipped if it is.
 
     `folder` is the folder being walked (None for a path given by the user, whose links are followed).
