@@ -51,6 +51,19 @@ class Event:
     answer: Answer | None = None
 
 
+@dataclass
+class Findings:
+    """What the pipeline knows before the model writes; the prompt, the verifier and the answer all read it."""
+
+    question: str
+    query: Query
+    evidence: list[Evidence]
+    claims: list[Claim]
+    disagreements: list[Disagreement]
+    timings: Timings
+    unsupported: str = ""  # figures the question states that no source states
+
+
 def clean_question(question: str, settings: Settings) -> str:
     q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question or "")
     q = re.sub(r"\s+", " ", q).strip()
@@ -130,20 +143,22 @@ class Assistant:
                   len(claims), len(disagreements), timings.evidence_s)
         yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements)
 
+        found = Findings(q, query, evidence, claims, disagreements, timings)
         if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
-            answer = self._abstain(q, query, evidence, claims, disagreements, timings, t0)
+            answer = self._abstain(found)
+            answer.timings.total_s = time.perf_counter() - t0
             yield Event(EventKind.ANSWER, answer=answer)
             return
 
-        unsupported = self._unsupported_premise(query, evidence, claims)  # read by the prompt and the answer
-        messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, unsupported)
+        found.unsupported = self._unsupported_premise(query, evidence, claims)
+        messages = self._messages(found, previous if follow_up else None)
         draft = []
         for token in self.generator.stream(messages):
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - t0
             draft.append(token)
             yield Event(EventKind.TOKEN, token=token)
-        answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, unsupported, timings)
+        answer = self._finish(found, "".join(draft))
         answer.timings.total_s = time.perf_counter() - t0
         log.debug("generated %d draft pieces; first token %.2f s, total %.2f s", len(draft),
                   timings.first_token_s or 0.0, answer.timings.total_s)
@@ -196,8 +211,8 @@ class Assistant:
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []
 
-    def _messages(self, q, previous, evidence, claims, disagreements, unsupported: str) -> list[Message]:
-        gen = self.settings.generation
+    def _messages(self, f: Findings, previous: str | None) -> list[Message]:
+        gen, claims, evidence = self.settings.generation, f.claims, f.evidence
         # Prompt tokens dominate latency on CPU: for a value the checked table stands in for the sentences.
         # Each line with its order of display: claims keep theirs (0 for all, the sort is stable); evidence is
         # listed best first, so trimming drops the weakest, and shown in article order.
@@ -208,13 +223,13 @@ class Assistant:
             head = prompts.EVIDENCE
             items = [(e.id, f"[{e.id}] ({e.outlet}) {_clip(e.quote, gen.passage_chars)}") for e in ranked]
         tail = []
-        if disagreements:
-            tail += ["", prompts.disagree_note([d.topic for d in disagreements])]
-        if unsupported:
-            tail += ["", unsupported_premise_note(unsupported)]
+        if f.disagreements:
+            tail += ["", prompts.disagree_note([d.topic for d in f.disagreements])]
+        if f.unsupported:
+            tail += ["", unsupported_premise_note(f.unsupported)]
         if previous:
             tail += ["", prompts.earlier(_clip(previous, gen.passage_chars))]
-        tail += ["", prompts.question_line(q)]
+        tail += ["", prompts.question_line(f.question)]
 
         def user(kept: list[tuple[int, str]]) -> str:
             return "\n".join([head, *(line for _, line in sorted(kept, key=lambda p: p[0])), *tail])
@@ -235,50 +250,55 @@ class Assistant:
                    and not any(numbers.agrees(p, h) for h in have)]
         return ", ".join(numbers.display(p) for p in missing)
 
-    def _finish(self, q, draft, evidence, claims, disagreements, query: Query, unsupported: str, timings) -> Answer:
-        checked = check(draft, evidence, claims, query)
+    def _finish(self, f: Findings, draft: str) -> Answer:
+        checked = check(draft, f.evidence, f.claims, f.query)
         kept = [c for c in checked if c.ok and c.cited]
         removed = [f"{c.text} ({c.reason})" for c in checked if not c.ok]
+        cited = {n for c in kept for n in c.cited}  # ids the code put there: a "[3]" quoted from an article is text
         lines = []
-        if unsupported:
-            lines.append(f"No source says {unsupported}; here is what they do say.")
+        if f.unsupported:
+            lines.append(f"No source says {f.unsupported}; here is what they do say.")
         lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]
-        if claims and not disagreements and claims[0].kind is not ClaimKind.STANCE:
+        if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
             stated = " ".join(c.text for c in kept)
-            if not any(c.value in stated or c.value.strip("“”") in stated for c in claims):
-                lines.append(self._state(claims))  # the answer the sources give, when the draft lost it
-        lines += [statement(d, query) for d in disagreements]  # the guarantee, whatever the draft said
-        abstained = not kept and not disagreements and not (claims and claims[0].kind is not ClaimKind.STANCE)
+            if not any(c.value in stated or c.value.strip("“”") in stated for c in f.claims):
+                shown = self._shown(f.claims)  # the answer the sources give, when the draft lost it
+                lines.append("; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".")
+                cited |= {c.evidence_id for c in shown}
+        lines += [statement(d, f.query) for d in f.disagreements]  # the guarantee, whatever the draft said
+        abstained = not kept and not f.disagreements and not (f.claims and f.claims[0].kind is not ClaimKind.STANCE)
         if abstained:
-            lines.append("The sources don't say. " + self._closest(evidence))
-        text = " ".join(lines).strip()
-        return self._answer(q, text, evidence, claims, disagreements, abstained, removed, timings)
+            closest, top = self._closest(f.evidence)
+            lines.append(f"The sources don't say. {closest}")
+            cited |= top
+        return self._answer(f, " ".join(lines).strip(), cited, abstained, removed)
 
     @staticmethod
-    def _state(claims: list[Claim]) -> str:
+    def _shown(claims: list[Claim]) -> list[Claim]:
+        """Up to two claims per distinct value, in the order found."""
         seen: dict[str, list[Claim]] = {}
         for c in claims:
             seen.setdefault(c.norm, []).append(c)
-        parts = [f"{c.text} ({where(c)}) [{c.evidence_id}]" for group in seen.values() for c in group[:2]]
-        return "; ".join(parts) + "."
+        return [c for group in seen.values() for c in group[:2]]
 
-    def _closest(self, evidence: list[Evidence]) -> str:
+    @staticmethod
+    def _closest(evidence: list[Evidence]) -> tuple[str, set[int]]:
         if not evidence:
-            return ""
+            return "", set()
         top = max(evidence, key=lambda e: e.score)
-        return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}]."
+        return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}].", {top.id}
 
-    def _abstain(self, q, query: Query, evidence, claims, disagreements, timings, t0) -> Answer:
-        said = f"The sources don't give the {topic(query)}." if query.type.valued else "The sources don't say."
-        text = f"{said} {self._closest(evidence)}".strip()
-        timings.total_s = time.perf_counter() - t0
-        return self._answer(q, text, evidence, claims, disagreements, True, [], timings)
+    def _abstain(self, f: Findings) -> Answer:
+        said = f"The sources don't give the {topic(f.query)}." if f.query.type.valued else "The sources don't say."
+        closest, top = self._closest(f.evidence)
+        return self._answer(f, f"{said} {closest}".strip(), top, True, [])
 
-    def _answer(self, q, text, evidence, claims, disagreements, abstained, removed, timings) -> Answer:
-        by_id = {e.id: e for e in evidence}
-        cited = sorted({n for n in (int(x) for x in re.findall(r"\[(\d+)\]", text)) if n in by_id})
-        cited_all = sorted(set(cited) | {c.evidence_id for d in disagreements for c in d.claims})
+    @staticmethod
+    def _answer(f: Findings, text: str, cited: set[int], abstained: bool, removed: list[str]) -> Answer:
+        by_id = {e.id: e for e in f.evidence}
+        cited_all = sorted((cited | {c.evidence_id for d in f.disagreements for c in d.claims}) & set(by_id))
         return Answer(
-            question=q, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=claims,
-            disagreements=disagreements, abstained=abstained, evidence=evidence, removed=removed, timings=timings,
+            question=f.question, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=f.claims,
+            disagreements=f.disagreements, abstained=abstained, evidence=f.evidence, removed=removed,
+            timings=f.timings,
         )
