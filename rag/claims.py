@@ -213,7 +213,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
-                                  ClaimKind.VALUE, hedged, v.key, v, fit=fit))
+                                  ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit))
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
         best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))

@@ -20,7 +20,8 @@ def split_sentences(hit: Hit, min_chars: int) -> list[Sentence]:
         text = hit.text[start:end]
         if len(text) >= min_chars and re.search(r"[^\W\d_]{3}", text):
             s = hit.start + start
-            out.append(Sentence(hit.source, hit.title, hit.outlet, text, s, s + len(text), hit.furniture, prev, hit.date))
+            out.append(Sentence(source=hit.source, title=hit.title, outlet=hit.outlet, text=text, start=s, end=s + len(text),
+                                furniture=hit.furniture, prev=prev, date=hit.date))
             prev = text
     return out
 
@@ -94,6 +95,7 @@ class EvidenceSelector:
         scores = {s: sc for s, sc in scored}
         chosen.sort(key=lambda s: (s.source, s.start))
         return [
-            Evidence(i, s.source, s.title, s.outlet, s.text, s.start, s.end, round(scores.get(s, 0.0), 4), s.prev)
+            Evidence(id=i, source=s.source, title=s.title, outlet=s.outlet, quote=s.text, start=s.start, end=s.end,
+                     score=round(scores.get(s, 0.0), 4), before=s.prev)
             for i, s in enumerate(chosen, 1)
         ]

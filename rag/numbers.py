@@ -277,30 +277,33 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
         sig = sig if scale == 1.0 else max(1, len(f"{number:g}".replace(".", "").lstrip("0")))
         currency = cur_before[0] if cur_before else cur_after
         if currency:
-            v = Value(first, fin, text[first:fin], ValueKind.MONEY, value, currency, f"money:{currency}", value, sig, hedged)
+            v = Value(first, fin, text[first:fin], ValueKind.MONEY, value, unit=currency, dimension=f"money:{currency}",
+                      base=value, significant=sig, hedged=hedged)
         elif percent:
-            v = Value(start, fin, text[start:fin], ValueKind.PERCENT, value, "%", "percent", value, sig, hedged)
+            v = Value(start, fin, text[start:fin], ValueKind.PERCENT, value, unit="%", dimension="percent", base=value,
+                      significant=sig, hedged=hedged)
         elif unit is not None and unit.dimension == "temperature_f":  # affine: compare in °C with the rest
-            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit.symbol, "temperature_c",
-                      (value - 32) * 5 / 9, sig, hedged)
+            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension="temperature_c",
+                      base=(value - 32) * 5 / 9, significant=sig, hedged=hedged)
         elif unit is not None:
-            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit.symbol, unit.dimension,
-                      value * unit.factor, sig, hedged)
+            v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension=unit.dimension,
+                      base=value * unit.factor, significant=sig, hedged=hedged)
         elif (pre := _prefix_unit(low, start)) is not None:
             unit, ustart = pre
-            v = Value(ustart, fin, text[ustart:fin], ValueKind.MEASURE, value, unit.symbol, unit.dimension,
-                      value * unit.factor, sig, hedged)
+            v = Value(ustart, fin, text[ustart:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension=unit.dimension,
+                      base=value * unit.factor, significant=sig, hedged=hedged)
         elif scale == 1.0 and number.is_integer() and 1800 <= number <= 2100 and re.fullmatch(r"\d{4}", text[start:end]) \
                 and not _counts_something(text, end, lang):
             v = Value(start, end, text[start:end], ValueKind.YEAR, number, iso=f"{int(number)}")
         else:
-            v = Value(start, fin, text[start:fin], ValueKind.NUMBER, value, "", "", value, sig, hedged)
+            v = Value(start, fin, text[start:fin], ValueKind.NUMBER, value, base=value, significant=sig, hedged=hedged)
         if free(v.start, v.end):
             out.append(v)
             taken.append((v.start, v.end))
     for start, end, share in fracs:
         if free(start, end) and re.match(r"\s+(?:of|de|der|des|du)\b", low[end:end + 5]):
-            out.append(Value(start, end, text[start:end], ValueKind.PERCENT, share, "%", "percent", share, 2, True))
+            out.append(Value(start, end, text[start:end], ValueKind.PERCENT, share, unit="%", dimension="percent", base=share,
+                             significant=2, hedged=True))
             taken.append((start, end))
     return sorted(out, key=lambda v: v.start)
 

@@ -128,7 +128,8 @@ def analyse(question: str, previous: str | None = None) -> Query:
             run = []
     if run:
         runs.append(tuple(run))
-    return Query(q, lang.code, qtype, head, dims, names, tuple(runs), terms, premise, relation)
+    return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
+                 premise=premise, relation=relation)
 
 
 def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:

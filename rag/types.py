@@ -6,6 +6,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from . import language
+from .language import fold
+
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -137,12 +140,6 @@ class Evidence(Citation):
     before: str = ""  # the sentence before it: a subject named there counts for this one
 
 
-PLURAL_SPEAKERS = frozenset(
-    "insiders researchers officials analysts sources engineers investigators lawmakers experts reports they police "
-    "organisers organizers authorities residents witnesses prosecutors auditors workers unions critics activists".split()
-)
-
-
 class ClaimKind(StrEnum):
     VALUE = "value"  # a number, amount, percentage, measure or date
     STANCE = "stance"  # yes / no / open on a yes-or-no question
@@ -179,9 +176,9 @@ class Claim:
 
     @property
     def verb_form(self) -> str:
-        """'Insiders estimate', 'Police say', but 'The union estimates'."""
-        last = self.claimant.split()[-1].lower() if self.claimant.split() else ""
-        if last not in PLURAL_SPEAKERS or not self.verb.endswith("s"):
+        """'Insiders estimate', 'Police say', but 'The union estimates' (answers are phrased in English)."""
+        last = fold(self.claimant.split()[-1]) if self.claimant.split() else ""
+        if last not in language.load("en").plural_speakers or not self.verb.endswith("s"):
             return self.verb
         if self.verb == "says":
             return "say"
