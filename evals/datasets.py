@@ -42,9 +42,10 @@ def load_jsonl(path: Path) -> list[Item]:
         rec = json.loads(line)
         docs = [SourceDoc(id=d["id"], title=d.get("title", d["id"]), outlet=d.get("source", "unknown"), text=d["text"],
                           origin=f"{path}:{n}") for d in rec.get("docs", [])]
-        items.append(Item(rec.get("id", f"{path.stem}-{n}"), rec["question"], rec.get("gold_facts", []),
-                          rec.get("gold_sources", []), bool(rec.get("disagreement")), rec.get("answerable", True),
-                          rec.get("false_premise", False), docs))
+        items.append(Item(id=rec.get("id", f"{path.stem}-{n}"), question=rec["question"],
+                          gold_facts=rec.get("gold_facts", []), gold_sources=rec.get("gold_sources", []),
+                          disagreement=bool(rec.get("disagreement")), answerable=rec.get("answerable", True),
+                          false_premise=rec.get("false_premise", False), docs=docs))
     return items
 
 
@@ -85,8 +86,9 @@ def load_stories(path: Path = STORIES) -> list[Item]:
     items = []
     for st in stories:
         for q in st["questions"]:
-            items.append(Item(q["id"], q["question"], q.get("gold_facts", []), [d["id"] for d in st["docs"]],
-                              bool(q.get("disagreement")), q.get("answerable", True), q.get("false_premise", False),
-                              docs, corpus="stories", kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
+            items.append(Item(id=q["id"], question=q["question"], gold_facts=q.get("gold_facts", []),
+                              gold_sources=[d["id"] for d in st["docs"]], disagreement=bool(q.get("disagreement")),
+                              answerable=q.get("answerable", True), false_premise=q.get("false_premise", False),
+                              docs=docs, corpus="stories", kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
                               domain=st.get("domain", "")))
     return items

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evals.datasets import Item
+from evals.systems import Outcome
 from rag import numbers
 from rag.sentences import split
 from rag.verify import MARKER, markers, quote_is_verbatim
@@ -74,9 +76,9 @@ def valid_citations(citations: list[dict], source_text) -> set[int]:
             if quote_is_verbatim(source_text(c["source"]), c["quote"], c["start"], c["end"])}
 
 
-def score(answer: str, citations: list[dict], source_text, embed, abstained: bool, disagreements: int,
-          facts: list[str], answerable: bool) -> Scored:
-    """`citations`: [{id, source, quote, start, end}]; `source_text(id)` gives the stored article text."""
+def score(outcome: Outcome, item: Item, source_text, embed) -> Scored:
+    """One system's outcome on one item; `source_text(id)` gives the stored article text."""
+    answer, citations, abstained = outcome.answer, outcome.citations, outcome.abstained
     valid_ids = valid_citations(citations, source_text)
     by_id = {c["id"]: c for c in citations}
     sentences = [s for s in split(answer) if re.search(r"[A-Za-z]{3}", MARKER.sub("", s))]
@@ -96,10 +98,10 @@ def score(answer: str, citations: list[dict], source_text, embed, abstained: boo
                 if all(n in valid_ids for n in ids):
                     with_support += 1
     return Scored(
-        correct=is_correct(answer, abstained, facts, answerable),
+        correct=is_correct(answer, abstained, item.gold_facts, item.answerable),
         citations=len(citations), valid=len(valid_ids), cited_sentences=len(pairs), supported=supported,
         sentences=len(sentences), sentences_with_support=with_support,
-        predicted_disagreement=disagreements > 0, abstained=abstained,
+        predicted_disagreement=outcome.disagreements > 0, abstained=abstained,
     )
 
 

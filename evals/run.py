@@ -109,9 +109,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 seed_systems = systems = seed_systems or make_systems(store, s)
             for system in systems:
                 outcome = system.run(item.question)
-                scored = metrics.score(outcome.answer, outcome.citations, store.registry.text,
-                                       embedder.get_text_embedding_batch, outcome.abstained, outcome.disagreements,
-                                       item.gold_facts, item.answerable)
+                scored = metrics.score(outcome, item, store.registry.text, embedder.get_text_embedding_batch)
                 valid = metrics.valid_citations(outcome.citations, store.registry.text)
                 rows.append(row := {
                     "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,

@@ -35,9 +35,10 @@ class Ours:
     def run(self, question: str) -> Outcome:
         a = self.assistant.ask(question)
         j = a.to_json()
-        return Outcome(a.answer, j["citations"], len(a.disagreements), a.abstained, a.timings.first_token_s,
-                       a.timings.total_s, {"disagreements": j["disagreements"], "removed": a.removed},
-                       a.timings.evidence_s)
+        return Outcome(answer=a.answer, citations=j["citations"], disagreements=len(a.disagreements),
+                       abstained=a.abstained, ttft_s=a.timings.first_token_s, total_s=a.timings.total_s,
+                       extra={"disagreements": j["disagreements"], "removed": a.removed},
+                       evidence_s=a.timings.evidence_s)
 
 
 def _llama_index_llm(generator: Generator, settings: Settings):
@@ -104,4 +105,5 @@ class Baseline:
                                   "quote": quote, "start": start, "end": start + len(quote)})
         abstained = bool(re.search(r"\b(don't|do not|cannot|can't)\b.*\b(know|say|answer|information|provided)", text, re.I))
         flagged = int(bool(re.search(r"disagree|conflict|contradict|discrepanc|inconsistent", text, re.I)))
-        return Outcome(text, citations, flagged, abstained or not text, first, time.perf_counter() - t0)
+        return Outcome(answer=text, citations=citations, disagreements=flagged, abstained=abstained or not text,
+                       ttft_s=first, total_s=time.perf_counter() - t0)
