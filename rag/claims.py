@@ -105,6 +105,13 @@ def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool, claiman
     return mentions(s.text, query.names) or mentions(s.prev, query.names) or doc_names
 
 
+def _per(text: str, end: int, lang: Lang, unit: str) -> bool:
+    """The value is a rate of that unit: "$38 a share", "€12 pro Stunde"."""
+    after = [fold(w) for w in words(text[end:end + 40])[:3]]
+    return any(w in lang.rate_words and i + 1 < len(after) and stem(after[i + 1]) == stem(unit)
+               for i, w in enumerate(after))
+
+
 def _clause_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 2}
 
@@ -193,6 +200,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if _is_baseline(s.text, v.start, lang):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
+            if query.per and not _per(s.text, v.end, lang, query.per):
+                continue  # "price per share": "$38 a share", not the deal's $1.45 billion
             window = _clause_terms(s.prev + " " + s.text)
             clause = _clause_of(s.text, v.start)
             # the question's head noun right after a count ("12,000 people"), or its cue in the value's clause
@@ -202,7 +211,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             if terms and not (terms & window) and not mentions(clause, query.names) and not named:
                 continue
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
-            if query.type is AnswerType.MONEY and head and not (window & cues):
+            if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per:
                 continue  # "how much did it cost": an amount near "cost", not any amount
             found.append((len(terms & _clause_terms(clause)), named, v, who))
         if any(named for _, named, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
@@ -319,16 +328,19 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings) -> lis
 
 
 def distinctive(query: Query, sentences: list[Sentence]) -> Query:
-    """Each name written as a run ("Port Ellery") stands for its rarest word among the candidate sentences, so
-    another story's "Port of Belmara" does not pass for it, and a later "Ellery" still does."""
+    """Each name written as a run ("Port Ellery") stands for its most distinctive word among the candidate
+    sentences, so another story's "Port of Belmara" does not pass for it, and a later "Ellery" still does: a
+    word the sentences also write in lower case is a common noun ("port", "markets"), else the rarest wins."""
     if not query.runs:
         return query
     texts = [fold(s.text) for s in sentences]
+    raw = " ".join(s.text for s in sentences)
     keys = []
     for run in query.runs:
         counts = {w: sum(bool(re.search(rf"(?<!\w){re.escape(fold(w))}", t)) for t in texts) for w in run}
+        common = {w: bool(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", raw)) for w in run if w != w.lower()}
         present = [w for w in run if counts[w]]
-        keys.append(min(present, key=lambda w: (counts[w], -len(w))) if present else run[-1])
+        keys.append(min(present, key=lambda w: (common.get(w, False), counts[w], -len(w))) if present else run[-1])
     return replace(query, names=tuple(dict.fromkeys(keys)))
 
 

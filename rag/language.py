@@ -69,6 +69,7 @@ class Lang:
     rate_words: frozenset[str]
     baseline_markers: tuple[str, ...]
     follow_up_openers: tuple[str, ...]
+    per_words: tuple[str, ...]
     plural_speakers: frozenset[str]
     update_up: str
     update_down: str
@@ -123,7 +124,7 @@ def load(code: str = DEFAULT) -> Lang:
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
         according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
         pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
-        follow_up_openers=tup("follow_up_openers"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
+        follow_up_openers=tup("follow_up_openers"), per_words=tup("per_words"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
         update_up=raw["update_up"], update_down=raw["update_down"],
     )
 

@@ -65,6 +65,7 @@ class Query:
     terms: tuple[str, ...] = ()  # other content words, folded
     premise: tuple[numbers.Value, ...] = field(default=(), compare=False)  # values the question itself states
     relation: tuple[str, ...] = ()  # what happened to the counted thing: "died", "took part", "were evacuated"
+    per: str = ""  # a rate's unit: "price per share" -> "share"
 
     @property
     def subject(self) -> str:
@@ -128,8 +129,19 @@ def analyse(question: str, previous: str | None = None) -> Query:
             run = []
     if run:
         runs.append(tuple(run))
+    per = "" if qtype is AnswerType.PERCENT else _per_unit(low, lang)
     return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
-                 premise=premise, relation=relation)
+                 premise=premise, relation=relation, per=per)
+
+
+def _per_unit(low: str, lang: Lang) -> str:
+    """The unit of a rate the question asks for: the word right after "per" ("price per share"); "por el brote"
+    is no rate (an article follows)."""
+    for p in lang.per_words:
+        m = re.search(rf"(?<!\w){re.escape(p)}\s+(\w+)", low)
+        if m and m.group(1) not in lang.stopwords:
+            return m.group(1)
+    return ""
 
 
 def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:

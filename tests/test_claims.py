@@ -215,3 +215,35 @@ def test_temperatures_compare_across_scales_and_attached_degrees():
     c, f = numbers.find("It reached 46.8C, or 116.2F.")
     assert c.dimension == f.dimension == "temperature_c" and numbers.agrees(c, f)
     assert analyse("How close will the asteroid come to Earth?").type is AnswerType.MEASURE
+
+
+def test_a_rate_question_takes_only_values_of_that_rate():
+    sentences = [
+        _s("a", "Harcastle's takeover values Kelmont Foods at $1.45 billion, the companies said."),
+        _s("b", "Kelmont Foods shareholders will receive $38 a share in cash, The Ledger reported."),
+    ]
+    query, drafts, _ = _claims(sentences, "What price per share will Kelmont Foods shareholders receive?")
+    assert query.per == "share"
+    assert [d.value for d in drafts] == ["$38"]
+    # "por el brote" names a cause, not a rate
+    assert analyse("¿Cuántas personas se han visto afectadas por el brote de salmonela en Villanueva?").per == ""
+
+
+def test_a_price_asked_with_a_verb_of_sale_is_money():
+    for question in ("How much did the painting Harbour at Dusk sell for?", "How much is Harcastle paying for Kelmont?",
+                     "Wie viel hat das Museum für das Gemälde bezahlt?"):
+        assert analyse(question).type is AnswerType.MONEY, question
+    sentences = [_s("a", "Harbour at Dusk sold for £6.8 million at Whitfield's on Tuesday, the auction house said.")]
+    _, drafts, _ = _claims(sentences, "How much did the painting Harbour at Dusk sell for?")
+    assert [d.value for d in drafts] == ["£6.8 million"]
+
+
+def test_a_name_run_stands_for_its_word_that_is_never_a_common_noun():
+    sentences = [
+        _s("a", "Brightwell Markets agreed to the offer on Monday."),
+        _s("b", "Shiraki said overseas markets now make up a third of its sales."),
+        _s("c", "Brightwell shares rose 4 per cent."),
+        _s("d", "Analysts said Brightwell had few other options."),
+    ]
+    query = cl.distinctive(analyse("What did Brightwell Markets shareholders get?"), sentences)
+    assert query.names == ("Brightwell",)  # "markets" is written in lower case elsewhere: a common noun
