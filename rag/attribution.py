@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .language import Lang, Stance, fold
+from .language import Lang, Stance, everywhere, fold
 
-_CLAUSE = re.compile(r";|—|–|:\s|,\s+(?=(?:while|whereas|but|and|während|tandis|mientras|alors|pero|mais)\b)", re.IGNORECASE)
+_CLAUSE = re.compile(rf";|—|–|:\s|,\s+(?=(?:{'|'.join(everywhere('contrast_conjunctions'))})\b)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_][\w'’&.,-]*(?<![.,])", re.UNICODE)
 # determiners and linking words that may stand inside a claimant ("a spokesperson for the ministry")
-_INSIDE = {"the", "a", "an", "of", "for", "at", "from", "der", "die", "das", "des", "von", "la", "le", "les", "du", "de",
-           "el", "los", "las", "del", "and", "&", "und", "et", "y"}
+_INSIDE = frozenset(everywhere("claimant_inner_words"))
+_ARTICLES = frozenset(everywhere("articles"))
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def _phrase_before(text: str, end: int, lang: Lang) -> str:
         taken.append(m)
         if len(taken) >= 8:
             break
-    while taken and fold(taken[-1].group(0)) in _INSIDE - {"the", "a", "an", "der", "die", "das", "la", "le", "les", "el", "los", "las"}:
+    while taken and fold(taken[-1].group(0)) in _INSIDE - _ARTICLES:
         taken.pop()
     while taken and fold(taken[0].group(0)) in _INSIDE:
         taken.pop(0)
@@ -120,7 +120,7 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             who = pronoun.group(1)
         if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)
-            who = who if who and fold(who.split()[0]) not in lang.pronouns | {"that", "dass", "que", "to"} else ""
+            who = who if who and fold(who.split()[0]) not in lang.pronouns | set(everywhere("complementisers")) else ""
         if who:
             return Attribution(resolve_pronoun(who, before, lang, subject), verb.shown, verb.stance, end)
     return Attribution("", "reports", Stance.SAY)

@@ -10,13 +10,14 @@ from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
-from .language import Lang, Stance, detect, fold, load, units, words
+from .language import Lang, Stance, detect, everywhere, fold, load, units, words
 from .numbers import Value, ValueKind
 from .question import AnswerType, Query, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
-_NAME = re.compile(r"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:of|de|la|du|von|van|der|del|y|&|and)\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
+_PARTICLES = "|".join(re.escape(w) for w in everywhere("name_particles"))
+_NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     return not own_noun and head_last in window
 
 
-_CLAUSE_CUT = re.compile(r";|,\s+(?:and|while|whereas|but|und|während|et|tandis|y|mientras)\s|\s(?:and|und|et|y)\s(?=\S+\s+\S+\s+(?:were|was|are|have|had|wurden|ont|fueron))", re.IGNORECASE)
+_CLAUSE_CUT = re.compile(
+    rf";|,\s+(?:{'|'.join(everywhere('clause_conjunctions'))})\s"
+    rf"|\s(?:{'|'.join(everywhere('and_words'))})\s(?=\S+\s+\S+\s+(?:{'|'.join(everywhere('clause_auxiliaries'))}))",
+    re.IGNORECASE)
 
 
 def _clause_of(text: str, pos: int) -> str:

@@ -71,6 +71,31 @@ class Lang:
     follow_up_openers: tuple[str, ...]
     per_words: tuple[str, ...]
     plural_speakers: frozenset[str]
+    # grammar words: question openers, clause cuts, name particles (see the toml files for what each does)
+    who_words: tuple[str, ...]
+    where_words: tuple[str, ...]
+    when_words: tuple[str, ...]
+    entity_openers: tuple[str, ...]
+    category_openers: tuple[str, ...]
+    question_prepositions: tuple[str, ...]
+    comparatives: tuple[str, ...]
+    passive_auxiliaries: tuple[str, ...]
+    clause_conjunctions: tuple[str, ...]
+    contrast_conjunctions: tuple[str, ...]
+    and_words: tuple[str, ...]
+    clause_auxiliaries: tuple[str, ...]
+    subordinators: tuple[str, ...]
+    perfect_auxiliaries: tuple[str, ...]
+    articles: tuple[str, ...]
+    claimant_inner_words: tuple[str, ...]
+    complementisers: tuple[str, ...]
+    name_particles: tuple[str, ...]
+    fraction_of: tuple[str, ...]
+    ordinal_suffixes: tuple[str, ...]
+    speaker_verbs: tuple[str, ...]
+    noun_suffixes: tuple[str, ...]
+    abbreviations: tuple[str, ...]
+    sentence_openers: tuple[str, ...]
     update_up: str
     update_down: str
 
@@ -125,6 +150,18 @@ def load(code: str = DEFAULT) -> Lang:
         according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
         pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
         follow_up_openers=tup("follow_up_openers"), per_words=tup("per_words"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
+        who_words=tup("who_words"), where_words=tup("where_words"), when_words=tup("when_words"),
+        entity_openers=tup("entity_openers"), category_openers=tup("category_openers"),
+        question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
+        passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
+        contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"),
+        clause_auxiliaries=tup("clause_auxiliaries"), subordinators=tup("subordinators"),
+        perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
+        claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
+        name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),
+        ordinal_suffixes=tup("ordinal_suffixes"), speaker_verbs=tup("speaker_verbs"),
+        noun_suffixes=tup("noun_suffixes"), abbreviations=tuple(raw.get("abbreviations", [])),
+        sentence_openers=tuple(raw.get("sentence_openers", [])),  # case kept: abbreviations, openers
         update_up=raw["update_up"], update_down=raw["update_down"],
     )
 
@@ -143,6 +180,13 @@ def units() -> Units:
 @cache
 def available() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem != "units"))
+
+
+@cache
+def everywhere(field: str) -> tuple[str, ...]:
+    """One list of grammar words across every language we have, for rules applied before a text's language is
+    known or where articles mix languages (a clause cut, a name particle)."""
+    return tuple(dict.fromkeys(w for code in available() for w in getattr(load(code), field)))
 
 
 def detect(text: str) -> str:

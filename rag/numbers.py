@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from .language import Lang, fold, load, units
+from .language import Lang, everywhere, fold, load, units
 
 # Same figure, rounded: at most this far apart (relative), and the coarser one a rounding of the finer.
 ROUNDING_TOLERANCE = 0.05
+_FRACTION_OF = "|".join(map(re.escape, everywhere("fraction_of")))  # "a quarter of", "un tiers de"
+_ORDINAL = "|".join(map(re.escape, everywhere("ordinal_suffixes")))  # "3rd", "1er": a rank, not a count
 
 
 class ValueKind(StrEnum):
@@ -262,7 +264,7 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
     for start, end, number, sig in raw:
         if not free(start, end):
             continue
-        if re.match(r"(?:st|nd|rd|th|er|e|ème|º|ª)\b", low[end:end + 3]) or re.match(r"[:/]\d", text[end:end + 2]):
+        if re.match(rf"(?:{_ORDINAL})\b", low[end:end + 3]) or re.match(r"[:/]\d", text[end:end + 2]):
             continue  # ordinals, times, fractions like 3/4
         if start and re.match(r"[^\W\d_]", text[start - 1]) or (start > 1 and text[start - 1] == "-" and text[start - 2].isalpha() and not _prefix_unit(low, start)):
             continue  # part of a name: "COVID-19", "G7", "F-35"
@@ -301,7 +303,7 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
             out.append(v)
             taken.append((v.start, v.end))
     for start, end, share in fracs:
-        if free(start, end) and re.match(r"\s+(?:of|de|der|des|du)\b", low[end:end + 5]):
+        if free(start, end) and re.match(rf"\s+(?:{_FRACTION_OF})\b", low[end:end + 5]):
             out.append(Value(start, end, text[start:end], ValueKind.PERCENT, share, unit="%", dimension="percent", base=share,
                              significant=2, hedged=True))
             taken.append((start, end))

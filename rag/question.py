@@ -110,8 +110,8 @@ def analyse(question: str, previous: str | None = None) -> Query:
     ))
     names = tuple(n for n in names if stem(n) not in {stem(w) for w in words(head)}
                   and not re.fullmatch(r"[A-Z]{2,5}s", n))  # "GPUs", "CEOs": a plural acronym is a common noun
-    if lang.code == "de":  # German capitalises every noun: only words the stop list and a noun test leave
-        names = tuple(n for n in names if not fold(n).endswith(("ung", "heit", "keit", "schaft", "tion", "en", "er")))
+    if lang.nouns_capitalised:  # German capitalises every noun: only words the stop list and a noun test leave
+        names = tuple(n for n in names if not fold(n).endswith(lang.noun_suffixes))
     ignore = set(lang.stopwords) | set(lang.question_words) | set(lang.yesno_openers) | {fold(n) for n in names}
     ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure) for w in words(p)}
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
@@ -154,7 +154,7 @@ def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
         return ()
     out: list[str] = []
     for w in words(low[m.end():])[:6]:
-        if w in lang.yesno_openers or w in ("been", "being", "got", "get", "gets"):
+        if w in lang.yesno_openers or w in lang.passive_auxiliaries:
             continue
         if w in lang.stopwords:
             if out:
@@ -170,7 +170,7 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
     first = fold(toks[0]) if toks else ""
     u = units()
     if (cue := _starts(low, lang.how_count)) is not None:
-        head = _next_content(low, cue, lang, frozenset({"more", "fewer", "mehr", "plus", "más"}))
+        head = _next_content(low, cue, lang, frozenset(lang.comparatives))
         following = _next_content(low, head, lang) if head else ""
         if following in u.units and head not in u.units:  # "GPU hours": the unit names what is counted
             head = f"{head} {following}"
@@ -191,23 +191,24 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         if money:
             return AnswerType.MONEY, money, ()
         return AnswerType.MEASURE, "", dims  # "how much oil leaked": an amount in whatever unit the source uses
-    if first in lang.question_words or first in ("in", "at", "on", "im", "en", "dans", "à"):
+    if first in lang.question_words or first in lang.question_prepositions:
         nxt = _next_content(low, first, lang)
         money = next((w for w in content[1:6] if w in lang.money_cues), "")
-        if money and first not in ("who", "wer", "qui", "quién", "where", "wo", "où", "dónde", "when", "wann", "quand", "cuándo"):
+        person_or_place = (*lang.who_words, *lang.where_words)
+        if money and first not in (*person_or_place, *lang.when_words):
             return AnswerType.MONEY, money, ()  # "what is the total spending": an amount, not a count
         for w in content[1:6]:
             if w in u.dimension_words and w not in lang.money_cues:
                 return AnswerType.MEASURE, w, u.dimension_words[w]
             if w in lang.count_nouns:
                 return AnswerType.COUNT, w, ()
-            if w in lang.money_cues and first not in ("who", "wer", "qui", "quién", "where", "wo", "où", "dónde"):
+            if w in lang.money_cues and first not in person_or_place:
                 return AnswerType.MONEY, w, ()
         if _starts(low, lang.date_cues, anywhere=False) is not None:
             return AnswerType.DATE, "", ()
         if _starts(low, lang.place_cues, anywhere=False) is not None:
             return AnswerType.PLACE, "", ()
-        if first in lang.question_words[:3] or first in ("which", "what", "welche", "welcher", "welches", "quel", "quelle", "qué", "cuál"):
+        if first in lang.question_words[:3] or first in lang.entity_openers:
             if nxt in lang.person_nouns:
                 return AnswerType.PERSON, nxt, ()
             if nxt in lang.org_nouns:
@@ -216,9 +217,9 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
                 return AnswerType.PLACE, nxt, ()
             if nxt in lang.date_nouns:
                 return AnswerType.DATE, nxt, ()
-        if first in ("who", "whom", "whose", "wer", "wen", "wem", "qui", "quién", "quiénes"):
+        if first in lang.who_words:
             return AnswerType.PERSON, "", ()
-        if first in ("which", "welche", "welcher", "welches", "quel", "quelle", "quels", "quelles", "cuál", "cuáles", "qué") and nxt:
+        if first in lang.category_openers and nxt:
             return AnswerType.CATEGORY, nxt, ()
         return AnswerType.OPEN, "", ()
     if first in lang.yesno_openers or any(low.startswith(o + " ") for o in lang.yesno_openers):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .language import everywhere
+
 # A sentence ends at . ! ? (optionally closed by a quote or bracket, and followed by citation markers
 # such as "[3]", which stay with it) before whitespace and a capital, digit or opening quote;
 # a line break always ends one. The cut is the whitespace (group "gap").
@@ -14,10 +16,7 @@ _BOUNDARY = re.compile(
     r"[.!?][\"'”’)\]]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<gap>\s+)(?=[\"'“‘(]?[A-Z0-9])|(?P<line>\n+)"
 )
 # ...except after an initial or a common abbreviation ("U.S. Open", "John F. Kennedy", "Dr. Li").
-_ABBREV = re.compile(
-    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Corp|Co|Ltd|No|vs|Gen|Gov|Sen|Rep|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
-)
+_ABBREV = re.compile(rf"(?:\b[A-Z]\.|\b(?:{'|'.join(map(re.escape, everywhere('abbreviations')))})\.)$")
 
 
 def spans(text: str) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import numbers, sentences
+from .language import everywhere
 from .question import Query
 from .tokens import tokenize
 from .types import Claim, ClaimKind, Evidence
@@ -62,15 +63,12 @@ def answers_question(sentence: str, cited: list[int], claims: list[Claim], query
     return True, ""
 
 
-_SPEAKER = re.compile(
-    r"([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+(?:has\s+|had\s+)?(?:claim|claimed|claims|said|says|stated|"
-    r"estimates?|estimated|suspects?|suspected|reported|reports|used|trained)\b"
+_SPEAKER = re.compile(  # "X claimed", "X has said": who an answer sentence says said a value
+    rf"([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+(?:(?:{'|'.join(everywhere('perfect_auxiliaries'))})\s+)?"
+    rf"(?:{'|'.join(everywhere('speaker_verbs'))})\b"
 )
-
-
-_OPENERS = {"The", "In", "It", "This", "That", "These", "Those", "According", "However", "But", "And", "Yet", "As",
-            "Sources", "They", "Both", "Some", "While", "When", "Since", "For", "No", "One", "Its", "Their", "A", "An",
-            "Yes", "Most", "Police", "Officials", "Organisers", "Organizers"}
+_OPENERS = frozenset(everywhere("sentence_openers"))  # capitalised as sentence openers, not as names
+_CONTRAST = re.compile(rf",\s*(?:{'|'.join(everywhere('contrast_conjunctions'))})\s|;|\b(?:{'|'.join(everywhere('subordinators'))})\b")
 
 
 def supported_names(sentence: str, quotes: list[str], meta: str) -> tuple[bool, str]:
@@ -97,7 +95,7 @@ def claimant_ok(sentence: str, claims: list[Claim]) -> tuple[bool, str]:
         owners = [c for c, r in readings if r and numbers.agrees(r[0], v) and c.claimant != c.outlet]
         if not owners:
             continue
-        clause = re.split(r",\s*(?:while|whereas|but|and)\s|;|\bwhile\b|\bwhereas\b", clean[: v.start])[-1]
+        clause = _CONTRAST.split(clean[: v.start])[-1]
         said_by = _SPEAKER.findall(clause)
         if not said_by:
             continue
