@@ -16,6 +16,7 @@ from .question import AnswerType, Query, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
+_PLACE_BEFORE = "|".join(re.escape(w) for w in everywhere("place_prepositions"))
 _PARTICLES = "|".join(re.escape(w) for w in everywhere("name_particles"))
 _NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
@@ -295,7 +296,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue
             if any(folded in a or a in folded for a in asked) or folded in lang.stopwords or fold(who.claimant) == folded:
                 continue
-            if query.type is AnswerType.PLACE and not re.search(r"(?:\bin|\bat|\bnear|\bfrom|\bim|\bà|\ben|\bau)\s+$", s.text[:m.start()]):
+            if query.type is AnswerType.PLACE and not re.search(rf"(?<!\w)(?:{_PLACE_BEFORE})\s+$", s.text[:m.start()]):
                 continue
             found.append((min(abs(m.start() - a) for a in anchors), name))
         if found:
