@@ -57,23 +57,31 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--force", is_flag=True, help="Take in articles removed earlier too, undoing their removal.")
 @index_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: Path | None) -> None:
-    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped.
+def ingest(ctx: click.Context, paths: tuple[str, ...], force: bool, index_dir: Path | None) -> None:
+    """Add articles (.txt .md .html .pdf .jsonl, folders, or http(s) URLs); unchanged ones are skipped.
 
-    Files from outside corpus/ are copied into the index's own uploads/ folder, so `rag reindex` of
-    that index (and of no other) rebuilds from them.
+    Files from outside corpus/ are copied into the index's own uploads/ folder, and a URL's page is
+    kept in uploads/links/, so `rag reindex` of that index (and of no other) rebuilds from them offline.
     """
+    from .fetch import is_url
     from .ingest import Ingestor, library
+    from .links import ingest_urls
 
     settings = _settings(ctx, index_dir)
     store = _open(settings, build=False)
-    targets = list(paths) or library(settings)
+    urls = [p for p in paths if is_url(p)]
+    targets = [Path(p) for p in paths if not is_url(p)] or ([] if urls else library(settings))
+    ingestor = Ingestor(store, settings)
+    report = IngestReport()
     try:
-        report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
+        if targets:
+            report = ingestor.ingest_paths(targets, progress=True, force=force)
+        if urls:
+            report.merge(ingest_urls(ingestor, urls, force=force, progress=True).report)
     except IndexUnusable as e:
         _fail(str(e))
     _print_report(report, store)
@@ -263,3 +271,8 @@ def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_b
     if bad:
         click.echo(f"error: {len(bad)} citation(s) of ours are not verbatim at their offsets", err=True)
         sys.exit(1)
+
+
+from .cli_feed import feed  # noqa: E402  (`rag feed ...`: its own module, registered here)
+
+main.add_command(feed)
