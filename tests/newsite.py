@@ -59,6 +59,11 @@ LATIN1 = page(
     "rises of up to 30 percent, the owners' association said.",
     "The association's president, José Núñez, said many cafés in the old town could close by summer.",
 )
+# No title, outlet, author or date in the page: the feed item's must fill them.
+BARE = ("<html><body><article><h1>Orsa bridge inspection finds worn cables</h1><p>Engineers inspecting the Orsa "
+        "bridge found 14 worn suspension cables, the island council said, and lorries over 12 tonnes are barred "
+        "until they are replaced.</p><p>The council expects the work to take about eight weeks.</p></article>"
+        "</body></html>")
 NO_TEXT = "<!DOCTYPE html><html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
 
 
@@ -76,7 +81,10 @@ def atom(base: str) -> str:
             f"<title>Island Weekly</title><id>{base}/atom.xml</id><updated>2025-02-20T09:00:00Z</updated>"
             f"<entry><title>New ferry link to Orsa island opens</title><id>urn:island:ferry-1</id>"
             f'<link href="{base}/island/ferry-link.html"/><updated>2025-02-20T09:00:00Z</updated>'
-            f"<author><name>Mira Olsen</name></author></entry></feed>")
+            f"<author><name>Mira Olsen</name></author></entry>"
+            f"<entry><title>Orsa bridge inspection finds worn cables</title><id>urn:island:bridge-1</id>"
+            f'<link href="{base}/island/bridge.html"/><updated>2025-02-27T07:00:00Z</updated>'
+            f"<author><name>Per Lund</name></author></entry></feed>")
 
 
 class NewsSite:
@@ -106,6 +114,8 @@ class NewsSite:
         self.set("/news/valmora-strike-ends.html", STRIKE_ENDS, html)
         self.set("/news/valmora-strike-turnout.html", STRIKE_COUNT, html)
         self.set("/island/ferry-link.html", FERRY, html)
+        self.set("/island/bridge.html", BARE, html)
+        self.set("/mirror/strike.html", STRIKE_ENDS, html)  # the same article at a second address
         self.pages["/es/cafes.html"] = (200, "text/html; charset=iso-8859-1", LATIN1.replace('charset="utf-8"', "")
                                         .replace('<meta charset="utf-8">', "").encode("iso-8859-1"))
         self.set("/menu.html", NO_TEXT, html)
