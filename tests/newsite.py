@@ -147,6 +147,20 @@ class NewsSite:
         if path == "/slow":
             time.sleep(self.slow_s)
             return self._send(h, 200, "text/html", STRIKE_ENDS.encode())
+        if path == "/drip":  # each byte well within a per-read timeout, the whole page far beyond any deadline
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Connection", "close")
+            h.end_headers()
+            try:
+                for byte in STRIKE_ENDS.encode()[:40]:
+                    h.wfile.write(bytes([byte]))
+                    h.wfile.flush()
+                    time.sleep(0.25)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            h.close_connection = True
+            return None
         if path == "/huge":  # no Content-Length: the size is only known by counting
             h.send_response(200)
             h.send_header("Content-Type", "text/html; charset=utf-8")

@@ -86,6 +86,7 @@ def test_a_linked_article_is_answerable_at_once_with_its_outlet_date_and_author(
 BAD = [
     ("/missing", "HTTP 404 Not Found"),
     ("/slow", "timeout after 1 s"),
+    ("/drip", "timeout after 1 s"),
     ("/huge", "body over 262,144 bytes"),
     ("/huge-declared", "body over 262,144 bytes (it declares 1,000,000,000)"),
     ("/data.json", "not HTML (the server says application/json)"),
