@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -105,6 +107,12 @@ def _sniff(body: bytes) -> str:
     return ""
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context per process: building it (loading the CA bundle) costs more than a loopback download."""
+    return httpx.create_ssl_context()
+
+
 def fetch(url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES, what: str = "HTML") -> Page:
     """GET one URL within the limits of `settings.fetch`; anything else is a FetchError naming the URL and why.
 
@@ -118,6 +126,7 @@ def fetch(url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES, wh
     too_slow = f"timeout after {cfg.timeout_s:g} s"
     try:
         with httpx.Client(
+            verify=_tls(),
             follow_redirects=True,
             max_redirects=cfg.max_redirects,
             timeout=httpx.Timeout(cfg.timeout_s),
