@@ -113,8 +113,9 @@ def read_feed(url: str, settings: Settings) -> tuple[str, list[Item]]:
     except FetchError as e:
         raise FeedError(str(e)) from None
     # Bytes in a stream: feedparser never fetches anything itself (a string that looks like a URL it would).
-    parsed = feedparser.parse(io.BytesIO(page.text.encode("utf-8")),
-                              response_headers={"content-type": "application/xml; charset=utf-8"})
+    # Content-Location: relative item links resolve against where the feed was found.
+    parsed = feedparser.parse(io.BytesIO(page.text.encode("utf-8")), response_headers={
+        "content-type": "application/xml; charset=utf-8", "content-location": page.final_url})
     if not parsed.get("version"):
         why = parsed.get("bozo_exception")
         raise FeedError(f"{url}: not an RSS or Atom feed{f' ({why})' if why else ''}")
