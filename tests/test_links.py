@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
+from rag.corpus import slugify
 from rag.evidence import split_sentences
 from rag.feeds import FeedError, Feeds, feeds_path, load
 from rag.ingest import Ingestor, reindex
@@ -60,6 +62,19 @@ def manifest(settings: Settings) -> dict[str, dict]:
     path = links_dir(settings) / "sources.toml"
     entries = tomllib.loads(path.read_text("utf-8"))["source"] if path.is_file() else []
     return {e["id"]: e for e in entries}
+
+
+@given(st.sampled_from(["http", "https"]), st.from_regex(r"[a-z0-9.-]{1,30}", fullmatch=True),
+       st.lists(st.text(min_size=0, max_size=40), max_size=4))
+def test_a_url_gives_one_stable_id_that_is_a_safe_file_name_and_survives_a_rebuild(scheme, host, words):
+    from urllib.parse import quote
+
+    url = f"{scheme}://{host}/" + "/".join(quote(w, safe="") for w in words)
+    doc_id = link_id(url)
+    assert doc_id == link_id(url + "#comments")  # the fragment names no other article
+    assert slugify(doc_id) == doc_id  # `rag reindex` reads the same id back from the kept file's name
+    assert "/" not in doc_id and len(f"{doc_id}.html".encode()) < 255
+    assert link_id(url + "x") != doc_id  # another address, another article
 
 
 def test_a_linked_article_is_answerable_at_once_with_its_outlet_date_and_author(site, links, lsettings):
