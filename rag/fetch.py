@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import re
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -107,6 +109,25 @@ def _sniff(body: bytes) -> str:
     return ""
 
 
+def _refuse_private(url: str):
+    """An httpx request hook: each request (the first and every redirect) must go to a public address."""
+
+    def check(request: httpx.Request) -> None:
+        host = request.url.host
+        try:
+            infos = socket.getaddrinfo(host, request.url.port or 80, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return  # httpx's own connect reports what is wrong with the name
+        for info in infos:
+            addr = ipaddress.ip_address(info[4][0])
+            if not addr.is_global:
+                named = host if host == str(addr) else f"{host} ({addr})"
+                raise FetchError(url, f"refused: {named} is a private or local address; "
+                                      f"RAG_FETCH__ALLOW_PRIVATE=true permits it")
+
+    return check
+
+
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """One TLS context per process: building it (loading the CA bundle) costs more than a loopback download."""
@@ -131,6 +152,7 @@ def fetch(url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES, wh
             max_redirects=cfg.max_redirects,
             timeout=httpx.Timeout(cfg.timeout_s),
             headers={"User-Agent": cfg.user_agent, "Accept": ", ".join(accept) + ", */*;q=0.1"},
+            event_hooks={"request": [] if cfg.allow_private else [_refuse_private(url)]},
         ) as client, client.stream("GET", url) as resp:
             if resp.status_code >= 400:
                 raise FetchError(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())

@@ -38,6 +38,9 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(5, ge=0, description="Redirects followed per URL; more (or a loop) is an error.")
     user_agent: str = Field("news-rag/0.1 (offline news assistant)", description="Sent with every request; some "
                                                                                  "sites refuse clients without one.")
+    allow_private: bool = Field(True, description="Whether links may point at loopback, private or link-local "
+                                                  "addresses (an intranet news site). Set false where a shared UI must "
+                                                  "not read the host's own network; checked at every redirect.")
     min_text_chars: int = Field(80, ge=1, description="A linked page whose main text is shorter than this is not an "
                                                       "article (a home page, a menu, a paywall stub) and is refused.")
     feed_max_items: int = Field(50, ge=1, description="New items ingested per feed and pull; the rest wait for the "

@@ -133,6 +133,18 @@ def test_every_failing_url_is_named_with_its_reason_in_one_line_and_nothing_of_i
     assert list(manifest(lsettings)) == [good.doc_id]
 
 
+def test_a_shared_ui_can_refuse_links_to_local_addresses_before_any_request(site, tmp_path):
+    settings = link_settings(tmp_path)
+    settings = settings.model_copy(update={"fetch": settings.fetch.model_copy(update={"allow_private": False})})
+    links = LinkIngestor(Ingestor(Store(settings), settings))
+    hits = site.hits.get(TURNOUT, 0)
+    out = links.ingest([site.url(TURNOUT), "http://localhost:9/news.html"])
+    ip, name = [p.reason for p in out.report.problems]
+    assert ip == "refused: 127.0.0.1 is a private or local address; RAG_FETCH__ALLOW_PRIVATE=true permits it"
+    assert name.startswith("refused: localhost (") and "is a private or local address" in name  # ::1 or 127.0.0.1
+    assert site.hits.get(TURNOUT, 0) == hits and links.store.registry.count() == 0 and kept_files(settings) == []
+
+
 def test_the_same_article_at_a_second_address_is_a_duplicate_and_its_page_is_not_kept(site, links, lsettings):
     first = links.ingest([site.url(STRIKE)]).results[0]
     second = links.ingest([site.url("/mirror/strike.html")]).results[0]
