@@ -116,9 +116,13 @@ def read_feed(url: str, settings: Settings) -> tuple[str, list[Item]]:
     # Content-Location: relative item links resolve against where the feed was found.
     parsed = feedparser.parse(io.BytesIO(page.text.encode("utf-8")), response_headers={
         "content-type": "application/xml; charset=utf-8", "content-location": page.final_url})
+    why = " ".join(str(parsed.get("bozo_exception") or "").split())
     if not parsed.get("version"):
-        why = parsed.get("bozo_exception")
         raise FeedError(f"{url}: not an RSS or Atom feed{f' ({why})' if why else ''}")
+    if parsed.get("bozo") and not any(e.get("link") for e in parsed.entries):
+        raise FeedError(f"{url}: a broken feed with no readable items ({why})")
+    if parsed.get("bozo"):
+        log.warning("%s: feed has errors (%s); its readable items are used", url, why)  # feeds are often sloppy
     title = parsed.feed.get("title", "")
     items = []
     for entry in parsed.entries:

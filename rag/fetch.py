@@ -26,6 +26,7 @@ class FetchError(Exception):
     """A URL that gave nothing usable; `reason` is one line (HTTP 404, timeout after 20 s, no network, ...)."""
 
     def __init__(self, url: str, reason: str):
+        reason = " ".join(reason.split())  # one line, whatever a library's message held
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason

@@ -254,6 +254,16 @@ def test_what_is_not_a_feed_is_refused_and_a_damaged_feed_list_is_named_not_over
         feeds.add(site.url(STRIKE))
     with pytest.raises(FeedError, match="HTTP 404"):
         feeds.add(site.url("/gone.xml"))
+    whole = site.pages["/feed.xml"][2].decode()
+    site.set("/cut.xml", whole[:whole.index("<item>") + 12], "application/rss+xml")  # cut off in its first item
+    site.set("/note.xml", "<?xml version='1.0'?><note><to>Tove</to></note>", "application/xml")
+    try:
+        with pytest.raises(FeedError, match=r"cut.xml: a broken feed with no readable items \(.+\)$"):
+            feeds.add(site.url("/cut.xml"))
+        with pytest.raises(FeedError, match="note.xml: not an RSS or Atom feed"):
+            feeds.add(site.url("/note.xml"))
+    finally:
+        site.pages.pop("/cut.xml"), site.pages.pop("/note.xml")
     assert not feeds_path(lsettings).exists()
 
     feeds_path(lsettings).write_text('{"feeds": [{"url": 3', encoding="utf-8")
