@@ -10,6 +10,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,13 +23,30 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
+class Failure(StrEnum):
+    """Why a download gave nothing, for callers that act on it; the reason text is for people."""
+
+    URL = "url"  # not an http(s) address
+    HTTP = "http"  # an error status
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
+    WRONG_TYPE = "wrong_type"  # not HTML (or not a feed)
+    REDIRECTS = "redirects"
+    NETWORK = "network"  # no network, unknown host, connection refused
+    PRIVATE = "private"  # a local address while allow_private is off
+    ENCODING = "encoding"
+    EMPTY = "empty"
+    OTHER = "other"
+
+
 class FetchError(Exception):
     """A URL that gave nothing usable; `reason` is one line (HTTP 404, timeout after 20 s, no network, ...)."""
 
-    def __init__(self, url: str, reason: str):
+    def __init__(self, url: str, kind: Failure, reason: str):
         reason = " ".join(reason.split())  # one line, whatever a library's message held
         super().__init__(f"{url}: {reason}")
         self.url = url
+        self.kind = kind
         self.reason = reason
 
 
@@ -54,11 +72,11 @@ def check_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError as e:
-        raise FetchError(url, f"not a valid URL ({e})") from None
+        raise FetchError(url, Failure.URL, f"not a valid URL ({e})") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise FetchError(url, "not an http(s) URL with a host name")
+        raise FetchError(url, Failure.URL, "not an http(s) URL with a host name")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise FetchError(url, "not a valid URL (it contains spaces or control characters)")
+        raise FetchError(url, Failure.URL, "not a valid URL (it contains spaces or control characters)")
     return url
 
 
@@ -91,13 +109,13 @@ def _decode(url: str, body: bytes, media_header: str) -> str:
         pass
     charset = _charset(media_header, body)
     if not charset or charset.lower().replace("_", "-") in ("utf-8", "utf8"):
-        raise FetchError(url, "not valid UTF-8 and no other character set declared")
+        raise FetchError(url, Failure.ENCODING, "not valid UTF-8 and no other character set declared")
     try:
         return body.decode(charset)
     except LookupError:
-        raise FetchError(url, f"unknown character set '{charset}'") from None
+        raise FetchError(url, Failure.ENCODING, f"unknown character set '{charset}'") from None
     except UnicodeDecodeError as e:
-        raise FetchError(url, f"not valid {charset} (byte {e.start})") from None
+        raise FetchError(url, Failure.ENCODING, f"not valid {charset} (byte {e.start})") from None
 
 
 def _sniff(body: bytes) -> str:
@@ -123,7 +141,7 @@ def _refuse_private(url: str):
             addr = ipaddress.ip_address(info[4][0])
             if not addr.is_global:
                 named = host if host == str(addr) else f"{host} ({addr})"
-                raise FetchError(url, f"refused: {named} is a private or local address; "
+                raise FetchError(url, Failure.PRIVATE, f"refused: {named} is a private or local address; "
                                       f"RAG_FETCH__ALLOW_PRIVATE=true permits it")
 
     return check
@@ -156,40 +174,40 @@ def fetch(url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES, wh
             event_hooks={"request": [] if cfg.allow_private else [_refuse_private(url)]},
         ) as client, client.stream("GET", url) as resp:
             if resp.status_code >= 400:
-                raise FetchError(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+                raise FetchError(url, Failure.HTTP, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
             if resp.status_code >= 300:
-                raise FetchError(url, f"HTTP {resp.status_code} redirect without a usable Location")
+                raise FetchError(url, Failure.HTTP, f"HTTP {resp.status_code} redirect without a usable Location")
             header = resp.headers.get("content-type", "")
             media = header.split(";")[0].strip().lower()
             if media and media not in accept:
-                raise FetchError(url, f"not {what} (the server says {media})")
+                raise FetchError(url, Failure.WRONG_TYPE, f"not {what} (the server says {media})")
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cfg.max_bytes:
-                raise FetchError(url, f"body over {cfg.max_bytes:,} bytes (it declares {int(declared):,})")
+                raise FetchError(url, Failure.TOO_LARGE, f"body over {cfg.max_bytes:,} bytes (it declares {int(declared):,})")
             body = bytearray()
             for part in resp.iter_bytes():
                 body += part
                 if len(body) > cfg.max_bytes:
-                    raise FetchError(url, f"body over {cfg.max_bytes:,} bytes")
+                    raise FetchError(url, Failure.TOO_LARGE, f"body over {cfg.max_bytes:,} bytes")
                 if time.monotonic() > deadline:
-                    raise FetchError(url, too_slow)
+                    raise FetchError(url, Failure.TIMEOUT, too_slow)
             final_url = str(resp.url)
             last_modified = resp.headers.get("last-modified", "")
     except httpx.TooManyRedirects:
-        raise FetchError(url, f"too many redirects (more than {cfg.max_redirects})") from None
+        raise FetchError(url, Failure.REDIRECTS, f"too many redirects (more than {cfg.max_redirects})") from None
     except httpx.TimeoutException:
-        raise FetchError(url, too_slow) from None
+        raise FetchError(url, Failure.TIMEOUT, too_slow) from None
     except httpx.ConnectError as e:
-        raise FetchError(url, _connect_reason(url, e)) from None
+        raise FetchError(url, Failure.NETWORK, _connect_reason(url, e)) from None
     except httpx.UnsupportedProtocol as e:
-        raise FetchError(url, f"redirected to an address that is not http(s) ({e})") from None
+        raise FetchError(url, Failure.URL, f"redirected to an address that is not http(s) ({e})") from None
     except httpx.HTTPError as e:
-        raise FetchError(url, f"download failed ({type(e).__name__}: {e})") from None
+        raise FetchError(url, Failure.OTHER, f"download failed ({type(e).__name__}: {e})") from None
     if not body.strip():
-        raise FetchError(url, "empty body")
+        raise FetchError(url, Failure.EMPTY, "empty body")
     if not media:
         media = _sniff(bytes(body))
         if media not in accept:
-            raise FetchError(url, f"not {what} (no Content-Type, and the body does not look like it)")
+            raise FetchError(url, Failure.WRONG_TYPE, f"not {what} (no Content-Type, and the body does not look like it)")
     log.info("fetched %s (%d bytes, %s)", final_url, len(body), media)
     return Page(url, final_url, media, _decode(url, bytes(body), header), last_modified)

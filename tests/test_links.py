@@ -16,6 +16,7 @@ from hypothesis import given, strategies as st
 from rag.corpus import slugify
 from rag.evidence import split_sentences
 from rag.feeds import FeedError, Feeds, feeds_path, load
+from rag.fetch import Failure, FetchError, fetch
 from rag.ingest import Ingestor, reindex
 from rag.links import LinkIngestor, LinkStatus, link_id, links_dir
 from rag.retrieve import Retriever
@@ -113,27 +114,31 @@ def test_the_outlet_and_date_of_two_linked_pages_reach_their_claims_and_the_disa
 
 
 BAD = [
-    ("/missing", "HTTP 404 Not Found"),
-    ("/slow", "timeout after 1 s"),
-    ("/drip", "timeout after 1 s"),
-    ("/huge", "body over 262,144 bytes"),
-    ("/huge-declared", "body over 262,144 bytes (it declares 1,000,000,000)"),
-    ("/data.json", "not HTML (the server says application/json)"),
-    ("/no-type-binary", "not HTML (no Content-Type"),
-    ("/loop", "too many redirects (more than 5)"),
-    ("/hop/9", "too many redirects (more than 5)"),
-    ("/menu.html", "no article text found"),
+    ("/missing", Failure.HTTP, "HTTP 404 Not Found"),
+    ("/slow", Failure.TIMEOUT, "timeout after 1 s"),
+    ("/drip", Failure.TIMEOUT, "timeout after 1 s"),
+    ("/huge", Failure.TOO_LARGE, "body over 262,144 bytes"),
+    ("/huge-declared", Failure.TOO_LARGE, "body over 262,144 bytes (it declares 1,000,000,000)"),
+    ("/data.json", Failure.WRONG_TYPE, "not HTML (the server says application/json)"),
+    ("/no-type-binary", Failure.WRONG_TYPE, "not HTML (no Content-Type"),
+    ("/loop", Failure.REDIRECTS, "too many redirects (more than 5)"),
+    ("/hop/9", Failure.REDIRECTS, "too many redirects (more than 5)"),
+    ("/menu.html", None, "no article text found"),  # downloaded fine; refused by the article checks
 ]
 
 
 def test_every_failing_url_is_named_with_its_reason_in_one_line_and_nothing_of_it_is_stored(site, links, lsettings):
     closed = f"http://127.0.0.1:{free_port()}/news/x.html"
-    urls = [site.url(p) for p, _ in BAD] + [closed, "http://news.invalid/story.html", "ftp://example.org/a.html",
+    urls = [site.url(p) for p, _, _ in BAD] + [closed, "http://news.invalid/story.html", "ftp://example.org/a.html",
                                             site.url("/hop/3")]
     out = links.ingest(urls)
     problems = {p.where: p.reason for p in out.report.problems}
-    for path, reason in BAD:
+    for path, kind, reason in BAD:
         assert reason in problems[site.url(path)], (path, problems[site.url(path)])
+        if kind is not None:
+            with pytest.raises(FetchError) as caught:
+                fetch(site.url(path), lsettings)
+            assert caught.value.kind is kind and caught.value.reason == problems[site.url(path)]
     assert "connection refused" in problems[closed]
     assert "could not be resolved" in problems["http://news.invalid/story.html"]
     assert "not an http(s) URL" in problems["ftp://example.org/a.html"]
