@@ -10,7 +10,9 @@ import rag  # noqa: F401  (offline environment first)
 from rag import render
 from rag.answer import Assistant, EventKind, QuestionError, clean_question
 from rag.corpus import SUPPORTED
+from rag.fetch import is_url
 from rag.ingest import Ingestor, ensure_index
+from rag.links import ingest_urls
 from rag.settings import Settings
 from rag.store import Store
 
@@ -125,6 +127,20 @@ class App:
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
         progress(0, desc="Reading files")
         report = self.ingestor.ingest_paths(paths, progress=True)
+        return self._added(report)
+
+    def add_link(self, url: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's API)
+        """Download one article by its URL; the page is kept in the index's uploads/ like an uploaded file."""
+        url = (url or "").strip()
+        if not url:
+            return "Paste a link first.", gr.update(), gr.update()
+        if not is_url(url):
+            return f"✖ Not a link: {render.md_escape(url[:200])} (it must start with http:// or https://)", \
+                gr.update(), gr.update()
+        progress(0, desc="Downloading")
+        return self._added(ingest_urls(self.ingestor, [url], progress=True).report)
+
+    def _added(self, report):
         lines = []
         if report.added or report.replaced:
             lines.append(f"✔ Added {len(report.added)}, replaced {len(report.replaced)}: "
@@ -134,7 +150,8 @@ class App:
         for dup in report.duplicates:
             lines.append(f"Skipped duplicate: {render.md_escape(dup)}")
         for p in report.problems:
-            lines.append(f"✖ Rejected {render.md_escape(Path(p.where.split(':')[0]).name)}: {render.md_escape(p.reason)}")
+            where = p.where if is_url(p.where) else Path(p.where.split(':')[0]).name
+            lines.append(f"✖ Rejected {render.md_escape(where)}: {render.md_escape(p.reason)}")
         choices = self.source_choices()
         return "\n\n".join(lines) or "Nothing to add.", self.sources_table(), gr.update(choices=choices)
 
@@ -184,6 +201,10 @@ def build(app: App) -> gr.Blocks:
             files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label=f"Articles ({' '.join(SUPPORTED)})",
                             elem_id="upload")
             add = gr.Button("Add to the index", variant="primary", elem_id="add")
+            with gr.Row():
+                link = gr.Textbox(label="Add by link", placeholder="https://… (a news article's page)", scale=5,
+                                  elem_id="link")
+                add_link = gr.Button("Add link", scale=1, elem_id="add-link")
             added = gr.Markdown(elem_id="add-result")
         with gr.Tab("Evals"):
             evals_view = gr.HTML(elem_id="evals")
@@ -201,6 +222,8 @@ def build(app: App) -> gr.Blocks:
             None, None, None, js=SCROLL_JS)
         pick.change(app.show_source, pick, article, api_visibility="private")
         add.click(app.add_files, files, [added, table, pick], api_visibility="private")
+        for trigger in (add_link.click, link.submit):
+            trigger(app.add_link, link, [added, table, pick], api_visibility="private")
         gr.api(app.api_ask, api_name="ask", concurrency_limit=2, concurrency_id="chat")
     return demo
 

@@ -10,34 +10,12 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_base import CliError, command_settings, index_option, open_index
+from .cli_feed import feed
 from .registry import IndexUnusable
 from .settings import Settings
 from .store import Store
 from .types import IngestReport
-
-
-class CliError(click.ClickException):
-    """A one-line reason on stderr and exit status 2: bad input, an unusable index or model."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-def _open(settings: Settings, build: bool = True):
-    from .ingest import ensure_index
-    from .store import Store
-
-    try:
-        store = Store(settings)
-        if build:
-            report = ensure_index(store, settings, progress=sys.stderr.isatty())
-            if report is not None:
-                click.echo(f"Built the index from {settings.corpus_dir}: {len(report.added)} articles.", err=True)
-        return store
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
 
 
 @click.group()
@@ -56,34 +34,32 @@ def main(ctx: click.Context, index_dir: Path | None, verbose: int) -> None:
     ctx.obj = settings
 
 
-def _settings(ctx: click.Context, index_dir: Path | None) -> Settings:
-    settings: Settings = ctx.obj
-    if index_dir is not None:
-        settings = settings.model_copy(update={"index_dir": index_dir})
-    return settings
-
-
-index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
-
-
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--force", is_flag=True, help="Take in articles removed earlier too, undoing their removal.")
 @index_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, index_dir: Path | None) -> None:
-    """Add articles (.txt .md .html .pdf .jsonl, or folders); unchanged ones are skipped.
+def ingest(ctx: click.Context, paths: tuple[str, ...], force: bool, index_dir: Path | None) -> None:
+    """Add articles (.txt .md .html .pdf .jsonl, folders, or http(s) URLs); unchanged ones are skipped.
 
-    Files from outside corpus/ are copied into the index's own uploads/ folder, so `rag reindex` of
-    that index (and of no other) rebuilds from them.
+    Files from outside corpus/ are copied into the index's own uploads/ folder, and a URL's page is
+    kept in uploads/links/, so `rag reindex` of that index (and of no other) rebuilds from them offline.
     """
+    from .fetch import is_url
     from .ingest import Ingestor, library
+    from .links import ingest_urls
 
-    settings = _settings(ctx, index_dir)
-    store = _open(settings, build=False)
-    targets = list(paths) or library(settings)
+    settings = command_settings(ctx, index_dir)
+    store = open_index(settings, build=False)
+    urls = [p for p in paths if is_url(p)]
+    targets = [Path(p) for p in paths if not is_url(p)] or ([] if urls else library(settings))
+    ingestor = Ingestor(store, settings)
+    report = IngestReport()
     try:
-        report = Ingestor(store, settings).ingest_paths(targets, progress=True, force=force)
+        if targets:
+            report = ingestor.ingest_paths(targets, progress=True, force=force)
+        if urls:
+            report.merge(ingest_urls(ingestor, urls, force=force, progress=True).report)
     except IndexUnusable as e:
         raise CliError(str(e)) from e
     _print_report(report, store)
@@ -115,8 +91,8 @@ def search(ctx: click.Context, query: str, k: int, as_json: bool, index_dir: Pat
 
     if not query.strip():
         raise CliError("the query is empty")
-    settings = _settings(ctx, index_dir)
-    hits = Retriever(_open(settings), settings).search(query[: settings.question.max_chars], k)
+    settings = command_settings(ctx, index_dir)
+    hits = Retriever(open_index(settings), settings).search(query[: settings.question.max_chars], k)
     if as_json:
         click.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
         return
@@ -134,8 +110,8 @@ def remove(ctx: click.Context, doc_id: str, reason: str, index_dir: Path | None)
     """Remove one article (by id); it stays out, also after `rag reindex`, until `rag restore`."""
     from .ingest import Ingestor
 
-    settings = _settings(ctx, index_dir)
-    store = _open(settings, build=False)
+    settings = command_settings(ctx, index_dir)
+    store = open_index(settings, build=False)
     if not Ingestor(store, settings).remove(doc_id, reason.strip()):
         decision = store.registry.removal(doc_id)
         if decision is not None:
@@ -152,8 +128,8 @@ def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
     """Undo `rag remove`: re-ingest the article from its kept copy."""
     from .ingest import Ingestor
 
-    settings = _settings(ctx, index_dir)
-    store = _open(settings, build=False)
+    settings = command_settings(ctx, index_dir)
+    store = open_index(settings, build=False)
     try:
         report = Ingestor(store, settings).restore(doc_id)
     except KeyError:
@@ -169,8 +145,8 @@ def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
 @click.pass_context
 def sources(ctx: click.Context, removed: bool, index_dir: Path | None) -> None:
     """List the indexed articles (or, with --removed, the articles removed and why)."""
-    settings = _settings(ctx, index_dir)
-    store = _open(settings)
+    settings = command_settings(ctx, index_dir)
+    store = open_index(settings)
     if removed:
         for r in store.registry.removals():
             click.echo(f"{r.id}\tremoved {r.removed_at}\t{r.reason or '(no reason given)'}\t{r.origin or r.url}")
@@ -186,7 +162,7 @@ def reindex(ctx: click.Context, index_dir: Path | None) -> None:
     """Rebuild the index from corpus/ and its own uploads, e.g. after corruption or an upgrade."""
     from .ingest import reindex as rebuild
 
-    settings = _settings(ctx, index_dir)
+    settings = command_settings(ctx, index_dir)
     report = rebuild(settings, progress=True)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
@@ -220,12 +196,12 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
     from .answer import Assistant, QuestionError
     from .models import ModelUnavailable
 
-    settings = _settings(ctx, index_dir)
+    settings = command_settings(ctx, index_dir)
     if model:
         settings = settings.model_copy(update={"model": model})
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
     try:
-        assistant = Assistant(_open(settings), settings)
+        assistant = Assistant(open_index(settings), settings)
         _ = assistant.generator  # load the model once, before the first question
     except ModelUnavailable as e:
         raise CliError(str(e)) from e
@@ -273,3 +249,6 @@ def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_b
     bad = invalid_citations(path)
     if bad:
         raise CliError(f"{len(bad)} citation(s) of ours are not verbatim at their offsets")
+
+
+main.add_command(feed)  # `rag feed ...` lives in its own module

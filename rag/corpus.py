@@ -137,6 +137,11 @@ def _read_html(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     ]
 
 
+def read_html(path: Path, data: bytes, settings: Settings) -> SourceDoc:
+    """A page already in memory (a downloaded link), with the same checks as an uploaded .html file at `path`."""
+    return _read_html(path, data, settings)[0]
+
+
 def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     import io
     import logging

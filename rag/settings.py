@@ -111,6 +111,27 @@ class ClaimSettings(BaseModel):
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")
 
 
+class FetchSettings(BaseModel):
+    """Downloading articles and feeds by URL (env: RAG_FETCH__<FIELD>)."""
+
+    timeout_s: float = Field(20.0, gt=0, description="Seconds one URL may take: connecting, each wait for data, and the "
+                                                      "whole body; a slower server is reported as a timeout.")
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1, description="A page or feed body larger than this (after "
+                                                               "decompression) is refused before it is stored.")
+    max_redirects: int = Field(5, ge=0, description="Redirects followed per URL; more (or a loop) is an error.")
+    user_agent: str = Field("news-rag/0.1 (offline news assistant)", description="Sent with every request; some "
+                                                                                 "sites refuse clients without one.")
+    allow_private: bool = Field(True, description="Whether links may point at loopback, private or link-local "
+                                                  "addresses (an intranet news site). Set false where a shared UI must "
+                                                  "not read the host's own network; checked at every redirect.")
+    min_text_chars: int = Field(80, ge=1, description="A linked page whose main text is shorter than this is not an "
+                                                      "article (a home page, a menu, a paywall stub) and is refused.")
+    feed_max_items: int = Field(50, ge=1, description="New items ingested per feed and pull; the rest wait for the "
+                                                      "next pull (a first pull of a long archive stays bounded).")
+    feed_max_seen: int = Field(5000, ge=1, description="Item ids remembered per feed (newest kept), so an item is "
+                                                       "never ingested twice while it is still in the feed.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_nested_delimiter="__")
 
@@ -132,6 +153,7 @@ class Settings(BaseSettings):
     generation: GenerationSettings = GenerationSettings()
     ui: UISettings = UISettings()
     claims: ClaimSettings = ClaimSettings()
+    fetch: FetchSettings = FetchSettings()
 
     @property
     def chroma_dir(self) -> Path:

@@ -15,6 +15,7 @@ import pytest
 from rag.settings import PROJECT_ROOT
 
 from .conftest import free_port, make_settings, wait_for_port
+from .newsite import NewsSite
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -56,7 +57,7 @@ def small_server(tmp_path_factory):
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # under CI a missing browser is a failure
     reason="Debian's chromium is not installed (make test installs it where it runs as root)",
 )
-def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article(server, tmp_path):
+def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_and_a_link(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -112,6 +113,31 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article(
         assert page.locator("#citation-view img, #chat img, #side-panel img").count() == 0
         assert page.locator('a[href^="javascript:"]').count() == 0
         page.screenshot(path=ARTIFACTS / "5-new-article-answer.png")
+
+        site = NewsSite()  # a real news site on loopback; the app downloads from it
+        try:
+            page.get_by_role("tab", name="Add articles").click()
+            page.locator("#link textarea").fill(site.url("/missing"))
+            page.locator("#add-link").click()
+            expect(page.locator("#add-result")).to_contain_text(f"Rejected {site.url('/missing')}: HTTP 404 Not Found",
+                                                                timeout=60_000)
+            page.locator("#link textarea").fill(site.url("/news/valmora-strike-ends.html"))
+            page.locator("#add-link").click()
+            expect(page.locator("#add-result")).to_contain_text("Added 1", timeout=120_000)
+            page.screenshot(path=ARTIFACTS / "6-link-added.png")
+            page.get_by_role("tab", name="Sources").click()
+            expect(page.locator("#sources-table")).to_contain_text("The Harbour Times", timeout=30_000)
+        finally:
+            site.close()
+        page.get_by_role("tab", name="Ask").click()
+        page.locator("#question textarea").fill("How many workers took part in the Valmora dock strike?")
+        page.locator("#ask").click()
+        expect(page.locator("#status")).not_to_contain_text("✔", timeout=30_000)
+        expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+        expect(page.locator("#chat")).to_contain_text("3,400")
+        page.locator('#chat a[href^="#cite-2-"]').first.click()
+        expect(page.locator("#citation-view")).to_contain_text("The Harbour Times", timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "7-link-answer.png")
         browser.close()
     assert dialogs == []  # the article's <script> stayed text
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
