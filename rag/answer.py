@@ -180,9 +180,11 @@ class Assistant:
         cfg = self.settings.claims
         best = max(scores.get(d.sentence, 0.0) for d in drafts)
         floor = max(cfg.min_claim_score, best - cfg.claim_score_margin)
-        # a stance sentence already uses the question's own key word: only the absolute floor applies
+        # a stance sentence already uses the question's own key word, and a value typed by the question's specific
+        # word ("9 metres long", "41 species") is an answer however the rest of its sentence is worded: for those
+        # only the absolute floor applies
         return [replace(d, relevance=scores.get(d.sentence, 0.0)) for d in drafts
-                if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE else floor)]
+                if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE or d.typed else floor)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their titles, the name removed, share little."""

@@ -36,6 +36,7 @@ class ClaimDraft:
     stance: StanceValue | None = None
     fit: float = 0.0  # how well the value's own clause matches the question
     relevance: float = 0.0  # its sentence's score against the question
+    typed: bool = False  # the question's own specific word types the value ("9 metres long", "41 species")
 
 
 def sentence_lang(s: Sentence) -> Lang:
@@ -222,12 +223,16 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
         if any(named for _, named, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
         best_fit = max((f for f, _, _, _ in found), default=0)
-        for fit, _, v, who in found:
+        generic = fold(query.head) in lang.people_nouns | lang.count_nouns | lang.generic_money
+        rel = {stem(w) for w in query.relation}
+        for fit, named, v, who in found:
             if fit < best_fit:
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
-                                  ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit))
+                                  ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit,
+                                  typed=named and not generic
+                                  and (not rel or bool(rel & _clause_terms(_clause_of(s.text, v.start) + " " + s.prev)))))
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
         best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))

@@ -247,3 +247,16 @@ def test_a_name_run_stands_for_its_word_that_is_never_a_common_noun():
     ]
     query = cl.distinctive(analyse("What did Brightwell Markets shareholders get?"), sentences)
     assert query.names == ("Brightwell",)  # "markets" is written in lower case elsewhere: a common noun
+
+
+def test_a_value_typed_by_the_questions_own_word_is_marked_as_an_answer_however_its_sentence_is_worded():
+    sentences = [
+        _s("a", "Palaeontologists who led the dig estimate the Loch Tarran animal was about 9 metres long."),
+        _s("b", "The curator said the Loch Tarran plesiosaur may have been as long as 12 metres."),
+    ]
+    _, drafts, _ = _claims(sentences, "How long was the plesiosaur found at Loch Tarran?")
+    assert {d.value: d.typed for d in drafts} == {"about 9 metres long": True, "12 metres": True}
+    # a generic head ("people") types nothing: what happened to them must still be asked for
+    crowd = [_s("c", "The Castrela hospital said it had treated 230 people for heat exhaustion.")]
+    _, drafts, _ = _claims(crowd, "How many people died during the heatwave in Castrela?")
+    assert all(not d.typed for d in drafts)
