@@ -144,11 +144,11 @@ def read_html(path: Path, data: bytes, settings: Settings) -> SourceDoc:
 
 def _read_pdf(path: Path, data: bytes, settings: Settings) -> list[SourceDoc]:
     import io
-    import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf warns per malformed object of a real-world PDF; what matters to a user is the one-line ReadError
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))

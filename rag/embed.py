@@ -22,6 +22,7 @@ def _load(batch_size: int):
     import transformers
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
+    # transformers' own progress bars and warnings would interleave with ours on every load; errors still show
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
 
