@@ -181,10 +181,17 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         return AnswerType.COUNT, head, ()
     if (cue := _starts(low, lang.percent_cues)) is not None:
         return AnswerType.PERCENT, cue, ()
+    content = [fold(w) for w in toks]
     if (cue := _starts(low, lang.how_measure)) is not None:
         adjective = words(cue)[-1]
+        money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
+        # "how large is the budget", "how high was the fine": an amount of money; "how long was the contract" a time
+        if money and "duration" not in u.dimension_words.get(adjective, ()):
+            return AnswerType.MONEY, money, ()
+        counted = next((w for w in content if w in lang.count_nouns), "")
+        if counted:
+            return AnswerType.COUNT, counted, ()  # "how big was the crowd": a head count
         return AnswerType.MEASURE, adjective, u.dimension_words.get(adjective, ())
-    content = [fold(w) for w in toks]
     if _starts(low, lang.how_much) is not None:
         money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
         dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))

@@ -260,3 +260,15 @@ def test_a_value_typed_by_the_questions_own_word_is_marked_as_an_answer_however_
     crowd = [_s("c", "The Castrela hospital said it had treated 230 people for heat exhaustion.")]
     _, drafts, _ = _claims(crowd, "How many people died during the heatwave in Castrela?")
     assert all(not d.typed for d in drafts)
+
+
+def test_how_large_or_how_big_asks_for_money_or_a_head_count_when_the_question_names_one():
+    cases = {
+        "How large is the budget approved by Carrow Bridge council?": (AnswerType.MONEY, "budget"),
+        "How big was the crowd at the Lyon rally?": (AnswerType.COUNT, "crowd"),
+        "How long was the plesiosaur found at Loch Tarran?": (AnswerType.MEASURE, "long"),
+        "How long is the Westmoor waste contract?": (AnswerType.MEASURE, "long"),  # a time, though contracts cost
+    }
+    for question, (kind, head) in cases.items():
+        q = analyse(question)
+        assert (q.type, q.head) == (kind, head), question
