@@ -128,6 +128,10 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     head_last = stem(head_words[-1]) if head_words else ""
     if v.number == 1 and not (after and stem(after[0]) == head_last):
         return False  # "one of the…" is no count
+    if any(numbers.ends_with_word(fold(s.text[max(0, v.start - 20):v.start]).rstrip(), m)
+           or re.search(rf"(?<!\w){re.escape(m)}\s+\d+\s+(?:{'|'.join(everywhere('and_words'))})\s*$", fold(s.text[:v.start]))
+           for m in lang.age_markers):
+        return False  # "two men, aged 23 and 31": ages, not counts
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
     if any(stem(w) == head_last for w in after):
@@ -229,13 +233,16 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             if fit < best_fit:
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
+            own = _clause_terms(_clause_of(s.text, v.start))
+            # typed: the question's specific noun names the value, or (for people and other generic heads) what the
+            # question says happened to them is said in the value's own clause ("police have arrested two men")
+            typed = (named and not generic and (not rel or bool(rel & (own | _clause_terms(s.prev))))) \
+                or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own)
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
-                                  ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit,
-                                  typed=named and not generic
-                                  and (not rel or bool(rel & _clause_terms(_clause_of(s.text, v.start) + " " + s.prev)))))
+                                  ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit, typed=typed))
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
-        best_dim = max(dims, key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))
+        best_dim = max(sorted(dims), key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))
         out = [d for d in out if d.reading and d.reading.dimension == best_dim]
     if query.type is AnswerType.DATE:  # a date answers only where its clause uses the question's words
         top = max((d.fit for d in out), default=0)

@@ -84,6 +84,7 @@ class Lang:
     contrast_conjunctions: tuple[str, ...]
     and_words: tuple[str, ...]
     clause_auxiliaries: tuple[str, ...]
+    age_markers: tuple[str, ...]
     place_prepositions: tuple[str, ...]
     subordinators: tuple[str, ...]
     perfect_auxiliaries: tuple[str, ...]
@@ -156,7 +157,7 @@ def load(code: str = DEFAULT) -> Lang:
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
         passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"),
-        clause_auxiliaries=tup("clause_auxiliaries"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
+        clause_auxiliaries=tup("clause_auxiliaries"), age_markers=tup("age_markers"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),

@@ -272,3 +272,9 @@ def test_how_large_or_how_big_asks_for_money_or_a_head_count_when_the_question_n
     for question, (kind, head) in cases.items():
         q = analyse(question)
         assert (q.type, q.head) == (kind, head), question
+
+
+def test_ages_are_not_counts_and_a_count_whose_clause_says_what_happened_is_an_answer():
+    sentences = [_s("a", "Police have arrested two men, aged 23 and 31, after the Maison Duret robbery in Valmont.")]
+    _, drafts, _ = _claims(sentences, "How many people have been arrested over the Maison Duret robbery in Valmont?")
+    assert [(d.value, d.typed) for d in drafts] == [("two", True)]
