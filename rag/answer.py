@@ -14,7 +14,7 @@ from . import numbers, prompts
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
-from .llm import Generator
+from .llm import Generator, ModelUnavailable
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
@@ -122,11 +122,15 @@ class Assistant:
         unsupported = self._unsupported_premise(query, evidence, claims)  # read by the prompt and the answer
         messages = self._messages(q, previous if follow_up else None, evidence, claims, disagreements, unsupported)
         draft = []
-        for token in self.generator.stream(messages):
-            if timings.first_token_s is None:
-                timings.first_token_s = time.perf_counter() - t0
-            draft.append(token)
-            yield Event("token", token=token)
+        try:
+            for token in self.generator.stream(messages):
+                if timings.first_token_s is None:
+                    timings.first_token_s = time.perf_counter() - t0
+                draft.append(token)
+                yield Event("token", token=token)
+        except ModelUnavailable as e:  # the model server died midway: the evidence event already stands
+            yield Event("answer", answer=self._failed(q, str(e), evidence, claims, disagreements, query, timings, t0))
+            return
         answer = self._finish(q, "".join(draft), evidence, claims, disagreements, query, unsupported, timings)
         answer.timings.total_s = time.perf_counter() - t0
         yield Event("answer", answer=answer)
@@ -233,6 +237,16 @@ class Assistant:
             lines.append("The sources don't say. " + self._closest(evidence))
         text = " ".join(lines).strip()
         return self._answer(q, text, evidence, claims, disagreements, abstained, removed, timings)
+
+    def _failed(self, q, error: str, evidence, claims, disagreements, query: Query, timings, t0) -> Answer:
+        """Generation failed: say so, and keep what code states without the model (the sources' answers)."""
+        lines = [f"Generation failed: {error}. The evidence found is listed; ask again to get an answer."]
+        if claims and not disagreements and claims[0].kind is not ClaimKind.STANCE:
+            lines.append(self._state(claims))
+        lines += [statement(d, query) for d in disagreements]
+        timings.total_s = time.perf_counter() - t0
+        answer = self._answer(q, " ".join(lines), evidence, claims, disagreements, False, [], timings)
+        return replace(answer, error=error)
 
     @staticmethod
     def _state(claims: list[Claim]) -> str:

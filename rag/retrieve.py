@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .embed import get_embedder
+from .faults import ASK_AGAIN, reported
 from .settings import Settings
 from .store import Store
 from .types import Hit
@@ -19,7 +20,9 @@ class Retriever:
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         k = k or self.settings.top_k
         pool = max(4 * k, 20)
-        dense = self.store.vectors.search(self.embed_query(query), pool)
+        embedding = self.embed_query(query)
+        with reported(self.settings, ASK_AGAIN):
+            dense = self.store.vectors.search(embedding, pool)
         lexical = self.store.lexical.search(query, pool)
         # Reciprocal rank fusion: robust to the two scorers' incomparable scales (Cormack et al. 2009).
         fused: dict[str, float] = {}

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     ingest_batch_chunks: int = Field(default=64, ge=1)  # chunks embedded together across documents
     max_file_bytes: int = 20 * 1024 * 1024
     max_doc_chars: int = 2_000_000
+    min_free_bytes: int = Field(64 << 20, ge=0, description="Ingest stops ('disk full') before a batch when the "
+                                "index's disk has less free than this: Chroma's embedded engine hangs in-process after "
+                                "a write that ran out of space, so the UI must never get there.")
+    disk_full_bytes: int = Field(1 << 20, description="A write to the index that fails with less free space than "
+                                                      "this on its disk is reported as 'disk full'.")
     furniture_markers: tuple[str, ...] = (
         "Leave a Comment",
         "Leave a Reply",

@@ -124,10 +124,11 @@ class Registry:
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            db.execute("COMMIT")  # may fail too (a full disk): the transaction must not stay open
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
 
     def generation(self) -> int:
         return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
@@ -458,8 +459,9 @@ class Store:
         try:
             self.vectors = Vectors(settings)
         except Exception as e:  # Chroma raises many types for a damaged folder or an unreachable server
-            where = settings.chroma_url or settings.chroma_dir
-            raise IndexUnusable(f"cannot open the vector store at {where} ({e}); {reindex_hint(settings)}") from None
+            if settings.chroma_url:
+                raise IndexUnusable(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from None
+            raise IndexUnusable(f"cannot open the vector store at {settings.chroma_dir} ({e}); {reindex_hint(settings)}") from None
         self.lexical = Lexical(self.registry, settings.index_dir / "bm25")
 
     @contextmanager

@@ -1,0 +1,149 @@
+"""Faults made for real: a full disk, a Chroma server and a model server killed mid-operation, load during an
+ingest, a long run of questions. Each test makes the fault (a tmpfs that fills, SIGKILL, real clients)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import main
+from rag.retrieve import Retriever
+from rag.settings import PROJECT_ROOT, Settings
+from rag.store import Store
+
+from .articles import articles, write_jsonl
+from .conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(*args: str, **env: str):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def _errors(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+def _chroma(settings: Settings):
+    """The collection as stored now (another process may have written it since this one last looked)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if not settings.chroma_url:
+        SharedSystemClient.clear_system_cache()
+    return Store(settings).vectors.collection
+
+
+def _registry(settings: Settings) -> dict[str, int]:
+    """The registry is sound, every document has its chunks and no chunk lacks its document: doc id -> chunks."""
+    conn = sqlite3.connect(settings.registry_path)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        docs = dict(conn.execute("SELECT id, n_chunks FROM docs"))
+        assert dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id")) == docs
+        return docs
+    finally:
+        conn.close()
+
+
+def _consistent(settings: Settings) -> dict[str, int]:
+    """The registry is sound and every chunk it lists has its vector; returns doc id -> chunks."""
+    docs = _registry(settings)
+    conn = sqlite3.connect(settings.registry_path)
+    try:
+        chunk_ids = [r[0] for r in conn.execute("SELECT chunk_id FROM chunks")]
+    finally:
+        conn.close()
+    found = _chroma(settings).get(ids=chunk_ids, include=[])["ids"]
+    assert sorted(found) == sorted(chunk_ids)  # the registry, written last, names only stored vectors
+    return docs
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 MiB tmpfs mounted for the test (root only), always unmounted."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # the in-process Chroma client holds files on the mount
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill_and_resume(settings: Settings, disk: Path, reserve: int, rag) -> None:
+    """Ingest 300 articles onto a disk with room for about a third of them; free the space; ingest again.
+
+    `reserve` is RAG_MIN_FREE_BYTES (0: no guard, the writes themselves run out of space); `rag(*args, env)`
+    runs the command and returns (exit status, stdout, stderr).
+    """
+    batch = articles(300)
+    write_jsonl(settings.corpus_dir / "wire.jsonl", batch)  # the corpus is outside the mount; only the index fills
+    Store(settings)  # the empty index; then a ballast file leaves the reserve plus 2 MiB (~1/3 of the writes)
+    ballast = disk / "ballast"
+    with open(ballast, "wb") as fh:
+        os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(disk).free - reserve - (2 << 20))
+    env = {"RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
+           "RAG_MIN_FREE_BYTES": str(reserve)}
+
+    status, out, err = rag("ingest", env=env)
+    assert status == 2, out + err
+    (error,) = _errors(err)  # one line, naming the fault and the folder
+    assert error.startswith(f"error: disk full: cannot write to {settings.index_dir}" if not reserve
+                            else f"error: disk full: {settings.index_dir} has ")
+    assert "Traceback" not in out + err
+    kept = _registry(settings)
+    assert 0 < len(kept) < len(batch)  # it failed midway
+    committed = next(a for a in batch if a.id in kept)
+    if reserve:  # stopped before the disk was full: the index answers as it is
+        assert Retriever(Store(settings), settings).search(committed.question, 1)[0].source == committed.id
+
+    ballast.unlink()  # space is freed (Chroma's engine cannot even read with none left: it writes as it reads)
+    assert _consistent(settings) == kept  # what it committed is whole: every listed chunk has its vector
+    assert Retriever(Store(settings), settings).search(committed.question, 1)[0].source == committed.id
+    # the same command resumes where it stopped
+    status, out, err = rag("ingest", env=env)
+    assert status == 0, out + err
+    assert f"{len(batch) + 5 - len(kept)} added" in out and f"{len(kept)} unchanged" in out
+    docs = _consistent(settings)
+    assert len(docs) == len(batch) + 5
+    assert _chroma(settings).count() == sum(docs.values())  # the failed write's orphans were pruned
+    last = batch[-1]
+    assert Retriever(Store(settings), settings).search(last.question, 1)[0].source == last.id
+
+
+def test_a_disk_filling_during_ingest_stops_it_at_the_reserve_and_the_same_process_resumes(small_disk, tmp_path):
+    """The UI's case: a long-lived process must stop before Chroma's engine runs out of space (it hangs after)."""
+    settings = make_settings(tmp_path).model_copy(update={"index_dir": small_disk / "index"})
+
+    def rag(*args: str, env: dict[str, str]):
+        result = _cli(*args, **env)  # in this process: the Chroma client stays open between the two runs
+        return result.exit_code, result.stdout, result.stderr
+
+    _fill_and_resume(settings, small_disk, 8 << 20, rag)
+
+
+def test_a_disk_that_runs_out_during_writes_gives_a_clear_error_and_the_next_run_resumes(small_disk, tmp_path):
+    """No reserve: the writes themselves fail (Chroma's engine or SQLite); each run is its own `rag` process."""
+    settings = make_settings(tmp_path).model_copy(update={"index_dir": small_disk / "index"})
+
+    def rag(*args: str, env: dict[str, str]):
+        done = subprocess.run([sys.executable, "-m", "rag", *args], env={**os.environ, **env}, capture_output=True,
+                              text=True, cwd=PROJECT_ROOT, timeout=600)
+        return done.returncode, done.stdout, done.stderr
+
+    _fill_and_resume(settings, small_disk, 0, rag)
