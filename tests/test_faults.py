@@ -3,23 +3,28 @@ ingest, a long run of questions. Each test makes the fault (a tmpfs that fills, 
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
+from rag.ingest import ensure_index
 from rag.retrieve import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import Store
 
 from .articles import articles, write_jsonl
-from .conftest import make_settings
+from .conftest import free_port, make_settings, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -147,3 +152,115 @@ def test_a_disk_that_runs_out_during_writes_gives_a_clear_error_and_the_next_run
         return done.returncode, done.stdout, done.stderr
 
     _fill_and_resume(settings, small_disk, 0, rag)
+
+
+class ChromaServer:
+    """A real `chroma run` on loopback that the test can SIGKILL and start again on the same port and data."""
+
+    def __init__(self, root: Path):
+        self.root, self.port = root, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+        log = self.root / "chroma.log"
+        self.proc = subprocess.Popen([chroma, "run", "--path", str(self.root / "chroma-data"), "--host", "127.0.0.1",
+                                      "--port", str(self.port)], stdout=open(log, "a"), stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc, log)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+@pytest.fixture
+def chroma(tmp_path):
+    server = ChromaServer(tmp_path)
+    server.start()
+    yield server
+    if server.proc.poll() is None:
+        server.kill()
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
+            **({"RAG_CHROMA_URL": settings.chroma_url} if settings.chroma_url else {}), **extra}
+
+
+def _rag(settings: Settings, *args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "rag", *args], env=_env(settings), cwd=PROJECT_ROOT, text=True,
+                            **popen)
+
+
+def test_a_chroma_server_killed_mid_ingest_is_named_leaves_the_registry_whole_and_the_ingest_resumes(chroma, tmp_path):
+    settings = make_settings(tmp_path, chroma_url=chroma.url)
+    batch = articles(200)
+    write_jsonl(settings.corpus_dir / "wire.jsonl", batch)
+    proc = _rag(settings, "ingest", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while len(_registry(settings) if settings.registry_path.exists() else {}) < 10:  # some articles are in
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    chroma.kill()  # mid-ingest: the first batch's articles are being written
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    (error,) = _errors(err)
+    assert error.startswith(f"error: the Chroma server at {chroma.url} is unreachable (") and "Traceback" not in err
+    kept = _registry(settings)  # nothing half-written: each listed article has all its chunks
+    assert 10 <= len(kept) < len(batch) + 5
+
+    chroma.start()  # back on the same port and data
+    assert _consistent(settings) == kept  # every chunk the registry lists has its vector on the server
+    done = subprocess.run([sys.executable, "-m", "rag", "ingest"], env=_env(settings), cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(batch) + 5 - len(kept)} added" in done.stdout and f"{len(kept)} unchanged" in done.stdout
+    docs = _consistent(settings)
+    assert len(docs) == len(batch) + 5 and _chroma(settings).count() == sum(docs.values())
+    last = batch[-1]
+    assert Retriever(Store(settings), settings).search(last.question, 1)[0].source == last.id
+
+
+def _line(proc: subprocess.Popen, seconds: float = 300) -> str:
+    """The process's next stdout line, failing (not hanging) when none comes."""
+    ready, _, _ = select.select([proc.stdout], [], [], seconds)
+    assert ready, "no answer line in time"
+    return proc.stdout.readline()
+
+
+def test_a_chroma_server_killed_between_answers_is_named_and_the_same_process_answers_once_it_is_back(chroma, tmp_path):
+    settings = make_settings(tmp_path, chroma_url=chroma.url)
+    before = {d.id: d.hash for d in _seed(settings).registry.docs()}
+    proc = _rag(settings, "ask", "--json", "--model", "smollm2-135m", "-", stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
+    question = "How many GPU hours did it take to train Llama?"
+    try:
+        proc.stdin.write(question + "\n")
+        first = json.loads(_line(proc))
+        assert "error" not in first and "39.3 million" in first["answer"]
+
+        chroma.kill()  # the server dies while the process is answering questions
+        proc.stdin.write(question + "\n")
+        failed = json.loads(_line(proc))
+        assert failed["question"] == question and set(failed) == {"question", "error"}
+        assert failed["error"].startswith(f"the Chroma server at {chroma.url} is unreachable (")
+        assert "\n" not in failed["error"] and proc.poll() is None  # one line; the process goes on
+
+        chroma.start()
+        proc.stdin.write(question + "\n")
+        again = json.loads(_line(proc))
+        assert "error" not in again and again["answer"] == first["answer"]
+        assert again["citations"] == first["citations"]
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
+    assert proc.returncode == 2  # one question failed
+    assert {d.id: d.hash for d in Store(settings).registry.docs()} == before
+    assert _consistent(settings)
+
+
+def _seed(settings: Settings) -> Store:
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    return store
