@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from rag.cli import main
 from rag.ingest import ensure_index
+from rag.llm import MODELS, model_file
 from rag.retrieve import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import Store
@@ -264,3 +265,63 @@ def _seed(settings: Settings) -> Store:
     store = Store(settings)
     ensure_index(store, settings, progress=False)
     return store
+
+
+class ModelServer:
+    """A real OpenAI-compatible `llama_cpp.server` with smollm2-135m on loopback, killable and restartable."""
+
+    def __init__(self, root: Path):
+        self.root, self.port = root, free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        path = model_file(MODELS["smollm2-135m"], Settings())
+        log = self.root / "llm.log"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1",
+             "--port", str(self.port), "--n_threads", "2", "--n_ctx", "4096"],
+            stdout=open(log, "a"), stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.proc, log)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def test_a_model_server_killed_mid_stream_leaves_the_evidence_on_screen_and_the_next_question_works(tmp_path):
+    import ui
+
+    llm = ModelServer(tmp_path)
+    llm.start()
+    try:
+        settings = make_settings(tmp_path, llm_url=llm.url, llm_model_name="smollm2", max_answer_tokens=400)
+        app = ui.App(settings)  # the UI's own handler, as a browser session drives it
+        question = "What did Nvidia say about its revenue from Singapore?"
+        screens, chat, answers, killed_after = [], [], [], None
+        for chat, answers, panel, status, _ in app.respond(question, [], []):
+            screens.append((panel, status))
+            if status.startswith("Writing a draft") and killed_after is None:
+                killed_after = len(screens)
+                llm.kill()  # mid-stream: the server has sent its first token
+        assert killed_after is not None  # it was streaming when it died
+        panels = [p for p, _ in screens if isinstance(p, str)]  # the others leave the panel as it is
+        assert len(panels) == 2 and "evidence-list" in panels[0]  # shown before the first token ...
+        final_panel, final_status = screens[-1]
+        assert final_panel == panels[0]  # ... and still the same after the failure: the evidence stays on screen
+        assert final_status.startswith("⚠ generation failed (the model server at " + llm.url)
+        (answer,) = answers
+        assert answer.answer.startswith("Generation failed: the model server at " + llm.url) and answer.error
+        assert chat[-1]["role"] == "assistant" and "Generation failed" in chat[-1]["content"]
+        assert answer.evidence and all(
+            app.store.registry.text(e.source)[e.start : e.end] == e.quote for e in answer.evidence)
+
+        llm.start()  # the next question, once the server is back, is answered in the same session
+        for chat, answers, panel, status, _ in app.respond("How many GPUs did DeepSeek claim?", chat, answers):
+            pass
+        assert status.startswith("✔") and len(answers) == 2 and not answers[1].error
+        assert answers[1].disagreements and "2,048" in answers[1].answer
+        assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    finally:
+        if llm.proc.poll() is None:
+            llm.kill()
