@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.ingest import ensure_index
+from rag.ingest import Ingestor, ensure_index
 from rag.llm import MODELS, model_file
 from rag.retrieve import Retriever
 from rag.settings import PROJECT_ROOT, Settings
@@ -325,3 +328,68 @@ def test_a_model_server_killed_mid_stream_leaves_the_evidence_on_screen_and_the_
     finally:
         if llm.proc.poll() is None:
             llm.kill()
+
+
+def test_twenty_api_clients_during_an_ingest_of_500_articles_each_get_their_own_answer(chroma, tmp_path):
+    """The team set-up (a Chroma server, a UI worker, `rag ingest` in another process) under 20 clients."""
+    from gradio_client import Client
+
+    from .test_ui import _serve
+
+    settings = make_settings(tmp_path, chroma_url=chroma.url)
+    old, new = articles(40, seed=1), articles(500, seed=2)
+    assert not {a.name for a in old} & {a.name for a in new}
+    Ingestor(_seed(settings), settings).ingest_paths([write_jsonl(tmp_path / "old.jsonl", old)], progress=False)
+    ui_proc, url = _serve(tmp_path, RAG_CHROMA_URL=chroma.url, RAG_MODEL="smollm2-135m", RAG_MAX_ANSWER_TOKENS="48")
+    figures = {a.figure for a in old + new}
+    lock = threading.Lock()
+    asked: set[str] = set()
+    failures: list[str] = []
+    answered_during: list[str] = []
+    ingest = _rag(settings, "ingest", str(write_jsonl(tmp_path / "new.jsonl", new)), stdout=subprocess.PIPE,
+                  stderr=subprocess.PIPE)
+
+    def check(a, r: dict) -> None:
+        cited = {c["source"] for c in r.get("citations", [])}
+        stated = set(re.findall(r"\d{1,3}(?:,\d{3})+", r.get("answer", ""))) & figures
+        if "error" in r or r["question"] != a.question or a.id not in cited or stated != {a.figure}:
+            failures.append(f"{a.question} -> {json.dumps(r)[:600]}")
+
+    def next_new():
+        """A new article the registry already lists (committed) that nobody has asked about yet."""
+        committed = set(_registry(settings))
+        with lock:
+            fresh = [a for a in new if a.id in committed and a.id not in asked]
+            if fresh:
+                asked.add(fresh[-1].id)
+                return fresh[-1]
+        return None
+
+    def client(i: int) -> None:
+        api = Client(url, verbose=False)
+        ask = lambda a: check(a, api.predict(question=a.question, api_name="/ask"))  # noqa: E731
+        ask(old[i])
+        while (a := next_new()) is None and ingest.poll() is None:
+            time.sleep(0.5)
+        if a is not None:  # an article committed a moment ago, asked while the ingest goes on
+            running = ingest.poll() is None
+            ask(a)
+            if running:
+                answered_during.append(a.id)
+
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            list(pool.map(client, range(20)))
+        out, err = ingest.communicate(timeout=600)
+        assert ingest.returncode == 0 and "500 added" in out, out + err[-2000:]
+        api = Client(url, verbose=False)
+        for a in new[-3:]:  # and the last of them, once the ingest is done
+            check(a, api.predict(question=a.question, api_name="/ask"))
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+        ui_proc.terminate()
+        ui_proc.wait(timeout=30)
+    assert not failures, f"{len(failures)} wrong answers, e.g. {failures[:3]}"
+    assert len(answered_during) >= 10  # new articles were answered while the ingest was still writing
+    assert len(_consistent(settings)) == 5 + 40 + 500
