@@ -393,3 +393,35 @@ def test_twenty_api_clients_during_an_ingest_of_500_articles_each_get_their_own_
     assert not failures, f"{len(failures)} wrong answers, e.g. {failures[:3]}"
     assert len(answered_during) >= 10  # new articles were answered while the ingest was still writing
     assert len(_consistent(settings)) == 5 + 40 + 500
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_three_hundred_questions_in_one_process_keep_its_memory_flat(tmp_path):
+    """300 different questions through one `rag ask --json -` process: RSS after 300 within 10 % of after 30."""
+    settings = make_settings(tmp_path)
+    subjects = articles(100, seed=3)
+    Ingestor(_seed(settings), settings).ingest_paths([write_jsonl(tmp_path / "wire.jsonl", subjects)], progress=False)
+    questions = [q for a in subjects for q in (a.question, f"When did the {a.name} {a.place} open?",
+                                               f"Who runs the {a.name} {a.place}?")]
+    assert len(set(questions)) == 300
+    env = _env(settings, RAG_MODEL="smollm2-135m", RAG_MAX_ANSWER_TOKENS="16", RAG_N_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "ask", "--json", "-"], env=env, cwd=PROJECT_ROOT, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1)
+    rss: dict[int, int] = {}
+    try:
+        for n, q in enumerate(questions, 1):
+            proc.stdin.write(q + "\n")
+            r = json.loads(_line(proc))
+            assert r["question"] == q and "error" not in r, r
+            if n in (30, 100, 200, 300):
+                rss[n] = _rss_kb(proc.pid)  # idle between questions: nothing in flight
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert rss[300] <= 1.10 * rss[30], f"RSS in kB after question n: {rss}"
