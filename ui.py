@@ -13,6 +13,7 @@ from rag.corpus import SUPPORTED
 from rag.fetch import is_url
 from rag.ingest import Ingestor, ensure_index
 from rag.links import ingest_urls
+from rag.registry import IndexUnusable
 from rag.settings import Settings
 from rag.store import Store
 
@@ -74,28 +75,31 @@ class App:
         except QuestionError as e:
             yield chat, answers, gr.update(), f"⚠ {e}", message
             return
-        turn = len(answers)
+        turn, before = len(answers), len(chat)
         chat.append({"role": "user", "content": render.md_escape(message)})
         yield chat, answers, gr.update(), "Searching the articles…", ""
         draft = ""
-        for event in self.assistant.stream(message, history=history):
-            if event.kind is EventKind.EVIDENCE:
-                chat.append({"role": "assistant", "content": "…"})
-                panel = render.side_panel(event.evidence, event.disagreements, turn)
-                n_src = len({e.source for e in event.evidence})
-                yield chat, answers, panel, f"Found {len(event.evidence)} passages in {n_src} articles; drafting…", ""
-            elif event.kind is EventKind.TOKEN:
-                draft += event.token
-                chat[-1] = {"role": "assistant", "content": render.md_escape(draft) + " ▌"}
-                yield chat, answers, gr.update(), "Writing a draft (not yet verified)…", ""
-            else:
-                answer = event.answer
-                answers.append(answer)
-                if chat[-1]["role"] != "assistant":
-                    chat.append({"role": "assistant", "content": ""})
-                chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
-                panel = render.side_panel(answer.evidence, answer.disagreements, turn)
-                yield chat, answers, panel, render.status_line(answer), ""
+        try:
+            for event in self.assistant.stream(message, history=history):
+                if event.kind is EventKind.EVIDENCE:
+                    chat.append({"role": "assistant", "content": "…"})
+                    panel = render.side_panel(event.evidence, event.disagreements, turn)
+                    n_src = len({e.source for e in event.evidence})
+                    yield chat, answers, panel, f"Found {len(event.evidence)} passages in {n_src} articles; drafting…", ""
+                elif event.kind is EventKind.TOKEN:
+                    draft += event.token
+                    chat[-1] = {"role": "assistant", "content": render.md_escape(draft) + " ▌"}
+                    yield chat, answers, gr.update(), "Writing a draft (not yet verified)…", ""
+                else:
+                    answer = event.answer
+                    answers.append(answer)
+                    if chat[-1]["role"] != "assistant":
+                        chat.append({"role": "assistant", "content": ""})
+                    chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
+                    panel = render.side_panel(answer.evidence, answer.disagreements, turn)
+                    yield chat, answers, panel, render.status_line(answer), ""
+        except IndexUnusable as e:  # the index's disk or Chroma server failed: one line; the question stays
+            yield chat[:before], answers, gr.update(), f"⚠ {e}", message
 
     def show_citation(self, ref: str, answers: list) -> str:
         try:
@@ -126,7 +130,10 @@ class App:
             return "Choose one or more files first.", gr.update(), gr.update()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
         progress(0, desc="Reading files")
-        report = self.ingestor.ingest_paths(paths, progress=True)
+        try:
+            report = self.ingestor.ingest_paths(paths, progress=True)
+        except IndexUnusable as e:  # a full disk or a dead Chroma server; what was committed stays
+            return f"✖ {render.md_escape(str(e))}", self.sources_table(), gr.update(choices=self.source_choices())
         return self._added(report)
 
     def add_link(self, url: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's API)
@@ -138,7 +145,11 @@ class App:
             return f"✖ Not a link: {render.md_escape(url[:200])} (it must start with http:// or https://)", \
                 gr.update(), gr.update()
         progress(0, desc="Downloading")
-        return self._added(ingest_urls(self.ingestor, [url], progress=True).report)
+        try:
+            report = ingest_urls(self.ingestor, [url], progress=True).report
+        except IndexUnusable as e:  # a full disk or a dead Chroma server; what was committed stays
+            return f"✖ {render.md_escape(str(e))}", self.sources_table(), gr.update(choices=self.source_choices())
+        return self._added(report)
 
     def _added(self, report):
         lines = []
@@ -160,7 +171,7 @@ class App:
         """Answer one question; the same JSON as `rag ask --json`."""
         try:
             return self.assistant.ask(question).to_json()
-        except QuestionError as e:
+        except (QuestionError, IndexUnusable) as e:
             return {"question": question, "error": str(e)}
 
 

@@ -18,6 +18,7 @@ from .embed import get_embedder
 from .evidence import EvidenceSelector
 from .generate import Generator, Message, load_generator
 from .language import fold
+from .models import ModelUnavailable
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
@@ -153,11 +154,17 @@ class Assistant:
         found.unsupported = self._unsupported_premise(query, evidence, claims)
         messages = self._messages(found, previous if follow_up else None)
         draft = []
-        for token in self.generator.stream(messages):
-            if timings.first_token_s is None:
-                timings.first_token_s = time.perf_counter() - t0
-            draft.append(token)
-            yield Event(EventKind.TOKEN, token=token)
+        try:
+            for token in self.generator.stream(messages):
+                if timings.first_token_s is None:
+                    timings.first_token_s = time.perf_counter() - t0
+                draft.append(token)
+                yield Event(EventKind.TOKEN, token=token)
+        except ModelUnavailable as e:  # the model server died midway: the evidence event already stands
+            answer = self._failed(found, str(e))
+            answer.timings.total_s = time.perf_counter() - t0
+            yield Event(EventKind.ANSWER, answer=answer)
+            return
         answer = self._finish(found, "".join(draft))
         answer.timings.total_s = time.perf_counter() - t0
         log.debug("generated %d draft pieces; first token %.2f s, total %.2f s", len(draft),
@@ -274,6 +281,17 @@ class Assistant:
             lines.append(f"The sources don't say. {closest}")
             cited |= top
         return self._answer(f, " ".join(lines).strip(), cited, abstained, removed)
+
+    def _failed(self, f: Findings, error: str) -> Answer:
+        """Generation failed: say so, and keep what code states without the model (the sources' answers)."""
+        lines = [f"Generation failed: {error}. The evidence found is listed; ask again to get an answer."]
+        cited: set[int] = set()
+        if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
+            shown = self._shown(f.claims)
+            lines.append("; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".")
+            cited = {c.evidence_id for c in shown}
+        lines += [statement(d, f.query) for d in f.disagreements]
+        return replace(self._answer(f, " ".join(lines), cited, False, []), error=error)
 
     @staticmethod
     def _shown(claims: list[Claim]) -> list[Claim]:

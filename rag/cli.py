@@ -211,13 +211,17 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
             continue
         try:
             answer = assistant.ask(q)
-        except QuestionError as e:
+        except (QuestionError, IndexUnusable) as e:  # a bad question, or the index's disk or server failed
             if as_json:
                 click.echo(json.dumps({"question": q, "error": str(e)}, ensure_ascii=False))
+                sys.stdout.flush()
             else:
                 click.echo(f"error: {e}", err=True)
             status = 2
             continue
+        if answer.error:  # generation failed midway; the answer says so and keeps the evidence
+            click.echo(f"error: {answer.error}", err=True)
+            status = max(status, 1)
         if as_json:
             click.echo(json.dumps(answer.to_json(), ensure_ascii=False), nl=True)
             sys.stdout.flush()

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from .chunk import Chunker
 from .corpus import read_paths, slugify
 from .embed import get_embedder
+from .faults import INGEST_AGAIN, check_space, reported
 from .registry import IndexUnusable, Registry, Removal, read_removals
 from .settings import Settings
 from .store import Store
@@ -111,6 +112,7 @@ class Ingestor:
             def flush() -> None:
                 t0 = time.perf_counter()
                 vectors = embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
+                check_space(self.settings, INGEST_AGAIN)
                 at = 0
                 for doc, chunks in pending:
                     self.store.put(doc, chunks, vectors[at:at + len(chunks)])
@@ -142,7 +144,7 @@ class Ingestor:
         `force` takes in removed articles too and clears their removal decisions.
         """
         report = IngestReport()
-        with self.store.write_lock():
+        with self.store.write_lock(), reported(self.settings, INGEST_AGAIN):
             docs: list[SourceDoc] = []
             for path, found, problems in read_paths(paths, self.settings, skip=(legacy_uploads(self.settings),)):
                 report.problems.extend(problems)
@@ -158,7 +160,7 @@ class Ingestor:
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
         """Delete an article and record the decision, so no later ingest or rebuild brings it back."""
-        with self.store.write_lock():
+        with self.store.write_lock(), reported(self.settings, "run the removal again once it is fixed"):
             gone = self.store.remove(doc_id, reason)
             self.store.lexical.refresh()
             return gone
@@ -174,7 +176,7 @@ class Ingestor:
             raise KeyError(doc_id)
         report = IngestReport()
         path = origin_file(decision.origin)
-        with self.store.write_lock():
+        with self.store.write_lock(), reported(self.settings, INGEST_AGAIN):
             if not path.is_file():
                 report.problems.append(
                     Problem(str(path), "the kept copy is gone; ingest the article again with `rag ingest --force PATH`")

@@ -115,10 +115,11 @@ class Registry:
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            db.execute("COMMIT")  # may fail too (a full disk): the transaction must not stay open
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
 
     def generation(self) -> int:
         return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])

@@ -132,6 +132,8 @@ def article_view(title: str, outlet: str, text: str) -> str:
 
 def status_line(answer: Answer) -> str:
     t = answer.timings
+    if answer.error:
+        return f"⚠ generation failed ({answer.error}); the evidence is kept, ask again · total {t.total_s:.1f} s"
     first = f"first token {t.first_token_s:.1f} s · " if t.first_token_s is not None else ""
     verdict = "abstained (the sources don't answer this)" if answer.abstained else f"{len(answer.citations)} citations verified"
     removed = f" · {len(answer.removed)} unsupported draft sentence(s) removed" if answer.removed else ""

@@ -6,6 +6,7 @@ import logging
 import time
 
 from .embed import get_embedder
+from .faults import ASK_AGAIN, reported
 from .settings import Settings
 from .store import Store
 from .types import Hit
@@ -26,7 +27,9 @@ class Retriever:
         cfg = self.settings.retrieval
         k = k or cfg.top_k
         pool = max(cfg.pool_factor * k, cfg.min_pool)
-        dense = self.store.vectors.search(self.embed_query(query), pool)
+        embedding = self.embed_query(query)
+        with reported(self.settings, ASK_AGAIN):
+            dense = self.store.vectors.search(embedding, pool)
         lexical = self.store.lexical.search(query, pool)
         # Reciprocal rank fusion: robust to the two scorers' incomparable scales (Cormack et al. 2009).
         fused: dict[str, float] = {}

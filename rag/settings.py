@@ -25,6 +25,11 @@ class IngestSettings(BaseModel):
     batch_chunks: int = Field(64, ge=1, description="Chunks embedded together across documents during ingest.")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Larger files are refused with a reason.")
     max_doc_chars: int = Field(2_000_000, ge=1, description="Longer extracted texts are refused with a reason.")
+    min_free_bytes: int = Field(64 << 20, ge=0, description="Ingest stops ('disk full') before a batch when the "
+                                "index's disk has less free than this: Chroma's embedded engine hangs in-process after "
+                                "a write that ran out of space, so the UI must never get there.")
+    disk_full_bytes: int = Field(1 << 20, description="A write to the index that fails with less free space than "
+                                                      "this on its disk is reported as 'disk full'.")
     max_title_chars: int = Field(200, ge=10, description="Titles (given or taken from the first line) are cut here.")
     binary_control_share: float = Field(0.05, description="A file whose first 8 KiB hold more control bytes than "
                                                           "this share is binary, not text.")

@@ -24,8 +24,9 @@ class Store:
         try:
             self.vectors = Vectors(settings)
         except Exception as e:  # Chroma raises many types for a damaged folder or an unreachable server
-            where = settings.chroma_url or settings.chroma_dir
-            raise IndexUnusable(f"cannot open the vector store at {where} ({e}); {reindex_hint(settings)}") from None
+            if settings.chroma_url:
+                raise IndexUnusable(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from None
+            raise IndexUnusable(f"cannot open the vector store at {settings.chroma_dir} ({e}); {reindex_hint(settings)}") from None
         self.lexical = Lexical(self.registry, settings.index_dir / "bm25")
 
     @contextmanager

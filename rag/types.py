@@ -221,6 +221,7 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # model sentences the verifier refused
     timings: Timings = field(default_factory=Timings)
+    error: str = ""  # why generation failed midway; the evidence and the code's own statements still stand
 
     def to_json(self) -> dict:
         cites = {c.id: c for c in self.citations}
@@ -259,4 +260,4 @@ class Answer:
             ],
             "removed": self.removed,
             "timings": asdict(self.timings),
-        }
+        } | ({"error": self.error} if self.error else {})

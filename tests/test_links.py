@@ -102,11 +102,11 @@ def test_a_linked_article_is_answerable_at_once_with_its_outlet_date_and_author(
 
 def test_the_outlet_and_date_of_two_linked_pages_reach_their_claims_and_the_disagreement(site, links, lsettings):
     """Up to the evidence event the pipeline is code only (no model): claims carry what the pages said."""
-    from rag.answer import Assistant
+    from rag.answer import Assistant, EventKind
 
     links.ingest([site.url(STRIKE), site.url(TURNOUT)])
     event = next(Assistant(links.store, lsettings).stream("How many workers took part in the Valmora dock strike?"))
-    assert event.kind == "evidence"
+    assert event.kind is EventKind.EVIDENCE
     said = {(c.outlet, c.date, c.value) for c in event.claims}
     assert {("The Harbour Times", "2025-03-04", "3,400 workers"), ("Valmora Gazette", "2025-03-06", "2,900 workers")} <= said
     [disagreement] = event.disagreements
