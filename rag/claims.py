@@ -322,8 +322,13 @@ def normalise_name(name: str) -> str:
     return re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
 
 
-def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings) -> list[tuple[Sentence, Sentence, str, str]]:
-    """Near-identical sentences of two sources that differ in a name or number (one copied, one altered)."""
+def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
+                      names: tuple[str, ...] = ()) -> list[tuple[Sentence, Sentence, str, str]]:
+    """Near-identical sentences of two sources that differ in a name or number (one copied, one altered). With the
+    question's names, both must be about that subject: "the Nitoutre library opened…" and "the Nigreibe library
+    opened…" are two stories written alike, not two answers."""
+    if names:
+        sentences = [s for s in sentences if mentions(f"{s.prev} {s.text}", names)]
     out = []
     statements = [(s, s.text.split()) for s in sentences if sum(bool(re.search(r"[^\W\d_]{2}", t)) for t in s.text.split()) >= 5]
     for i, (a, ta) in enumerate(statements):
@@ -338,6 +343,8 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings) -> lis
                 if op != "replace" or (i1 and fold(ta[i1 - 1]).rstrip(".") in lang.months):
                     continue  # a publication day, not the fact
                 va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
+                if mentions(va, names) or mentions(vb, names):
+                    break  # the subject itself is what differs
                 if fold(va) != fold(vb) and re.search(r"[A-Z0-9]", va) and re.search(r"[A-Z0-9]", vb):
                     out.append((a, b, va, vb))
                     break

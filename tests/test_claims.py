@@ -278,3 +278,11 @@ def test_ages_are_not_counts_and_a_count_whose_clause_says_what_happened_is_an_a
     sentences = [_s("a", "Police have arrested two men, aged 23 and 31, after the Maison Duret robbery in Valmont.")]
     _, drafts, _ = _claims(sentences, "How many people have been arrested over the Maison Duret robbery in Valmont?")
     assert [(d.value, d.typed) for d in drafts] == [("two", True)]
+
+
+def test_two_stories_written_alike_are_not_an_aligned_conflict_about_one_of_them():
+    a = _s("a", "The new Nitoutre library opened on 3 May after two years of building work, the council said.")
+    b = _s("b", "The new Nigreibe library opened on 5 June after two years of building work, the council said.")
+    assert cl.aligned_conflicts([a, b], ClaimSettings(), ("Nitoutre",)) == []
+    altered = _s("c", "The new Nitoutre library opened on 5 June after two years of building work, the council said.")
+    assert cl.aligned_conflicts([a, altered], ClaimSettings(), ("Nitoutre",))  # one story, two dates: a conflict
