@@ -44,7 +44,7 @@ def load(names: list[str], limit: int | None) -> list[Item]:
     return items
 
 
-def _fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
+def fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()  # one small index per item: don't let Chroma keep them all open
@@ -56,7 +56,7 @@ def _fresh_store(folder: Path, settings: Settings) -> tuple[Store, Settings]:
 
 def seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
     """The shipped articles only (no user uploads), in a temporary index."""
-    store, s = _fresh_store(folder, settings)
+    store, s = fresh_store(folder, settings)
     manifest = load_manifest(settings.corpus_dir)
     docs = [apply_manifest(d, entry, s) for name, entry in manifest.items()
             for d in read_file(settings.corpus_dir / name, s)[0]]
@@ -88,13 +88,13 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
         for item in tqdm(items, desc="Evaluating", unit="question"):
             if item.corpus:
                 if item.corpus not in shared:
-                    store, s = _fresh_store(work / item.corpus, settings)
+                    store, s = fresh_store(work / item.corpus, settings)
                     Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=True)
                     store.lexical.refresh()
                     shared[item.corpus] = (store, s, make_systems(store, s))
                 store, s, systems = shared[item.corpus]
             elif item.docs:
-                store, s = _fresh_store(work / "item", settings)
+                store, s = fresh_store(work / "item", settings)
                 Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=False)
                 store.lexical.refresh()
             else:

@@ -49,3 +49,15 @@ def test_small_eval_run_writes_a_report_and_every_citation_of_ours_is_verbatim(t
     assert summary["questions"] == 2 * len(names)
     assert summary["citation_validity"] == 1.0
     assert invalid_citations(html) == []
+
+
+def test_the_claims_only_loop_counts_flags_per_kind_against_the_gold(seed_store, seed_settings):
+    from evals.flags import flags
+    from rag.answer import Assistant
+
+    items = [it for it in load_jsonl(SEED) if it.question.startswith(("How many GPU hours did it take to train Llama",
+                                                                       "What is the capital"))]
+    assert len(items) >= 1
+    result = flags(items, Assistant(seed_store, seed_settings))
+    right, total = result["seed"]
+    assert total == len(items) and right == total  # the Llama GPU-hours conflict is flagged; the rest are not

@@ -1,0 +1,62 @@
+"""Claims and disagreement flags without the model: the fast loop for work on the claims code.
+
+`python -m evals.flags [stories|seed] [--work DIR] [--show]` runs each question up to the stream's evidence event
+(everything but generation, so a full pass over the 208-question dev set takes minutes, not an hour) and counts,
+per question kind, how often a disagreement is flagged exactly when the gold says there is one. With `--show`
+it prints each wrong question with the claims it found. It measures flags only; `rag eval` measures answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evals.datasets import SEED, Item, load_jsonl, load_stories
+from evals.run import fresh_store, seed_index
+from rag.answer import Assistant, EventKind
+from rag.ingest import Ingestor
+from rag.settings import Settings
+from rag.types import IngestReport
+
+
+def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int]]:
+    """Per kind: (questions whose flag matches the gold, questions)."""
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for item in tqdm(items, desc="Claims", unit="question"):
+        event = next(e for e in assistant.stream(item.question) if e.kind is EventKind.EVIDENCE)
+        flagged = bool(event.disagreements)
+        kind = item.kind or "seed"
+        total[kind] += 1
+        right[kind] += flagged == item.disagreement
+        if show and flagged != item.disagreement:
+            sides = [f"{c.claimant[:25]}: {c.value[:40]} @{c.source}" for c in event.claims or []][:8]
+            tqdm.write(f"✖ {item.id} [{kind}] {item.question}\n    gold {item.gold_facts} → {sides}")
+    return {k: (right[k], total[k]) for k in sorted(total)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dataset", choices=["stories", "seed"])
+    ap.add_argument("--work", type=Path, default=Path("evals/reports/flags-index"), help="index folder (rebuilt)")
+    ap.add_argument("--show", action="store_true", help="print each wrong question with its claims")
+    args = ap.parse_args()
+    settings = Settings()
+    if args.dataset == "seed":
+        store, s = seed_index(args.work, settings)
+        items = load_jsonl(SEED)
+    else:
+        items = load_stories()
+        store, s = fresh_store(args.work, settings)
+        Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
+        store.lexical.refresh()
+    result = flags(items, Assistant(store, s), args.show)
+    print(json.dumps({k: f"{r}/{t}" for k, (r, t) in result.items()}))
+
+
+if __name__ == "__main__":
+    main()
