@@ -84,6 +84,7 @@ class Lang:
     contrast_conjunctions: tuple[str, ...]
     and_words: tuple[str, ...]
     clause_auxiliaries: tuple[str, ...]
+    year_prepositions: tuple[str, ...]
     age_markers: tuple[str, ...]
     place_prepositions: tuple[str, ...]
     subordinators: tuple[str, ...]
@@ -157,7 +158,7 @@ def load(code: str = DEFAULT) -> Lang:
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
         passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"),
-        clause_auxiliaries=tup("clause_auxiliaries"), age_markers=tup("age_markers"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
+        clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),

@@ -286,3 +286,16 @@ def test_two_stories_written_alike_are_not_an_aligned_conflict_about_one_of_them
     assert cl.aligned_conflicts([a, b], ClaimSettings(), ("Nitoutre",)) == []
     altered = _s("c", "The new Nitoutre library opened on 5 June after two years of building work, the council said.")
     assert cl.aligned_conflicts([a, altered], ClaimSettings(), ("Nitoutre",))  # one story, two dates: a conflict
+
+
+def test_a_value_its_clause_places_in_an_earlier_year_is_a_past_figure_not_the_answer():
+    sentences = [
+        _s("a", "The regulator imposed a CHF 35 million fine on Rheintal Privatbank on Thursday.", date="2026-03-05"),
+        _s("b", "The fine is the second-largest imposed on a Rheintal-sized bank, after a CHF 52 million penalty in 2019.",
+           date="2026-03-06", prev="Rheintal Privatbank was fined on Thursday."),
+    ]
+    _, drafts, _ = _claims(sentences, "How large is the fine imposed on Rheintal Privatbank?")
+    assert [d.value for d in drafts] == ["CHF 35 million fine"]
+    # asked about that year, the same figure is the answer
+    _, drafts, _ = _claims(sentences, "How large was the record fine in 2019?")
+    assert any("CHF 52 million" in d.value for d in drafts)
