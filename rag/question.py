@@ -171,6 +171,11 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
     u = units()
     if (cue := _starts(low, lang.how_count)) is not None:
         head = _next_content(low, cue, lang, frozenset(lang.comparatives))
+        names = {fold(w) for w in toks[1:] if w.istitle() and w.isalpha()} if not lang.nouns_capitalised else set()
+        for _ in range(4):  # "how many Greystone tenants": the counted noun, not the name before it
+            if head not in names:
+                break
+            head = _next_content(low, head, lang, frozenset(lang.comparatives))
         following = _next_content(low, head, lang) if head else ""
         if following in u.units and head not in u.units:  # "GPU hours": the unit names what is counted
             head = f"{head} {following}"

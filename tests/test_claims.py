@@ -299,3 +299,8 @@ def test_a_value_its_clause_places_in_an_earlier_year_is_a_past_figure_not_the_a
     # asked about that year, the same figure is the answer
     _, drafts, _ = _claims(sentences, "How large was the record fine in 2019?")
     assert any("CHF 52 million" in d.value for d in drafts)
+
+
+def test_the_counted_noun_is_never_a_name_written_before_it():
+    assert analyse("How many Greystone Residential tenants have been hospitalised?").head == "tenants"
+    assert analyse("How many H100 GPUs did Meta use to train Llama?").head == "h100"  # a model code is counted
