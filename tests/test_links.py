@@ -340,6 +340,6 @@ def test_on_a_machine_with_no_network_ingest_and_feeds_fail_clearly_and_store_no
         "exist (its name could not be resolved)",
     ]
     res = rag("feed", "add", site.url("/feed.xml"))
-    assert res.returncode == 1 and f"{site.url('/feed.xml')}: no network" in res.stderr
+    assert res.returncode == 2 and f"error: {site.url('/feed.xml')}: no network" in res.stderr
     assert Store(settings).registry.count() == 0
     assert kept_files(settings) == [] and not feeds_path(settings).exists()
