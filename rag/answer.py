@@ -271,9 +271,9 @@ class Assistant:
         if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
             stated = " ".join(c.text for c in kept)
             if not any(c.value in stated or c.value.strip("“”") in stated for c in f.claims):
-                shown = self._shown(f.claims)  # the answer the sources give, when the draft lost it
-                lines.append("; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".")
-                cited |= {c.evidence_id for c in shown}
+                said, ids = self._sources_say(f.claims)  # the answer the sources give, when the draft lost it
+                lines.append(said)
+                cited |= ids
         lines += [statement(d, f.query) for d in f.disagreements]  # the guarantee, whatever the draft said
         abstained = not kept and not f.disagreements and not (f.claims and f.claims[0].kind is not ClaimKind.STANCE)
         if abstained:
@@ -287,19 +287,20 @@ class Assistant:
         lines = [f"Generation failed: {error}. The evidence found is listed; ask again to get an answer."]
         cited: set[int] = set()
         if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
-            shown = self._shown(f.claims)
-            lines.append("; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".")
-            cited = {c.evidence_id for c in shown}
+            said, cited = self._sources_say(f.claims)
+            lines.append(said)
         lines += [statement(d, f.query) for d in f.disagreements]
         return replace(self._answer(f, " ".join(lines), cited, False, []), error=error)
 
     @staticmethod
-    def _shown(claims: list[Claim]) -> list[Claim]:
-        """Up to two claims per distinct value, in the order found."""
+    def _sources_say(claims: list[Claim]) -> tuple[str, set[int]]:
+        """The sources' answers stated by code (up to two claims per distinct value, in the order found), with the
+        evidence ids it cites."""
         seen: dict[str, list[Claim]] = {}
         for c in claims:
             seen.setdefault(c.norm, []).append(c)
-        return [c for group in seen.values() for c in group[:2]]
+        shown = [c for group in seen.values() for c in group[:2]]
+        return "; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".", {c.evidence_id for c in shown}
 
     @staticmethod
     def _closest(evidence: list[Evidence]) -> tuple[str, set[int]]:

@@ -171,10 +171,10 @@ def _is_baseline(text: str, start: int, lang: Lang) -> bool:
     return any(numbers.ends_with_word(before, m) for m in lang.baseline_markers)
 
 
-def _earlier_year(s: Sentence, v: Value, query: Query, lang: Lang) -> bool:
+def _earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     """"…after a CHF 52 million penalty in 2019": a value its own clause places in a year before the article's is
-    a past figure, not this story's answer (unless the question asks about a year itself)."""
-    if not s.date[:4].isdigit() or query.type is AnswerType.DATE or any(p.kind is ValueKind.YEAR for p in numbers.find(query.text, lang)):
+    a past figure, not this story's answer."""
+    if not s.date[:4].isdigit():
         return False
     after = s.text[v.end:v.end + 60]  # the same clause: no comma, semicolon or full stop before the year
     pattern = rf"^[^.;,]{{0,40}}?(?<!\w)(?:{'|'.join(map(re.escape, lang.year_prepositions))})\s+((?:1[89]|20)\d\d)(?!\d)"
@@ -206,6 +206,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     out = []
     terms = {stem(t) for t in query.terms}
     head = words(query.head)
+    rel = {stem(w) for w in query.relation}
+    # a question about a date, or one naming a year, asks what was so then: a past figure may be its answer
+    past_is_answer = query.type is AnswerType.DATE or any(
+        v.kind is ValueKind.YEAR for v in numbers.find(query.text, load(query.lang)))
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -219,7 +223,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
-            if _is_baseline(s.text, v.start, lang) or _earlier_year(s, v, query, lang):
+            if _is_baseline(s.text, v.start, lang) or (not past_is_answer and _earlier_year(s, v, lang)):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
@@ -234,17 +238,16 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per:
                 continue  # "how much did it cost": an amount near "cost", not any amount
-            found.append((len(terms & _clause_terms(clause)), named, v, who))
-        if any(named for _, named, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
+            own = _clause_terms(clause)
+            found.append((len(terms & own), named, v, who, own))
+        if any(named for _, named, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
-        best_fit = max((f for f, _, _, _ in found), default=0)
+        best_fit = max((f for f, _, _, _, _ in found), default=0)
         generic = fold(query.head) in lang.people_nouns | lang.count_nouns | lang.generic_money
-        rel = {stem(w) for w in query.relation}
-        for fit, named, v, who in found:
+        for fit, named, v, who, own in found:
             if fit < best_fit:
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
-            own = _clause_terms(_clause_of(s.text, v.start))
             # typed: the question's specific noun names the value, or (for people and other generic heads) what the
             # question says happened to them is said in the value's own clause ("police have arrested two men")
             typed = (named and not generic and (not rel or bool(rel & (own | _clause_terms(s.prev))))) \
