@@ -158,9 +158,19 @@ _CLAUSE_CUT = re.compile(
     re.IGNORECASE)
 
 
-def _clause_of(text: str, pos: int) -> str:
+def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
-    return next((text[a:b] for a, b in zip(cuts, cuts[1:]) if a <= pos < b), text)
+    return next(((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b), (0, len(text)))
+
+
+def _clause_of(text: str, pos: int) -> str:
+    a, b = _clause_bounds(text, pos)
+    return text[a:b]
+
+
+def _restated(text: str, pos: int, lang: Lang) -> bool:
+    """The value's own clause names it by a word for a count before it: "the union put the number at 2,900"."""
+    return any(fold(w) in lang.count_nouns for w in words(text[_clause_bounds(text, pos)[0]:pos]))
 
 
 def _is_baseline(text: str, start: int, lang: Lang) -> bool:
@@ -232,20 +242,21 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             # the question's head noun right after a count ("12,000 people"), or its cue in the value's clause
             # ("Turnout was 41.2 per cent")
             near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
-            named = bool(head) and any(stem(w) == stem(head[-1]) for w in near)
+            restated = query.type is AnswerType.COUNT and _restated(s.text, v.start, lang)
+            named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near))
             if terms and not (terms & window) and not mentions(clause, query.names) and not named:
                 continue
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per:
                 continue  # "how much did it cost": an amount near "cost", not any amount
             own = _clause_terms(clause)
-            found.append((len(terms & own), named, v, who, own))
-        if any(named for _, named, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
+            found.append((len(terms & own), named, v, who, own, restated))
+        if any(named for _, named, _, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
-        best_fit = max((f for f, _, _, _, _ in found), default=0)
+        best_fit = max((f for f, _, _, _, _, _ in found), default=0)
         generic = fold(query.head) in lang.people_nouns | lang.count_nouns | lang.generic_money
-        for fit, named, v, who, own in found:
-            if fit < best_fit:
+        for fit, named, v, who, own, restated in found:
+            if fit < best_fit and not restated:  # a restated figure answers what its sentence's best clause asks
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             # typed: the question's specific noun names the value, or (for people and other generic heads) what the

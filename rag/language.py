@@ -58,6 +58,7 @@ class Lang:
     scales: dict[str, float]
     fractions: dict[str, float]
     percent_words: tuple[str, ...]
+    irregular_forms: dict[str, str]
     hedges: tuple[str, ...]
     reporting_verbs: dict[str, ReportingVerb]
     according_to: tuple[str, ...]
@@ -70,6 +71,7 @@ class Lang:
     baseline_markers: tuple[str, ...]
     follow_up_openers: tuple[str, ...]
     per_words: tuple[str, ...]
+    plural_endings: tuple[str, ...]
     plural_speakers: frozenset[str]
     # grammar words: question openers, clause cuts, name particles (see the toml files for what each does)
     who_words: tuple[str, ...]
@@ -149,10 +151,11 @@ def load(code: str = DEFAULT) -> Lang:
         scales={fold(k): float(v) for k, v in raw["scales"].items()},
         fractions={fold(k): float(v) for k, v in raw["fractions"].items()},
         percent_words=tup("percent_words"), hedges=tup("hedges"),
+        irregular_forms={fold(k): fold(v) for k, v in raw.get("irregular_forms", {}).items()},
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
         according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
         pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
-        follow_up_openers=tup("follow_up_openers"), per_words=tup("per_words"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
+        follow_up_openers=tup("follow_up_openers"), per_words=tup("per_words"), plural_endings=tup("plural_endings"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
         who_words=tup("who_words"), where_words=tup("where_words"), when_words=tup("when_words"),
         entity_openers=tup("entity_openers"), category_openers=tup("category_openers"),
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
@@ -190,6 +193,12 @@ def everywhere(field: str) -> tuple[str, ...]:
     """One list of grammar words across every language we have, for rules applied before a text's language is
     known or where articles mix languages (a clause cut, a name particle)."""
     return tuple(dict.fromkeys(w for code in available() for w in getattr(load(code), field)))
+
+
+@cache
+def base_forms() -> dict[str, str]:
+    """Irregular word forms to their base ("found" -> "find") across every language, for the crude stemmer."""
+    return {k: v for code in available() for k, v in load(code).irregular_forms.items()}
 
 
 def detect(text: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from . import numbers
-from .language import Lang, detect, fold, load, units, words
+from .language import Lang, base_forms, detect, fold, load, units, words
 
 
 class AnswerType(StrEnum):
@@ -73,8 +73,10 @@ class Query:
 
 
 def stem(word: str) -> str:
-    """A crude prefix stem, good enough to match "smuggled" with "smuggling" in any of our languages."""
+    """A crude prefix stem, good enough to match "smuggled" with "smuggling" (and, through the language data's
+    irregular forms, "found" with "finds") in any of our languages."""
     w = fold(word)
+    w = base_forms().get(w, w)
     return w[:6] if len(w) > 6 else w.rstrip("s") if len(w) > 3 else w
 
 
@@ -144,6 +146,11 @@ def _per_unit(low: str, lang: Lang) -> str:
     return ""
 
 
+def _plural(word: str, lang: Lang, *, modifier: bool = False) -> bool:
+    """Written as a plural; a modifier ending in -us or -is ("virus cases", "crisis talks") is taken as singular."""
+    return len(word) > 3 and word.endswith(lang.plural_endings) and not word.endswith(("ss", "us", "is") if modifier else "ss")
+
+
 def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
     """The content words after a count's head up to the first function word that is not an auxiliary:
     "how many people died during…" -> ("died",); "how many residents were evacuated" -> ("evacuated",)."""
@@ -179,6 +186,8 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         following = _next_content(low, head, lang) if head else ""
         if following in u.units and head not in u.units:  # "GPU hours": the unit names what is counted
             head = f"{head} {following}"
+        elif _plural(following, lang) and not _plural(head, lang, modifier=True) and re.search(rf"(?<!\w){re.escape(head)}\s+{re.escape(following)}(?!\w)", low):
+            head = f"{head} {following}"  # "dock workers", "police officers": the plural is what is counted
         if head in u.units:
             return AnswerType.MEASURE, head, (u.units[head].dimension,)
         if head in lang.percent_words:

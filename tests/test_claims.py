@@ -303,4 +303,20 @@ def test_a_value_its_clause_places_in_an_earlier_year_is_a_past_figure_not_the_a
 
 def test_the_counted_noun_is_never_a_name_written_before_it():
     assert analyse("How many Greystone Residential tenants have been hospitalised?").head == "tenants"
-    assert analyse("How many H100 GPUs did Meta use to train Llama?").head == "h100"  # a model code is counted
+    assert analyse("How many H100 GPUs did Meta use to train Llama?").head == "h100 gpus"
+
+
+def test_a_noun_before_the_counted_plural_modifies_it():
+    assert analyse("How many dock workers joined the strike?").head == "dock workers"
+    assert analyse("How many police officers were injured?").relation == ("injured",)
+    assert analyse("How many tenants face eviction?").head == "tenants"  # a verb after a plural is no noun
+    assert analyse("Combien de manifestants ont défilé à Paris ?").head == "manifestants"
+
+
+def test_a_figure_restated_by_a_second_claimant_in_the_same_sentence_is_the_other_side():
+    sents = [_s("a", "The port authority said 1,240 workers had joined the strike, while the dockers' union put the "
+                     "number at 2,900.", "Harbour Post", prev="Dock workers at the harbour stayed off the job.")]
+    query, drafts, claims = _claims(sents, "How many dock workers joined the strike?")
+    assert sorted((c.claimant, c.number) for c in claims) == [("The port authority", 1240), ("the dockers' union", 2900)]
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.CONFLICT and len(d.sides) == 2
