@@ -115,6 +115,23 @@ def _per(text: str, end: int, lang: Lang, unit: str) -> bool:
                for i, w in enumerate(after))
 
 
+def _rate(text: str, end: int, lang: Lang) -> bool:
+    """The value is a rate of something: "$38 a share", "a $33-a-share approach"; "£69 million a year" is still an
+    amount (a yearly one)."""
+    after = [fold(w) for w in re.findall(r"\w+", text[end:end + 30])[:2]]  # "-a-share" is two words here
+    if len(after) < 2 or after[0] not in lang.rate_words or not after[1][:1].isalpha() or after[1] in lang.stopwords:
+        return False
+    unit = units().units.get(after[1])
+    return after[1] not in everywhere("date_nouns") and not (unit and unit.dimension == "duration")
+
+
+def _of_other_amount(text: str, start: int, lang: Lang, query: Query) -> bool:
+    """The value is "<money noun> of" it ("sales of", "a fine of") where the noun is not one the question asks."""
+    before = [fold(w) for w in words(text[max(0, start - 40):start])][-2:]
+    asked = {stem(w) for w in words(query.text)}
+    return len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked
+
+
 def _clause_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 2}
 
@@ -237,6 +254,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
+            if not query.per and query.type is AnswerType.MONEY and _rate(s.text, v.end, lang):
+                continue  # "how much is it paying": the $1.2 billion, not "$38 a share"
+            if query.type is AnswerType.MONEY and _of_other_amount(s.text, v.start, lang, query):
+                continue  # "sales of $3.9 billion" answers what the sales were, not what was paid
             window = _clause_terms(s.prev + " " + s.text)
             clause = _clause_of(s.text, v.start)
             # the question's head noun right after a count ("12,000 people"), or its cue in the value's clause

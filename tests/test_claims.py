@@ -320,3 +320,15 @@ def test_a_figure_restated_by_a_second_claimant_in_the_same_sentence_is_the_othe
     assert sorted((c.claimant, c.number) for c in claims) == [("The port authority", 1240), ("the dockers' union", 2900)]
     (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
     assert d.kind is DisagreementKind.CONFLICT and len(d.sides) == 2
+
+
+def test_a_money_question_takes_the_amount_not_a_rate_or_another_amount_named_before_it():
+    sents = [
+        _s("a", "The firm agreed to buy the chain for $1.2 billion, or $38 a share in cash.", "Markets Daily"),
+        _s("b", "The chain reported sales of $3.9 billion last year as the deal was agreed for $1.45 billion.", "Ledger"),
+        _s("c", "The council said the contract is worth £69 million a year.", "Gazette"),
+    ]
+    _, drafts, _ = _claims(sents, "How much did the firm agree to buy the chain for?")
+    assert sorted(d.value for d in drafts if d.sentence.source != "c") == ["$1.2 billion", "$1.45 billion"]
+    _, drafts, _ = _claims(sents[2:], "How much is the contract worth?")
+    assert [d.value for d in drafts] == ["£69 million"]  # a yearly amount is still an amount
