@@ -2,7 +2,8 @@
 
 `python -m evals.flags [stories|seed] [--work DIR] [--show]` runs each question up to the stream's evidence event
 (everything but generation, so a full pass over the 208-question dev set takes minutes, not an hour) and counts,
-per question kind, how often a disagreement is flagged exactly when the gold says there is one. With `--show`
+per question kind, how often a disagreement is flagged exactly when the gold says there is one (and how often
+as that kind: a conflict as a conflict, an update as an update). With `--show`
 it prints each wrong question with the claims it found. It measures flags only; `rag eval` measures answers.
 """
 
@@ -23,9 +24,10 @@ from rag.settings import Settings
 from rag.types import IngestReport
 
 
-def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int]]:
-    """Per kind: (questions whose flag matches the gold, questions)."""
+def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int, int]]:
+    """Per kind: (questions whose flag matches the gold, of those flagged the ones flagged as that kind, questions)."""
     right: Counter[str] = Counter()
+    as_kind: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for item in tqdm(items, desc="Claims", unit="question"):
         event = next(e for e in assistant.stream(item.question) if e.kind is EventKind.EVIDENCE)
@@ -33,10 +35,11 @@ def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[s
         kind = item.kind or "seed"
         total[kind] += 1
         right[kind] += flagged == item.disagreement
+        as_kind[kind] += flagged and item.disagreement and any(d.kind == kind for d in event.disagreements or [])
         if show and flagged != item.disagreement:
             sides = [f"{c.claimant[:25]}: {c.value[:40]} @{c.source}" for c in event.claims or []][:8]
             tqdm.write(f"✖ {item.id} [{kind}] {item.question}\n    gold {item.gold_facts} → {sides}")
-    return {k: (right[k], total[k]) for k in sorted(total)}
+    return {k: (right[k], as_kind[k], total[k]) for k in sorted(total)}
 
 
 def main() -> None:
@@ -55,7 +58,7 @@ def main() -> None:
         Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
         store.lexical.refresh()
     result = flags(items, Assistant(store, s), args.show)
-    print(json.dumps({k: f"{r}/{t}" for k, (r, t) in result.items()}))
+    print(json.dumps({k: f"{r}/{t}" + (f" ({n} as {k})" if n else "") for k, (r, n, t) in result.items()}))
 
 
 if __name__ == "__main__":

@@ -364,6 +364,48 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     return out
 
 
+def _ages(text: str, lang: Lang, names: tuple[str, ...]) -> list[tuple[int, int, int, int, bool]]:
+    """(span start, span end, age, where its number starts, set off after a subject's name) for each age written
+    in the text: "the 19-year-old", "aged 31", "Marsh, 31,"."""
+    low = fold(text)
+    after = "|".join(re.escape(a) for a in lang.age_after)
+    before = "|".join(re.escape(m) for m in lang.age_markers)
+    # (pattern, whether the whole match is the span shown): "the 19-year-old" whole, "Marsh, 31," just the number
+    patterns = [(rf"(?<![\w.,])(\d{{1,3}})(?:{after})(?!\w)", True) if after else None,
+                (rf"(?<!\w)(?:{before})\s+(\d{{1,3}})(?![\w.,]\d)", True) if before else None,
+                (rf"(?<!\w)(?:{'|'.join(re.escape(fold(n)) for n in names)}),\s+(\d{{1,3}}),", False) if names else None]
+    found = []
+    for pattern, whole in filter(None, patterns):
+        for m in re.finditer(pattern, low):
+            if 0 < int(m.group(1)) < 125:
+                found.append((m.start() if whole else m.start(1), m.end() if whole else m.end(1), int(m.group(1)),
+                              m.start(1), not whole))
+    return sorted(set(found))
+
+
+def age_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
+    """Ages of the subject: a sentence (or the one before) names the subject, or its article does and the age's
+    clause names no one else."""
+    out = []
+    for s in sentences:
+        lang = sentence_lang(s)
+        for start, end, age, at, named in _ages(s.text, lang, tuple(w for run in query.runs for w in run)):
+            who = attribute(s.text, at, lang, s.prev, query.names[0] if query.names else "")
+            if not named and not about_subject(s, query, at, doc_names.get(s.source, False), who.claimant, who.end):
+                continue
+            reading = Value(at, at + len(str(age)), str(age), ValueKind.NUMBER, float(age), base=float(age),
+                            significant=len(str(age).rstrip("0")) or 1)
+            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[start:end], ClaimKind.VALUE,
+                                  hedged=False, norm=reading.key, reading=reading, typed=True))
+    return out
+
+
+def revised(d: ClaimDraft) -> bool:
+    """The claim's sentence reports its figure as a revision ("rose to 19", "have now arrested five")."""
+    low = fold(d.sentence.text)
+    return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in sentence_lang(d.sentence).update_cues)
+
+
 def normalise_name(name: str) -> str:
     return re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
 
@@ -420,6 +462,8 @@ def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool])
         return stance_claims(sentences, query, doc_names)
     if query.type.entity:
         return entity_claims(sentences, query, doc_names)
+    if query.type is AnswerType.AGE:
+        return age_claims(sentences, query, doc_names)
     if query.type.valued:
         return value_claims(sentences, query, doc_names)
     counted = [p for p in query.premise if p.kind is ValueKind.NUMBER]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from . import numbers
-from .claims import ClaimDraft
+from .claims import ClaimDraft, revised
 from .question import AnswerType, Query
 from .settings import ClaimSettings
 from .types import Claim, ClaimKind, Disagreement, DisagreementKind, StanceValue
@@ -57,26 +57,34 @@ def _sources(side: list[Claim]) -> set[str]:
 
 
 def classify(groups: list[list[Claim]], settings: ClaimSettings,
-             unrelated: Callable[[str, str], bool] | None = None) -> DisagreementKind | None:
-    """None when the sources agree (or only one source speaks); else what kind of disagreement it is."""
+             unrelated: Callable[[str, str], bool] | None = None,
+             revised: Callable[[Claim], bool] | None = None) -> DisagreementKind | None:
+    """None when the sources agree (or only one source speaks); else what kind of disagreement it is.
+
+    Later figures are an update when each later one is reported as a revision (`revised`: "rose to", "now") or comes
+    from a speaker of an earlier one; rival figures a day apart are still a conflict."""
     speakers = {(c.source, c.claimant) for g in groups for c in g}
     if len(groups) < 2 or len(speakers) < 2:
         return None
     if groups[0] and groups[0][0].kind is ClaimKind.STANCE:
         stances = {c.stance for g in groups for c in g}
         return DisagreementKind.CONFLICT if {StanceValue.YES, StanceValue.NO} <= stances else None
-    dated = [sorted(c.date for c in g) for g in groups]
-    if all(d and all(d) for d in dated):
-        spans = sorted(dated, key=lambda d: d[0])
-        if all(a[-1] < b[0] for a, b in zip(spans, spans[1:])):
-            return DisagreementKind.UPDATE
-    if unrelated is not None:
+    if unrelated is not None:  # different things of one name, whatever their dates
         firsts = [g[0].source for g in groups]
         if all(unrelated(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
             return DisagreementKind.AMBIGUITY
+    dated = [sorted(c.date for c in g) for g in groups]
+    if all(d and all(d) for d in dated):
+        order = sorted(groups, key=lambda g: min(c.date for c in g))
+        spans = [sorted(c.date for c in g) for g in order]
+        if all(a[-1] < b[0] for a, b in zip(spans, spans[1:])) and (revised is None or all(
+                any(revised(c) or c.claimant in {e.claimant for g in order[:i] for e in g} for c in later)
+                for i, later in enumerate(order[1:], 1))):
+            return DisagreementKind.UPDATE
     n_sources = len(set().union(*(_sources(g) for g in groups)))
     sizes = sorted(len(_sources(g)) for g in groups)
-    if len(groups) == 2 and n_sources >= settings.min_outlier_sources and sizes[0] == 1 and sizes[1] >= 2:
+    # one figure several sources agree on, and every other figure from a single source: the others are a minority
+    if n_sources >= settings.min_outlier_sources and sizes[-1] >= 2 and all(n == 1 for n in sizes[:-1]):
         return DisagreementKind.OUTLIER
     return DisagreementKind.CONFLICT
 
@@ -90,7 +98,7 @@ def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], 
     if usable[0].kind is ClaimKind.VALUE:
         usable = _primary(usable, drafts)
     groups = sides(usable, readings, settings)
-    kind = classify(groups, settings, unrelated)
+    kind = classify(groups, settings, unrelated, lambda c: revised(drafts[c]))
     if kind is None:
         return []
     if kind is DisagreementKind.UPDATE:
@@ -127,8 +135,10 @@ def statement(d: Disagreement, query: Query) -> str:
             verb = "rose" if last.number > first.number else "fell"
         return f"The figure {verb} over time ({d.topic}): from " + " — to — ".join(steps) + "."
     if d.kind is DisagreementKind.OUTLIER:
-        majority, minority = groups[0], groups[-1]
-        return (f"Most sources agree ({d.topic}): {_side(majority)}. One source differs: {_side(minority)}.")
+        majority, minority = groups[0], groups[1:]
+        differ = "One source differs" if len(minority) == 1 else "Single sources differ"
+        return (f"Most sources agree ({d.topic}): {_side(majority)}. {differ}: "
+                + " — and — ".join(_side(g) for g in minority) + ".")
     if d.kind is DisagreementKind.AMBIGUITY:
         parts = [f"{g[0].about or where(g[0])}: {_side(g)}" for g in groups]
         return f"The sources answer about different things named {query.subject}: " + " — and — ".join(parts) + "."

@@ -88,6 +88,8 @@ class Lang:
     clause_auxiliaries: tuple[str, ...]
     year_prepositions: tuple[str, ...]
     age_markers: tuple[str, ...]
+    how_old: tuple[str, ...]
+    age_after: tuple[str, ...]
     place_prepositions: tuple[str, ...]
     subordinators: tuple[str, ...]
     perfect_auxiliaries: tuple[str, ...]
@@ -103,6 +105,7 @@ class Lang:
     sentence_openers: tuple[str, ...]
     update_up: str
     update_down: str
+    update_cues: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -161,14 +164,14 @@ def load(code: str = DEFAULT) -> Lang:
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
         passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"),
-        clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
+        clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),
         ordinal_suffixes=tup("ordinal_suffixes"), speaker_verbs=tup("speaker_verbs"),
         noun_suffixes=tup("noun_suffixes"), abbreviations=tuple(raw.get("abbreviations", [])),
         sentence_openers=tuple(raw.get("sentence_openers", [])),  # case kept: abbreviations, openers
-        update_up=raw["update_up"], update_down=raw["update_down"],
+        update_up=raw["update_up"], update_down=raw["update_down"], update_cues=tup("update_cues"),
     )
 
 

@@ -12,6 +12,7 @@ from .language import Lang, base_forms, detect, fold, load, units, words
 
 class AnswerType(StrEnum):
     COUNT = "count"  # a count of a thing: its head noun says of what
+    AGE = "age"  # how old someone is
     MONEY = "money"
     PERCENT = "percent"
     MEASURE = "measure"  # a quantity with a unit (°C, km, MW)
@@ -25,7 +26,7 @@ class AnswerType(StrEnum):
 
     @property
     def numeric(self) -> bool:
-        return self in (AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.MEASURE)
+        return self in (AnswerType.COUNT, AnswerType.AGE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.MEASURE)
 
     @property
     def valued(self) -> bool:
@@ -44,6 +45,7 @@ class AnswerType(StrEnum):
 
 _VALUE_KINDS = {
     AnswerType.COUNT: (numbers.ValueKind.NUMBER,),
+    AnswerType.AGE: (numbers.ValueKind.NUMBER,),
     AnswerType.MONEY: (numbers.ValueKind.MONEY,),
     AnswerType.PERCENT: (numbers.ValueKind.PERCENT,),
     AnswerType.MEASURE: (numbers.ValueKind.MEASURE,),
@@ -176,6 +178,8 @@ def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
 def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple[str, ...]]:
     first = fold(toks[0]) if toks else ""
     u = units()
+    if _starts(low, lang.how_old) is not None:
+        return AnswerType.AGE, "", ()
     if (cue := _starts(low, lang.how_count)) is not None:
         head = _next_content(low, cue, lang, frozenset(lang.comparatives))
         names = {fold(w) for w in toks[1:] if w.istitle() and w.isalpha()} if not lang.nouns_capitalised else set()

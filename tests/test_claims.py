@@ -332,3 +332,45 @@ def test_a_money_question_takes_the_amount_not_a_rate_or_another_amount_named_be
     assert sorted(d.value for d in drafts if d.sentence.source != "c") == ["$1.2 billion", "$1.45 billion"]
     _, drafts, _ = _claims(sents[2:], "How much is the contract worth?")
     assert [d.value for d in drafts] == ["£69 million"]  # a yearly amount is still an amount
+
+
+def test_rival_figures_a_day_apart_are_a_conflict_unless_the_later_one_is_reported_as_a_revision():
+    question = "How many people were arrested after the derby?"
+    rival = [_s("a", "Fourteen people were arrested after the derby, police said.", "Observer", "2026-11-09"),
+             _s("b", "The supporters' trust said only nine people were arrested after the derby.", "Weekly", "2026-11-10")]
+    query, drafts, claims = _claims(rival, question)
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.CONFLICT
+    revised = [rival[0], _s("b", "The number of people arrested after the derby has risen to 19, police said.",
+                            "Weekly", "2026-11-10")]
+    query, drafts, claims = _claims(revised, question)
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    assert d.kind is DisagreementKind.UPDATE
+
+
+def test_several_lone_figures_against_one_that_several_sources_agree_on_are_a_minority():
+    def c(source, number):
+        return Claim(source, source, source, "says", str(number), number, ClaimKind.VALUE, False, 1, str(number))
+
+    groups = [[c("a", 5), c("b", 5), c("c", 5)], [c("d", 9)], [c("e", 12)]]
+    assert classify(groups, ClaimSettings()) is DisagreementKind.OUTLIER
+    assert classify([[c("a", 5), c("b", 5)], [c("d", 9), c("e", 9)]], ClaimSettings()) is DisagreementKind.CONFLICT
+
+
+def test_ages_are_read_where_they_are_written_and_two_people_of_one_name_are_an_ambiguity():
+    assert analyse("How old is Elena Marsh?").type is AnswerType.AGE
+    assert analyse("Wie alt ist Elena Marsh?").type is AnswerType.AGE
+    sents = [
+        _s("a", "Marsh, 31, a physiotherapist from Athenry, broke away at the 30 km mark.", "Western Review",
+           "2026-04-12", prev="Elena Marsh won the Galway Bay Marathon on Sunday.", title="Marsh wins Galway marathon"),
+        _s("b", "Elena Marsh lost in the quarter-finals, when the 19-year-old from Launceston lost in three sets.",
+           "Courtside", "2026-04-11", title="Teenager's run ends at the Adelaide tennis open"),
+        _s("c", "Die 31-jährige Elena Marsh siegte in Galway.", "Sportblatt", "2026-04-12"),
+    ]
+    query, drafts, claims = _claims(sents, "How old is Elena Marsh?")
+    assert sorted((c.source, c.value) for c in claims) == [("a", "31"), ("b", "19-year-old"), ("c", "31-jährige")]
+    assert all(c.value in {s.source: s.text for s in sents}[c.source] for c in claims)  # verbatim spans
+    unrelated = {frozenset(("a", "b")), frozenset(("b", "c"))}
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings(),
+                   lambda x, y: frozenset((x, y)) in unrelated)
+    assert d.kind is DisagreementKind.AMBIGUITY
