@@ -116,6 +116,21 @@ class ClaimSettings(BaseModel):
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")
 
 
+class MapSettings(BaseModel):
+    """The disagreement map: claims found without a question, grouped across articles (env: RAG_MAP__<FIELD>)."""
+
+    max_subjects: int = Field(2, ge=1, description="Names a claim is filed under (nearest to its value first): "
+                                                   "\"Meta trained its Llama models…\" is about both.")
+    context_words: int = Field(8, ge=1, description="Words on each side of a value, inside its clause, that say "
+                                                    "what the value is (\"killed\", \"missing\", \"fee\").")
+    min_shared_terms: int = Field(1, ge=1, description="Two different values with no counted noun in common "
+                                                       "disagree only where their contexts share this many words.")
+    min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
+    min_shared_names: int = Field(1, ge=0, description="Two articles whose titles and leads share fewer other names "
+                                                       "than this are about different things of the same name.")
+    page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
+
+
 class FetchSettings(BaseModel):
     """Downloading articles and feeds by URL (env: RAG_FETCH__<FIELD>)."""
 
@@ -159,6 +174,7 @@ class Settings(BaseSettings):
     ui: UISettings = UISettings()
     claims: ClaimSettings = ClaimSettings()
     fetch: FetchSettings = FetchSettings()
+    map: MapSettings = MapSettings()
 
     @property
     def chroma_dir(self) -> Path:

@@ -1,0 +1,233 @@
+"""Question-free claims of one article: each value a reader would compare across articles (counts, money,
+percentages, measures) and each yes / no / open stance on a contested statement, with what it is about, who says
+it and its verbatim span. Computed once at ingest, so the disagreement map never re-reads articles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from . import numbers
+from . import sentences as splitter
+from .attribution import attribute
+from .claims import NAME, clause_of, earlier_year, is_baseline, source_label, value_span
+from .language import Lang, Stance, detect, fold, load, units, words
+from .numbers import Value, ValueKind
+from .question import stem
+from .settings import Settings
+from .types import ClaimKind, Sentence, SourceDoc, StanceValue
+
+COMPARED = (ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE)  # dates and years are not compared
+
+
+@dataclass(frozen=True)
+class MapClaim:
+    """One claim of one article, as the map files it. `text[start:end] == quote` (the sentence); `value` is the
+    value as written (with its hedge and counted noun) and lies at `value_start:value_end` in the article."""
+
+    doc_id: str
+    title: str
+    outlet: str
+    date: str
+    kind: ClaimKind  # VALUE or STANCE
+    value: str
+    value_start: int
+    value_end: int
+    norm: str  # what compares: a normalised value, or the stance
+    claimant: str
+    verb: str
+    quote: str
+    start: int
+    end: int
+    measure: str  # what sort of figure: number, money:USD, percent, length, …; for a stance, its statement word
+    noun: str = ""  # what a count counts, stemmed ("gpu", "gpu hour"); "" for people in general or unnamed
+    subjects: tuple[str, ...] = ()  # normalised names the claim is about, nearest to the value first
+    terms: tuple[str, ...] = ()  # stems around the value: what it says about the subject
+    names: tuple[str, ...] = ()  # the article's names (title and lead): what story it is
+    reading: Value | None = None  # offsets in the article
+    stance: StanceValue | None = None
+    hedged: bool = False
+
+    def keys(self) -> tuple[str, ...]:
+        """The groups this claim belongs to, from the claim alone: one per subject."""
+        return tuple(f"{s}|{self.measure}|{self.noun}" for s in self.subjects)
+
+    @property
+    def where(self) -> str:
+        return self.outlet if self.outlet != "unknown" else f"“{self.title[:60]}”"
+
+
+def name_key(name: str) -> str:
+    """A name as filed: folded, without a possessive or version parts ("DeepSeek-V3's" -> "deepseek")."""
+    out = []
+    for word in fold(name).split():
+        word = re.sub(r"['’]s?$", "", word)
+        parts = [p for p in word.split("-") if p and not any(c.isdigit() for c in p)]
+        if parts:
+            out.append("-".join(parts))
+    key = " ".join(out).strip(".")
+    return key if len(key.replace(".", "")) > 2 else ""
+
+
+@dataclass(frozen=True)
+class _Article:
+    """What every sentence of one article shares: its language and the words it writes as names."""
+
+    lang: Lang
+    proper: frozenset[str]  # words written capitalised inside a sentence somewhere in the article
+    lower: frozenset[str]  # words written in lower case somewhere in the article
+
+
+def _article(text: str) -> _Article:
+    lang = load(detect(text[:4000]))
+    proper = {fold(m.group(0)) for m in re.finditer(r"(?<=[\w,;:’'\"”)] )[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*", text)}
+    lower = {w for w in words(text) if w[:1].islower()}
+    return _Article(lang, frozenset(proper), frozenset(fold(w) for w in lower))
+
+
+def _names(text: str, art: _Article, skip: list[tuple[int, int]] = (), title: bool = False) -> list[tuple[int, str]]:
+    """(position, key) of each name: capitalised runs without their leading function words, not months or short
+    acronyms, not inside a value's own phrase ("2,048 Nvidia GPUs"). A sentence's first word (and any word of a
+    title) is a name only where the article writes it capitalised inside a sentence and never in lower case."""
+    lang = art.lang
+    out = []
+    for m in NAME.finditer(text):
+        pos, parts = m.start(), m.group(1).split()
+        while parts and (fold(parts[0]) in lang.stopwords or parts[0] in lang.sentence_openers):
+            pos = text.index(parts[1], pos + len(parts[0])) if len(parts) > 1 else pos
+            parts = parts[1:]
+        if not parts or any(a < pos + 1 and pos < b for a, b in skip):
+            continue
+        first = fold(parts[0]).rstrip(".,")
+        initial = not text[:pos].strip() or title
+        if initial and (first not in art.proper or first in art.lower) and len(parts) == 1:
+            continue
+        key = name_key(" ".join(parts))
+        if not key or key in lang.months or key in lang.weekdays or (key.isalpha() and parts[0].isupper() and len(key) <= 3):
+            continue
+        out.append((pos, key))
+    return out
+
+
+def _noun(text: str, v: Value, lang: Lang) -> tuple[str, str]:
+    """(key, word as written) of what a count counts: its first common noun ("2,048 Nvidia H800 GPUs" -> "gpu";
+    "2.8 million GPU hours" -> "gpu hour"), else its model or code ("H800s"); a rate is "per" its unit ("37 billion
+    per token"); people in general are ""."""
+    run: list[str] = []
+    for m in re.finditer(r"\S+", text[v.end:v.end + 60]):
+        token = m.group(0)
+        word = token.strip(",.;:!?)”\"'“(")
+        if run and fold(run[-1]) in lang.per_words:
+            return f"{fold(run[-1])} {stem(word)}", word
+        if not word or (fold(word) in lang.stopwords and fold(word) not in lang.per_words) \
+                or fold(word) in lang.reporting_verbs or word[0].isdigit():
+            break
+        run.append(word)
+        if token != word.rstrip("”\"'") and re.search(r"[,.;:!?)]", token) or len(run) == 3:
+            break
+    head, written = "", ""
+    for i, word in enumerate(run):
+        parts = word.split("-")
+        last = parts[-1]
+        if len(parts) > 1 and i + 1 < len(run):
+            continue  # "high-performance GPUs": a compound before a noun describes it
+        if last[:1].islower() or re.fullmatch(r"[A-Z]{2,5}s", last) or (lang.nouns_capitalised and not any(c.isdigit() for c in last)):
+            before = parts[-2] if len(parts) > 1 else (run[i - 1] if i else "")
+            head, written = (f"{before} {last}" if fold(last) in units().units and before else last), word
+            break
+    if not head and run:
+        head = written = run[-1]
+    if not head or fold(head) in lang.people_nouns or fold(head) in lang.count_nouns:
+        return "", written
+    key = " ".join(stem(w).rstrip("s") if any(c.isdigit() for c in w) else stem(w) for w in fold(head).split())
+    return key, written
+
+
+def _in_name(text: str, v: Value, lang: Lang) -> bool:
+    """A plain number right after a capitalised word inside a sentence is part of a name: "Llama 3", "Ascend 910B"."""
+    m = re.search(r"(?<=\S )([A-ZÀ-ÖØ-Þ][\w’'-]*) $", text[:v.start])
+    return v.kind is ValueKind.NUMBER and m is not None and fold(m.group(1)) not in lang.months
+
+
+def _terms(text: str, v: Value, lang: Lang, n: int) -> tuple[str, ...]:
+    """Stems of the common words within n words of the value in its clause: what the value is said to be."""
+    clause = clause_of(text, v.start)
+    at = text.find(clause)
+    before = [w for w in words(text[at:v.start]) if w[:1].islower()][-n:]
+    after = [w for w in words(text[v.end:at + len(clause)]) if w[:1].islower()][:n]
+    return tuple(sorted({stem(w) for w in before + after if fold(w) not in lang.stopwords and len(w) > 2
+                         and fold(w) not in lang.hedges}))
+
+
+def _subjects(s: Sentence, v: Value, who_end: int, claimant: str, spans: list[tuple[int, int]], art: _Article,
+              title_names: list[str], limit: int) -> tuple[str, ...]:
+    """The names a value is about: those in what its clause says (after the reporting verb), nearest first; the
+    claimant where what it says refers back to it ("DeepSeek claims it did it with 2,000"); else the names of the
+    sentence before, else the title's."""
+    text, lang = s.text, art.lang
+    clause = clause_of(text, v.start)
+    c0 = text.find(clause)
+    said_from = who_end if c0 <= who_end <= v.start else c0
+    said = text[said_from:c0 + len(clause)]
+    # the speaker is not what is spoken about, unless only a pronoun stood for it here
+    mine = {name_key(w) for w in claimant.split()} | {name_key(claimant)} if claimant and claimant in text[:said_from] else set()
+    found = [(p + said_from, k) for p, k in _names(said, art, [(a - said_from, b - said_from) for a, b in spans])
+             if k not in mine]
+    keys = [k for p, k in sorted(found, key=lambda f: -f[0]) if p < v.start]
+    if not keys and any(fold(w) in lang.pronouns for w in words(text[said_from:v.start])):
+        keys = [k for _, k in _names(claimant, art)]  # "DeepSeek claims it did it with 2,000": about itself
+    if not keys:
+        keys = [k for p, k in sorted(found) if p > v.start]
+    if not keys and s.prev:
+        prev_spans = [value_span(s.prev, p, _noun(s.prev, p, lang)[1], lang) for p in numbers.find(s.prev, lang)]
+        keys = [k for _, k in _names(s.prev, art, prev_spans)]
+    if not keys:
+        keys = title_names
+    return tuple(dict.fromkeys(keys))[:limit]
+
+
+def _sentences(doc: SourceDoc) -> Iterator[Sentence]:
+    body = doc.text[:doc.furniture_from] if doc.furniture_from is not None else doc.text
+    prev = ""
+    for a, b in splitter.spans(body):
+        text = doc.text[a:b]
+        yield Sentence(doc.id, doc.title, doc.outlet, text, a, b, False, prev, doc.date)
+        prev = text
+
+
+def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
+    """Every value claim of the article's body (page furniture left out), in article order."""
+    cfg = settings.map
+    art = _article(doc.text)
+    lang = art.lang
+    title_names = [k for _, k in _names(doc.title, art, title=True)]
+    lead = doc.title + " " + doc.text[:settings.claims.lead_chars]
+    names = tuple(sorted({k for _, k in _names(lead, art)}))
+    out: list[MapClaim] = []
+    seen: set[str] = set()
+    for s in _sentences(doc):
+        if s.text in seen:
+            continue  # a title repeated as the first line
+        seen.add(s.text)
+        values = [v for v in numbers.find(s.text, lang) if v.kind in COMPARED]
+        nouns = {v: _noun(s.text, v, lang) if v.kind is ValueKind.NUMBER else ("", "") for v in values}
+        spans = {v: value_span(s.text, v, nouns[v][1], lang) for v in values}
+        for v in values:
+            if v.kind is ValueKind.NUMBER and v.number < cfg.min_count:
+                continue
+            if _in_name(s.text, v, lang) or is_baseline(s.text, v.start, lang) or earlier_year(s, v, lang):
+                continue  # "up from 41.5 billion", "a penalty in 2019": not this story's figure
+            who = attribute(s.text, v.start, lang, s.prev)
+            claimant = who.claimant or source_label(s)
+            a, b = spans[v]
+            subjects = _subjects(s, v, who.end, who.claimant, list(spans.values()), art, title_names, cfg.max_subjects)
+            if not subjects:
+                continue
+            out.append(MapClaim(
+                doc.id, doc.title, doc.outlet, doc.date, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
+                v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], subjects,
+                _terms(s.text, v, lang, cfg.context_words), names,
+                replace(v, start=s.start + v.start, end=s.start + v.end), hedged=v.hedged or who.stance is Stance.ESTIMATE,
+            ))
+    return out
