@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 
 from . import numbers
 from . import sentences as splitter
@@ -42,15 +43,20 @@ class MapClaim:
     end: int
     measure: str  # what sort of figure: number, money:USD, percent, length, …; for a stance, its statement word
     noun: str = ""  # what a count counts, stemmed ("gpu", "gpu hour"); "" for people in general or unnamed
+    counted: str = ""  # that noun as written ("GPUs", "GPU hours")
     subjects: tuple[str, ...] = ()  # normalised names the claim is about, nearest to the value first
     terms: tuple[str, ...] = ()  # stems around the value: what it says about the subject
-    names: tuple[str, ...] = ()  # the article's names (title and lead): what story it is
+    names: tuple[str, ...] = ()  # the words of the article's names (title and lead): what story it is
+    variants: tuple[str, ...] = ()  # versioned names in the sentence ("deepseek-v3", "llama 3.1"): which thing it is
     reading: Value | None = None  # offsets in the article
     stance: StanceValue | None = None
     hedged: bool = False
 
     def keys(self) -> tuple[str, ...]:
-        """The groups this claim belongs to, from the claim alone: one per subject."""
+        """The groups this claim belongs to, from the claim alone: one per subject (a stance: per subject and
+        contested word)."""
+        if self.kind is ClaimKind.STANCE:
+            return tuple(f"{s}|{self.measure}|{t}" for s in self.subjects for t in self.terms)
         return tuple(f"{s}|{self.measure}|{self.noun}" for s in self.subjects)
 
     @property
@@ -77,13 +83,21 @@ class _Article:
     lang: Lang
     proper: frozenset[str]  # words written capitalised inside a sentence somewhere in the article
     lower: frozenset[str]  # words written in lower case somewhere in the article
+    codes: dict[str, str]  # a model or code -> the noun the article writes after it ("h800" -> "gpu")
+
+
+_CODE_NOUN = re.compile(r"(?<![\w-])([A-Za-z]+\d\w*?)s?\s+([a-z][a-z]+|[A-Z]{2,5}s)\b")
 
 
 def _article(text: str) -> _Article:
     lang = load(detect(text[:4000]))
     proper = {fold(m.group(0)) for m in re.finditer(r"(?<=[\w,;:’'\"”)] )[A-ZÀ-ÖØ-ÞĀ-Ž][\w’'-]*", text)}
     lower = {w for w in words(text) if w[:1].islower()}
-    return _Article(lang, frozenset(proper), frozenset(fold(w) for w in lower))
+    codes: dict[str, str] = {}
+    for m in _CODE_NOUN.finditer(text):
+        if fold(m.group(2)) not in lang.stopwords:
+            codes.setdefault(fold(m.group(1)), stem(m.group(2)))
+    return _Article(lang, frozenset(proper), frozenset(fold(w) for w in lower), codes)
 
 
 def _names(text: str, art: _Article, skip: list[tuple[int, int]] = (), title: bool = False) -> list[tuple[int, str]]:
@@ -110,10 +124,21 @@ def _names(text: str, art: _Article, skip: list[tuple[int, int]] = (), title: bo
     return out
 
 
-def _noun(text: str, v: Value, lang: Lang) -> tuple[str, str]:
-    """(key, word as written) of what a count counts: its first common noun ("2,048 Nvidia H800 GPUs" -> "gpu";
-    "2.8 million GPU hours" -> "gpu hour"), else its model or code ("H800s"); a rate is "per" its unit ("37 billion
-    per token"); people in general are ""."""
+_VARIANT = re.compile(r"(?<![\w-])([A-Z][\w’'-]*(?:\s\d+(?:\.\d+)*\b|-[\w.]*\d[\w.]*)|[A-Z]{1,2}\d+\b)")
+
+
+def _variants(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """Versioned names outside the values' own phrases: "DeepSeek-V3", "R2", "Llama 3.1"."""
+    return tuple(sorted({fold(m.group(1)).rstrip(".") for m in _VARIANT.finditer(text)
+                         if not any(a <= m.start() < b for a, b in spans)}))
+
+
+def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
+    """(key, words as written) of what a count counts: its first common noun ("2,048 Nvidia H800 GPUs" -> "gpu";
+    "2.8 million GPU hours" -> "gpu hour"), else its model or code, as the noun the article writes after that code
+    elsewhere ("50,000 H100s" where it writes "H100 GPUs" -> "gpu"); a rate is "per" its unit ("37 billion per
+    token"); people in general are ""."""
+    lang = art.lang
     run: list[str] = []
     for m in re.finditer(r"\S+", text[v.end:v.end + 60]):
         token = m.group(0)
@@ -134,10 +159,15 @@ def _noun(text: str, v: Value, lang: Lang) -> tuple[str, str]:
             continue  # "high-performance GPUs": a compound before a noun describes it
         if last[:1].islower() or re.fullmatch(r"[A-Z]{2,5}s", last) or (lang.nouns_capitalised and not any(c.isdigit() for c in last)):
             before = parts[-2] if len(parts) > 1 else (run[i - 1] if i else "")
-            head, written = (f"{before} {last}" if fold(last) in units().units and before else last), word
+            compound = fold(last) in units().units and before
+            head = f"{before} {last}" if compound else last
+            written = word if len(parts) > 1 or not compound else f"{before} {word}"
             break
     if not head and run:
         head = written = run[-1]
+        code = re.sub(r"s$", "", fold(head))
+        if code in art.codes:
+            return art.codes[code], written
     if not head or fold(head) in lang.people_nouns or fold(head) in lang.count_nouns:
         return "", written
     key = " ".join(stem(w).rstrip("s") if any(c.isdigit() for c in w) else stem(w) for w in fold(head).split())
@@ -180,11 +210,56 @@ def _subjects(s: Sentence, v: Value, who_end: int, claimant: str, spans: list[tu
     if not keys:
         keys = [k for p, k in sorted(found) if p > v.start]
     if not keys and s.prev:
-        prev_spans = [value_span(s.prev, p, _noun(s.prev, p, lang)[1], lang) for p in numbers.find(s.prev, lang)]
+        prev_spans = [value_span(s.prev, p, _noun(s.prev, p, art)[1], lang) for p in numbers.find(s.prev, lang)]
         keys = [k for _, k in _names(s.prev, art, prev_spans)]
     if not keys:
         keys = title_names
     return tuple(dict.fromkeys(keys))[:limit]
+
+
+_STANCE_VERB = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}
+
+
+@cache
+def _markers(code: str) -> tuple[tuple[StanceValue, re.Pattern[str]], ...]:
+    lang = load(code)
+    tables = ((StanceValue.NO, lang.negations), (StanceValue.OPEN, lang.open_markers), (StanceValue.YES, lang.affirm_markers))
+    return tuple((stance, re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))})(?!\w)"))
+                 for stance, words in tables if words)
+
+
+def _stance(s: Sentence, art: _Article, title_names: list[str], settings: Settings) -> MapClaim | None:
+    """A sentence that takes a side on a statement: denied or without evidence (no), asked or investigated
+    (open), reported or confirmed (yes); filed under its subject and the statement's words after the marker."""
+    lang, low, cfg = art.lang, fold(s.text), settings.map
+    found = next(((stance, m) for stance, pattern in _markers(lang.code) if (m := pattern.search(low))), None)
+    if found is None:
+        return None
+    stance, m = found
+    marked = {w for table in (lang.negations, lang.open_markers, lang.affirm_markers) for p in table for w in words(p)}
+
+    def content(text: str) -> list[str]:
+        return [stem(w) for w in words(text) if w[:1].islower() and len(w) >= 5 and fold(w) not in lang.stopwords
+                and fold(w) not in marked]
+
+    terms = content(s.text[m.end():])[:cfg.stance_terms]
+    if len(terms) < 2:
+        terms += content(s.text[:m.start()])[::-1][:cfg.stance_terms - len(terms)]
+    if len(set(terms)) < 2:
+        return None
+    who = attribute(s.text, m.start(), lang, s.prev)
+    mine = {name_key(who.claimant)} if who.claimant and who.claimant in s.text else set()
+    found_names = [(p, k) for p, k in _names(s.text, art) if k not in mine]
+    keys = [k for p, k in sorted(found_names, key=lambda f: (f[0] < m.start(), abs(f[0] - m.start())))]
+    if not keys and s.prev:
+        keys = [k for _, k in _names(s.prev, art)]
+    subjects = tuple(dict.fromkeys(keys or title_names))[:cfg.max_subjects]
+    if not subjects:
+        return None
+    return MapClaim(s.source, s.title, s.outlet, s.date, ClaimKind.STANCE, s.text, s.start, s.end, stance.value,
+                    who.claimant or source_label(s), _STANCE_VERB[stance], s.text, s.start, s.end, "stance",
+                    subjects=subjects, terms=tuple(dict.fromkeys(terms)), stance=stance,
+                    hedged=stance is StanceValue.OPEN)
 
 
 def _sentences(doc: SourceDoc) -> Iterator[Sentence]:
@@ -197,21 +272,25 @@ def _sentences(doc: SourceDoc) -> Iterator[Sentence]:
 
 
 def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
-    """Every value claim of the article's body (page furniture left out), in article order."""
+    """Every value and stance claim of the article's body (page furniture left out), in article order."""
     cfg = settings.map
     art = _article(doc.text)
     lang = art.lang
     title_names = [k for _, k in _names(doc.title, art, title=True)]
-    lead = doc.title + " " + doc.text[:settings.claims.lead_chars]
-    names = tuple(sorted({k for _, k in _names(lead, art)}))
+    lead = doc.text[:settings.claims.lead_chars]
+    names = tuple(sorted({w for k in title_names for w in k.split()}
+                         | {w for a, b in splitter.spans(lead) for _, k in _names(lead[a:b], art) for w in k.split()}))
     out: list[MapClaim] = []
     seen: set[str] = set()
     for s in _sentences(doc):
         if s.text in seen:
             continue  # a title repeated as the first line
         seen.add(s.text)
+        stance = _stance(s, art, title_names, settings)
+        if stance is not None:
+            out.append(replace(stance, names=names))
         values = [v for v in numbers.find(s.text, lang) if v.kind in COMPARED]
-        nouns = {v: _noun(s.text, v, lang) if v.kind is ValueKind.NUMBER else ("", "") for v in values}
+        nouns = {v: _noun(s.text, v, art) if v.kind is ValueKind.NUMBER else ("", "") for v in values}
         spans = {v: value_span(s.text, v, nouns[v][1], lang) for v in values}
         for v in values:
             if v.kind is ValueKind.NUMBER and v.number < cfg.min_count:
@@ -226,8 +305,8 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
                 continue
             out.append(MapClaim(
                 doc.id, doc.title, doc.outlet, doc.date, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
-                v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], subjects,
-                _terms(s.text, v, lang, cfg.context_words), names,
+                v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], nouns[v][1], subjects,
+                _terms(s.text, v, lang, cfg.context_words), names, _variants(s.text, list(spans.values())),
                 replace(v, start=s.start + v.start, end=s.start + v.end), hedged=v.hedged or who.stance is Stance.ESTIMATE,
             ))
     return out

@@ -128,6 +128,13 @@ class MapSettings(BaseModel):
     min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
     min_shared_names: int = Field(1, ge=0, description="Two articles whose titles and leads share fewer other names "
                                                        "than this are about different things of the same name.")
+    stance_terms: int = Field(6, ge=1, description="Words after a stance marker (\"no evidence that…\", "
+                                                   "\"reportedly…\") a stance is filed under: what is contested.")
+    stance_shared_terms: int = Field(2, ge=1, description="A yes and a no disagree only where their contested "
+                                                          "words share this many (\"smuggled\", \"chips\").")
+    max_shown_share: float = Field(0.5, ge=0, le=1, description="An entry with more of its claims than this share "
+                                                                "already shown by a larger entry is left out (the same "
+                                                                "story filed under another name or word).")
     page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
 
 

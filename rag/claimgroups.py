@@ -1,0 +1,201 @@
+"""Claims of many articles grouped by what they are about, and each group's disagreement classified: agreement
+(nothing to show), conflict, update over time, ambiguity (different things sharing a name) or a lone outlier.
+
+A claim's group keys come from the claim alone (`MapClaim.keys`), so ingesting, replacing or removing an article
+only adds or removes its own claims' rows; a group is classified from its current claims whenever it is read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import numbers
+from .claimmap import MapClaim
+from .compare import classify
+from .settings import Settings
+from .types import Claim, ClaimKind, DisagreementKind, StanceValue
+
+_MEASURES = {"number": "number", "money": "amount", "percent": "share (%)"}
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One place where sources disagree: its group key, a readable topic, the kind, and the sides (claims that
+    agree, largest first; for an update, oldest first)."""
+
+    key: str
+    topic: str
+    kind: DisagreementKind
+    sides: tuple[tuple[MapClaim, ...], ...]
+
+    @property
+    def claims(self) -> tuple[MapClaim, ...]:
+        return tuple(c for side in self.sides for c in side)
+
+    @property
+    def sources(self) -> int:
+        return len({c.doc_id for c in self.claims})
+
+    def ids(self) -> frozenset[tuple[str, int]]:
+        return frozenset((c.doc_id, c.value_start) for c in self.claims)
+
+
+def claim_id(c: MapClaim) -> tuple[str, int]:
+    return c.doc_id, c.value_start
+
+
+def as_claim(c: MapClaim, n: int) -> Claim:
+    """The answer path's Claim for one map claim (`n` stands for its citation number)."""
+    return Claim(source=c.doc_id, outlet=c.outlet, claimant=c.claimant, verb=c.verb, value=c.value,
+                 number=c.reading.number if c.reading else None, kind=c.kind, hedged=c.hedged, evidence_id=n,
+                 norm=c.norm, date=c.date, stance=c.stance, about=c.title)
+
+
+def by_key(claims: Iterable[MapClaim]) -> dict[str, list[MapClaim]]:
+    out: dict[str, list[MapClaim]] = {}
+    for c in claims:
+        for key in c.keys():
+            out.setdefault(key, []).append(c)
+    return out
+
+
+def _same_thing(a: MapClaim, b: MapClaim, term: str, settings: Settings) -> bool:
+    """Two claims of one group answer the same question: a count of a named thing ("GPUs") does by its noun; a yes
+    and a no where they share more contested words than the group's own, an open question where the group's word
+    is what it asks first ("whether DeepSeek smuggled…"); anything else only where the words around the values
+    overlap."""
+    if a.kind is ClaimKind.STANCE:
+        asked = StanceValue.OPEN in (a.stance, b.stance) and term in (a.terms[:1] + b.terms[:1])
+        return asked or len(set(a.terms) & set(b.terms)) >= settings.map.stance_shared_terms
+    return bool(a.noun) or len(set(a.terms) & set(b.terms)) >= settings.map.min_shared_terms
+
+
+def _sides(claims: list[MapClaim], settings: Settings) -> list[list[MapClaim]]:
+    """Claims partitioned by agreeing value (rounding agrees), or by stance."""
+    if claims[0].kind is ClaimKind.STANCE:
+        by: dict[str, list[MapClaim]] = {}
+        for c in claims:
+            by.setdefault(c.norm, []).append(c)
+        return list(by.values())
+    readings = [c.reading for c in claims if c.reading is not None]
+    return [[claims[i] for i in g] for g in numbers.group(readings, settings.claims.rounding_tolerance)]
+
+
+def _components(claims: list[MapClaim], term: str, settings: Settings) -> list[list[MapClaim]]:
+    """Claims linked, directly or through others, by being about the same thing (`_same_thing`)."""
+    parent = list(range(len(claims)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(claims)):
+        for j in range(i + 1, len(claims)):
+            if root(i) != root(j) and _same_thing(claims[i], claims[j], term, settings):
+                parent[root(j)] = root(i)
+    out: dict[int, list[MapClaim]] = {}
+    for i, c in enumerate(claims):
+        out.setdefault(root(i), []).append(c)
+    return list(out.values())
+
+
+def _subject(key: str, claims: Iterable[MapClaim]) -> str:
+    """The group's subject as an article writes it ("DeepSeek"), else its key."""
+    name = key.split("|")[0]
+    pattern = re.compile(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE)
+    for c in claims:
+        m = pattern.search(c.quote) or pattern.search(c.title)
+        if m:
+            return m.group(0)
+    return name
+
+
+def topic(key: str, claims: list[MapClaim]) -> str:
+    """"number of GPUs (DeepSeek)", "amount (Brightwell)", "“smuggled” (DeepSeek)"."""
+    _, measure, noun = key.split("|", 2)
+    subject = _subject(key, claims)
+    if claims[0].kind is ClaimKind.STANCE:
+        said = re.compile(rf"(?<!\w){re.escape(noun)}\w*", re.IGNORECASE)
+        word = next((m.group(0) for c in claims if (m := said.search(c.quote))), noun)
+        return f"whether “{word}” ({subject})"
+    if noun:
+        written = next((c.counted for c in claims if c.counted and not any(ch.isdigit() for ch in c.counted)), noun)
+        return f"number of {written} ({subject})" if not noun.startswith("per ") else f"{noun} ({subject})"
+    kind = measure.split(":")[0]
+    unit = f" in {measure.split(':')[1]}" if ":" in measure else ""
+    return f"{_MEASURES.get(kind, kind)}{unit} ({subject})"
+
+
+def _unrelated(key: str, claims: list[MapClaim], settings: Settings):
+    """Two articles are about different things sharing the group's name when their titles and leads share fewer
+    other names than `map.min_shared_names` (no place, person or body in common)."""
+    subject = key.split("|")[0]
+    names = {c.doc_id: set(c.names) for c in claims}
+
+    def unrelated(a: str, b: str) -> bool:
+        return len((names[a] & names[b]) - {subject}) < settings.map.min_shared_names
+
+    return unrelated
+
+
+def _variants_differ(sides: list[list[MapClaim]]) -> bool:
+    """Every side names its own version of the thing ("DeepSeek-V3" against "R2"): different things, one name."""
+    named = [set().union(*(c.variants for c in side)) for side in sides]
+    return all(named) and all(not (a & b) for i, a in enumerate(named) for b in named[i + 1:])
+
+
+def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list[MapEntry]:
+    """The disagreements inside one group: each set of linked sides from two articles or more, classified by the
+    answer path's own rules (compare.classify); agreement yields nothing."""
+    mine = [c for c in claims if key in c.keys()]
+    if len({c.doc_id for c in mine}) < 2:
+        return []
+    unrelated = _unrelated(key, mine, settings)
+    out = []
+    for linked in _components(mine, key.split("|")[2], settings):
+        component = _sides(linked, settings)
+        if len(component) < 2 or len({c.doc_id for c in linked}) < 2:
+            continue
+        numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}
+        as_claims = [[as_claim(c, numbered[claim_id(c)]) for c in side] for side in component]
+        kind = DisagreementKind.AMBIGUITY if _variants_differ(component) else classify(as_claims, settings.claims, unrelated)
+        if kind is None:
+            continue
+        if kind is DisagreementKind.UPDATE:
+            component.sort(key=lambda side: min(c.date for c in side))
+        else:
+            component.sort(key=lambda side: (-len({c.doc_id for c in side}), side[0].norm))
+            if component[0][0].kind is ClaimKind.STANCE:  # an open question after the sides that answer it
+                component.sort(key=lambda side: side[0].stance is StanceValue.OPEN)
+        flat = [c for side in component for c in side]
+        out.append(MapEntry(key, topic(key, flat), kind, tuple(tuple(side) for side in component)))
+    return out
+
+
+def entries(groups: dict[str, list[MapClaim]], settings: Settings) -> list[MapEntry]:
+    """Every disagreement of the given groups, most sources first; an entry mostly made of claims that an entry
+    before it already shows (filed under another name or word of the same story) is left out."""
+    found = [e for key, claims in groups.items() for e in classify_group(key, claims, settings)]
+    return distinct(found, settings)
+
+
+def distinct(found: list[MapEntry], settings: Settings) -> list[MapEntry]:
+    found = sorted(found, key=lambda e: (-e.sources, -len(e.claims), e.topic))
+    kept: list[MapEntry] = []
+    shown: set[tuple[str, int]] = set()
+    for e in found:
+        ids = e.ids()
+        if len(ids & shown) <= settings.map.max_shown_share * len(ids):
+            kept.append(e)
+            shown |= ids
+    return kept
+
+
+def matches(e: MapEntry, since: str = "", outlet: str = "") -> bool:
+    """An entry in which the outlet takes part, with a claim from an article dated on or after `since`."""
+    if since and not any(c.date and c.date[:10] >= since for c in e.claims):
+        return False
+    return not outlet or any(c.outlet.casefold() == outlet.casefold() for c in e.claims)
