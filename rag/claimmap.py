@@ -223,7 +223,8 @@ _STANCE_VERB = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValu
 @cache
 def _markers(code: str) -> tuple[tuple[StanceValue, re.Pattern[str]], ...]:
     lang = load(code)
-    tables = ((StanceValue.NO, lang.negations), (StanceValue.OPEN, lang.open_markers), (StanceValue.YES, lang.affirm_markers))
+    denials = tuple(w for w in lang.negations if w not in lang.weak_negations)
+    tables = ((StanceValue.NO, denials), (StanceValue.OPEN, lang.open_markers), (StanceValue.YES, lang.affirm_markers))
     return tuple((stance, re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, sorted(words, key=len, reverse=True)))})(?!\w)"))
                  for stance, words in tables if words)
 
