@@ -65,10 +65,11 @@ def _same_thing(a: MapClaim, b: MapClaim, term: str, settings: Settings) -> bool
     and a no where they share more contested words than the group's own, an open question where the group's word
     is what it asks first ("whether DeepSeek smuggled…"); anything else only where the words around the values
     overlap."""
+    shared = len(set(a.terms) & set(b.terms))
     if a.kind is ClaimKind.STANCE:
         asked = StanceValue.OPEN in (a.stance, b.stance) and term in (a.terms[:1] + b.terms[:1])
-        return asked or len(set(a.terms) & set(b.terms)) >= settings.map.stance_shared_terms
-    return bool(a.noun) or len(set(a.terms) & set(b.terms)) >= settings.map.min_shared_terms
+        return asked or shared >= settings.map.stance_shared_terms
+    return shared >= (settings.map.noun_shared_terms if a.noun else settings.map.min_shared_terms)
 
 
 def _sides(claims: list[MapClaim], settings: Settings) -> list[list[MapClaim]]:
@@ -147,6 +148,26 @@ def _variants_differ(sides: list[list[MapClaim]]) -> bool:
     return all(named) and all(not (a & b) for i, a in enumerate(named) for b in named[i + 1:])
 
 
+def _contested(sides: list[list[MapClaim]], term: str, unrelated, settings: Settings) -> bool:
+    """Some two claims of different sides and articles directly answer the same question: a yes against a no
+    sharing more contested words, or two values about the same thing, from articles about the same story (or, for
+    articles about different things of one name, with the same words around the values)."""
+    for i, side in enumerate(sides):
+        for other in sides[i + 1:]:
+            for a in side:
+                for b in other:
+                    if a.doc_id == b.doc_id or not _same_thing(a, b, term, settings):
+                        continue
+                    shared = len(set(a.terms) & set(b.terms))
+                    if a.kind is ClaimKind.STANCE:
+                        if {a.stance, b.stance} == {StanceValue.YES, StanceValue.NO} and not unrelated(a.doc_id, b.doc_id) \
+                                and shared >= settings.map.stance_shared_terms:
+                            return True
+                    elif not unrelated(a.doc_id, b.doc_id) or (shared >= settings.map.min_shared_terms and a.noun):
+                        return True  # articles about different things of one name: only a count of one thing
+    return False
+
+
 def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list[MapEntry]:
     """The disagreements inside one group: each set of linked sides from two articles or more, classified by the
     answer path's own rules (compare.classify); agreement yields nothing."""
@@ -157,7 +178,7 @@ def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list
     out = []
     for linked in _components(mine, key.split("|")[2], settings):
         component = _sides(linked, settings)
-        if len(component) < 2 or len({c.doc_id for c in linked}) < 2:
+        if len(component) < 2 or not _contested(component, key.split("|")[2], unrelated, settings):
             continue
         numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}
         as_claims = [[as_claim(c, numbered[claim_id(c)]) for c in side] for side in component]

@@ -174,10 +174,19 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
     return key, written
 
 
-def _in_name(text: str, v: Value, lang: Lang) -> bool:
-    """A plain number right after a capitalised word inside a sentence is part of a name: "Llama 3", "Ascend 910B"."""
-    m = re.search(r"(?<=\S )([A-ZÀ-ÖØ-Þ][\w’'-]*) $", text[:v.start])
-    return v.kind is ValueKind.NUMBER and m is not None and fold(m.group(1)) not in lang.months
+def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
+    """Numbers that are no figure a source claims: part of a name ("Llama 3", "Ascend 910B"), a day after its month
+    ("Jan 29"), a compound ("49-year-old", "215-205") or a score or tally ("by 358 to 256")."""
+    if v.kind is not ValueKind.NUMBER:
+        return False
+    before, after = text[:v.start], text[v.end:]
+    m = re.search(r"(?:^|\s)([A-ZÀ-ÖØ-Þ][\w’'.-]*) $", before)
+    if m and (m.start(1) > 0 or fold(m.group(1)).rstrip(".") in lang.months):
+        return True  # "Llama 3" inside a sentence, "Jan 29" anywhere
+    if re.match(r"-\w", after) or re.search(r"\w-$", before):
+        return True
+    link = "|".join(map(re.escape, lang.per_words + ("to", "-", "–")))
+    return bool(re.match(rf"\s*(?:{link})\s*\d", after) or re.search(rf"\d\s*(?:{link})\s*$", before))
 
 
 def _terms(text: str, v: Value, lang: Lang, n: int) -> tuple[str, ...]:
@@ -296,7 +305,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
         for v in values:
             if v.kind is ValueKind.NUMBER and v.number < cfg.min_count:
                 continue
-            if _in_name(s.text, v, lang) or is_baseline(s.text, v.start, lang) or earlier_year(s, v, lang):
+            if _not_a_figure(s.text, v, lang) or is_baseline(s.text, v.start, lang) or earlier_year(s, v, lang):
                 continue  # "up from 41.5 billion", "a penalty in 2019": not this story's figure
             who = attribute(s.text, v.start, lang, s.prev)
             claimant = who.claimant or source_label(s)

@@ -123,8 +123,11 @@ class MapSettings(BaseModel):
                                                    "\"Meta trained its Llama models…\" is about both.")
     context_words: int = Field(8, ge=1, description="Words on each side of a value, inside its clause, that say "
                                                     "what the value is (\"killed\", \"missing\", \"fee\").")
-    min_shared_terms: int = Field(1, ge=1, description="Two different values with no counted noun in common "
-                                                       "disagree only where their contexts share this many words.")
+    min_shared_terms: int = Field(2, ge=1, description="Two different values with no counted noun (amounts, shares, "
+                                                       "measures, bare figures) disagree only where the words around "
+                                                       "them share this many (\"killed\", \"on board\").")
+    noun_shared_terms: int = Field(0, ge=0, description="...and two counts of the same named thing (\"GPUs\") this "
+                                                        "many.")
     min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
     min_shared_names: int = Field(1, ge=0, description="Two articles whose titles and leads share fewer other names "
                                                        "than this are about different things of the same name.")
