@@ -129,8 +129,8 @@ _VARIANT = re.compile(r"(?<![\w-])([A-Z][\w’'-]*(?:\s\d+(?:\.\d+)*\b|-[\w.]*\d
 
 def _variants(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
     """Versioned names outside the values' own phrases: "DeepSeek-V3", "R2", "Llama 3.1"."""
-    return tuple(sorted({fold(m.group(1)).rstrip(".") for m in _VARIANT.finditer(text)
-                         if not any(a <= m.start() < b for a, b in spans)}))
+    found = {fold(m.group(1)).rstrip(".") for m in _VARIANT.finditer(text) if not any(a <= m.start() < b for a, b in spans)}
+    return tuple(sorted(v for v in found if not re.fullmatch(r"\S+ (?:1[89]|2[01])\d\d", v)))  # "December 2024" is a date
 
 
 def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
@@ -277,7 +277,7 @@ def _sentences(doc: SourceDoc) -> Iterator[Sentence]:
     prev = ""
     for a, b in splitter.spans(body):
         text = doc.text[a:b]
-        yield Sentence(doc.id, doc.title, doc.outlet, text, a, b, False, prev, doc.date)
+        yield Sentence(doc.id, doc.title, doc.outlet, text, a, b, False, prev, numbers.iso_day(doc.date))
         prev = text
 
 
@@ -290,6 +290,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
     lead = doc.text[:settings.claims.lead_chars]
     names = tuple(sorted({w for k in title_names for w in k.split()}
                          | {w for a, b in splitter.spans(lead) for _, k in _names(lead[a:b], art) for w in k.split()}))
+    day = numbers.iso_day(doc.date)
     out: list[MapClaim] = []
     seen: set[str] = set()
     for s in _sentences(doc):
@@ -314,7 +315,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
             if not subjects:
                 continue
             out.append(MapClaim(
-                doc.id, doc.title, doc.outlet, doc.date, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
+                doc.id, doc.title, doc.outlet, day, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
                 v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], nouns[v][1], subjects,
                 _terms(s.text, v, lang, cfg.context_words), names, _variants(s.text, list(spans.values())),
                 replace(v, start=s.start + v.start, end=s.start + v.end), hedged=v.hedged or who.stance is Stance.ESTIMATE,

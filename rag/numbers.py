@@ -368,5 +368,19 @@ def group(values: list[Value], tolerance: float = ROUNDING_TOLERANCE) -> list[li
     return groups
 
 
+_DAY = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
+
+
+def iso_day(text: str) -> str:
+    """A date as ISO ("2017/3/30" -> "2017-03-30", "2026-03" stays), so dates sort and compare; "" when it is none."""
+    m = _DAY.match(text or "")
+    if not m or not 1800 <= int(m.group(1)) <= 2200:
+        return ""
+    parts = [m.group(1)] + [f"{int(g):02d}" for g in m.groups()[1:] if g]
+    if len(parts) > 1 and not 1 <= int(parts[1]) <= 12 or len(parts) > 2 and not 1 <= int(parts[2]) <= 31:
+        return ""
+    return "-".join(parts)
+
+
 def display(v: Value) -> str:
     return v.text.strip(" “\"'")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from . import numbers
-from .types import Claim, ClaimKind
+from .types import Answer, Claim, ClaimKind
 
 
 class Relation(StrEnum):
@@ -26,7 +26,7 @@ class Point:
 
     def to_json(self) -> dict:
         c = self.claim
-        return {"date": c.date, "source": c.source, "outlet": c.outlet, "claimant": c.claimant, "verb": c.verb_form,
+        return {"date": numbers.iso_day(c.date), "source": c.source, "outlet": c.outlet, "claimant": c.claimant, "verb": c.verb_form,
                 "value": c.value, "number": c.number, "stance": c.stance.value if c.stance else None,
                 "relation": self.relation.value if self.relation else None, "citation": self.citation}
 
@@ -56,18 +56,32 @@ def _same(a: Claim, b: Claim, tolerance: float) -> bool:
 
 def build(topic: str, claims: list[Claim], citation: Callable[[Claim], dict], tolerance: float) -> Timeline:
     """Each dated claim with its relation to the reports before it, oldest first."""
-    dated = sorted((c for c in claims if c.date), key=lambda c: c.date)
+    day = {c: numbers.iso_day(c.date) for c in claims}
+    dated = sorted((c for c in claims if day[c]), key=lambda c: day[c])
     points = []
     for i, c in enumerate(dated):
-        earlier = [e for e in dated[:i] if e.date < c.date or e.source != c.source]
+        earlier = [e for e in dated[:i] if day[e] < day[c] or e.source != c.source]
         if not earlier:
             relation = Relation.FIRST
         elif any(_same(c, e, tolerance) for e in earlier):
             relation = Relation.REPEATS
-        elif c.kind is ClaimKind.VALUE and all(e.date < c.date for e in earlier):
+        elif c.kind is ClaimKind.VALUE and all(day[e] < day[c] for e in earlier):
             relation = Relation.REVISES
         else:
             relation = Relation.CONTRADICTS
         points.append(Point(c, citation(c), relation))
-    undated = tuple(Point(c, citation(c)) for c in claims if not c.date)
+    undated = tuple(Point(c, citation(c)) for c in claims if not day[c])
     return Timeline(topic, tuple(points), undated)
+
+
+def of_answer(answer: Answer, tolerance: float) -> Timeline:
+    """The timeline of a question: its sources' answers (the claims), each cited as in the answer's JSON."""
+    by_id = {e.id: e for e in answer.evidence}
+
+    def cite(c: Claim) -> dict:
+        e = by_id[c.evidence_id]
+        return {"id": e.id, "source": e.source, "title": e.title, "outlet": e.outlet, "quote": e.quote,
+                "start": e.start, "end": e.end}
+
+    topic = answer.disagreements[0].topic if answer.disagreements else f"“{answer.question}”"
+    return build(topic, [c for c in answer.claims if c.evidence_id in by_id], cite, tolerance)

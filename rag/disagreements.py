@@ -1,0 +1,54 @@
+"""The disagreement map of one index, as the CLI, the UI and the API show it: entries filtered and sorted by how
+many sources take part, each as JSON with its sides and citations, and a map entry's timeline."""
+
+from __future__ import annotations
+
+from .claimgroups import MapEntry, as_claim, by_key, claim_id, entries, matches
+from .claimmap import MapClaim, extract
+from .settings import Settings
+from .store import Store
+from .timeline import Timeline, build
+from .types import Claim, SourceDoc
+
+
+def index_claims(store: Store, settings: Settings) -> list[MapClaim]:
+    """Every article's claims, read from the registry (page furniture left out)."""
+    out: list[MapClaim] = []
+    for d in store.registry.docs():
+        text = store.registry.text(d.id) or ""
+        rows = store.registry.chunk_rows(store.registry.chunk_ids(d.id)).values()
+        furniture = min((r.start for r in rows if r.furniture), default=None)
+        out += extract(SourceDoc(d.id, d.title, d.outlet, text, d.origin, d.date, d.url, furniture), settings)
+    return out
+
+
+def map_entries(claims: list[MapClaim], settings: Settings, since: str = "", outlet: str = "") -> list[MapEntry]:
+    """Every disagreement among the claims, most sources first, keeping those with the outlet taking part and a
+    claim dated on or after `since` (ISO)."""
+    return [e for e in entries(by_key(claims), settings) if matches(e, since, outlet)]
+
+
+def citation(c: MapClaim) -> dict:
+    """Where the claim's sentence lies: `article_text[start:end] == quote`."""
+    return {"source": c.doc_id, "title": c.title, "outlet": c.outlet, "quote": c.quote, "start": c.start, "end": c.end}
+
+
+def _claim_json(c: MapClaim) -> dict:
+    return {"source": c.doc_id, "outlet": c.outlet, "date": c.date, "claimant": c.claimant, "verb": as_claim(c, 0).verb_form,
+            "value": c.value, "stance": c.stance.value if c.stance else None, "citation": citation(c)}
+
+
+def entry_json(e: MapEntry) -> dict:
+    """One entry: its topic, kind and sources, and each side (claims that agree) with what it is about."""
+    return {"topic": e.topic, "kind": e.kind.value, "key": e.key, "sources": e.sources,
+            "sides": [{"value": side[0].norm if side[0].stance else side[0].value,
+                       "about": sorted({v for c in side for v in c.variants}),
+                       "claims": [_claim_json(c) for c in side]} for side in e.sides]}
+
+
+def timeline(e: MapEntry, settings: Settings) -> Timeline:
+    """The entry's claims by date: who said what when, and how each later report relates to the earlier ones."""
+    numbered = {claim_id(c): n for n, c in enumerate(e.claims, 1)}
+    claims = [as_claim(c, numbered[claim_id(c)]) for c in e.claims]
+    by_claim: dict[Claim, MapClaim] = {as_claim(c, numbered[claim_id(c)]): c for c in e.claims}
+    return build(e.topic, claims, lambda c: citation(by_claim[c]), settings.claims.rounding_tolerance)
