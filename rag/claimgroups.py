@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import numbers
 from .claimmap import MapClaim
+from .claims import NAME
 from .compare import classify
 from .settings import Settings
 from .types import Claim, ClaimKind, DisagreementKind, StanceValue
@@ -61,9 +62,9 @@ def by_key(claims: Iterable[MapClaim]) -> dict[str, list[MapClaim]]:
 
 
 def _same_thing(a: MapClaim, b: MapClaim, term: str, settings: Settings) -> bool:
-    """Two claims of one group answer the same question: a count of a named thing ("GPUs") does by its noun; a yes
+    """Two claims of one group answer the same question: a count of a named thing ("seats") does by its noun; a yes
     and a no where they share more contested words than the group's own, an open question where the group's word
-    is what it asks first ("whether DeepSeek smuggled…"); anything else only where the words around the values
+    is what it asks first ("whether the mayor resigned…"); anything else only where the words around the values
     overlap."""
     shared = len(set(a.terms) & set(b.terms))
     if a.kind is ClaimKind.STANCE:
@@ -104,18 +105,21 @@ def _components(claims: list[MapClaim], term: str, settings: Settings) -> list[l
 
 
 def _subject(key: str, claims: Iterable[MapClaim]) -> str:
-    """The group's subject as an article writes it ("DeepSeek"), else its key."""
-    name = key.split("|")[0]
-    pattern = re.compile(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE)
+    """The group's subject as an article writes it: the name holding its word ("Aurelia Star"), else the word."""
+    word = key.split("|")[0]
     for c in claims:
-        m = pattern.search(c.quote) or pattern.search(c.title)
-        if m:
-            return m.group(0)
-    return name
+        for text in (c.quote, c.title):
+            for m in NAME.finditer(text):
+                parts = [re.sub(r"['’]s$", "", p) for p in m.group(1).split()]
+                at = next((i for i, p in enumerate(parts) if p.casefold() == word), None)
+                if at is not None:
+                    first = next(i for i in range(at + 1) if all(q[:1].isupper() for q in parts[i:at + 1]))
+                    return " ".join(parts[first:]).strip(".,")
+    return word
 
 
 def topic(key: str, claims: list[MapClaim]) -> str:
-    """"number of GPUs (DeepSeek)", "amount (Brightwell)", "“smuggled” (DeepSeek)"."""
+    """"number of seats (Harwick)", "amount in USD (Brightwell)", "whether “resigned” (Okafor)"."""
     _, measure, noun = key.split("|", 2)
     subject = _subject(key, claims)
     if claims[0].kind is ClaimKind.STANCE:
@@ -143,7 +147,7 @@ def _unrelated(key: str, claims: list[MapClaim], settings: Settings):
 
 
 def _variants_differ(sides: list[list[MapClaim]]) -> bool:
-    """Every side names its own version of the thing ("DeepSeek-V3" against "R2"): different things, one name."""
+    """Every side names its own version of the thing ("Atlas-V2" against "Atlas-V3"): different things, one name."""
     named = [set().union(*(c.variants for c in side)) for side in sides]
     return all(named) and all(not (a & b) for i, a in enumerate(named) for b in named[i + 1:])
 

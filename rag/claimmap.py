@@ -5,7 +5,7 @@ it and its verbatim span. Computed once at ingest, so the disagreement map never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -42,12 +42,12 @@ class MapClaim:
     start: int
     end: int
     measure: str  # what sort of figure: number, money:USD, percent, length, …; for a stance, its statement word
-    noun: str = ""  # what a count counts, stemmed ("gpu", "gpu hour"); "" for people in general or unnamed
-    counted: str = ""  # that noun as written ("GPUs", "GPU hours")
+    noun: str = ""  # what a count counts, stemmed ("tram", "man hour"); "" for people in general or unnamed
+    counted: str = ""  # that noun as written ("trams", "man hours")
     subjects: tuple[str, ...] = ()  # normalised names the claim is about, nearest to the value first
     terms: tuple[str, ...] = ()  # stems around the value: what it says about the subject
     names: tuple[str, ...] = ()  # the words of the article's names (title and lead): what story it is
-    variants: tuple[str, ...] = ()  # versioned names in the sentence ("deepseek-v3", "llama 3.1"): which thing it is
+    variants: tuple[str, ...] = ()  # versioned names in the sentence ("atlas-v2", "route 9"): which thing it is
     reading: Value | None = None  # offsets in the article
     stance: StanceValue | None = None
     hedged: bool = False
@@ -65,7 +65,7 @@ class MapClaim:
 
 
 def name_key(name: str) -> str:
-    """A name as filed: folded, without a possessive or version parts ("DeepSeek-V3's" -> "deepseek")."""
+    """A name as filed: folded, without a possessive or version parts ("Atlas-V2's" -> "atlas")."""
     out = []
     for word in fold(name).split():
         word = re.sub(r"['’]s?$", "", word)
@@ -83,7 +83,8 @@ class _Article:
     lang: Lang
     proper: frozenset[str]  # words written capitalised inside a sentence somewhere in the article
     lower: frozenset[str]  # words written in lower case somewhere in the article
-    codes: dict[str, str]  # a model or code -> the noun the article writes after it ("h800" -> "gpu")
+    capital: frozenset[str]  # words written capitalised somewhere in the article's text
+    codes: dict[str, str]  # a model or code -> the noun the article writes after it ("x40" -> "tram")
 
 
 _CODE_NOUN = re.compile(r"(?<![\w-])([A-Za-z]+\d\w*?)s?\s+([a-z][a-z]+|[A-Z]{2,5}s)\b")
@@ -97,12 +98,13 @@ def _article(text: str) -> _Article:
     for m in _CODE_NOUN.finditer(text):
         if fold(m.group(2)) not in lang.stopwords:
             codes.setdefault(fold(m.group(1)), stem(m.group(2)))
-    return _Article(lang, frozenset(proper), frozenset(fold(w) for w in lower), codes)
+    capital = frozenset(fold(w) for w in words(text) if w[:1].isupper())
+    return _Article(lang, frozenset(proper), frozenset(fold(w) for w in lower), capital, codes)
 
 
-def _names(text: str, art: _Article, skip: list[tuple[int, int]] = (), title: bool = False) -> list[tuple[int, str]]:
+def _names(text: str, art: _Article, skip: Sequence[tuple[int, int]] = (), title: bool = False) -> list[tuple[int, str]]:
     """(position, key) of each name: capitalised runs without their leading function words, not months or short
-    acronyms, not inside a value's own phrase ("2,048 Nvidia GPUs"). A sentence's first word (and any word of a
+    acronyms, not inside a value's own phrase ("40 Vestry trams"). A sentence's first word (and any word of a
     title) is a name only where the article writes it capitalised inside a sentence and never in lower case."""
     lang = art.lang
     out = []
@@ -115,7 +117,7 @@ def _names(text: str, art: _Article, skip: list[tuple[int, int]] = (), title: bo
             continue
         first = fold(parts[0]).rstrip(".,")
         initial = not text[:pos].strip() or title
-        if initial and (first not in art.proper or first in art.lower) and len(parts) == 1:
+        if initial and len(parts) == 1 and (first in art.lower or first not in (art.proper if not title else art.capital)):
             continue
         key = name_key(" ".join(parts))
         if not key or key in lang.months or key in lang.weekdays or (key.isalpha() and parts[0].isupper() and len(key) <= 3):
@@ -128,16 +130,16 @@ _VARIANT = re.compile(r"(?<![\w-])([A-Z][\w’'-]*(?:\s\d+(?:\.\d+)*\b|-[\w.]*\d
 
 
 def _variants(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
-    """Versioned names outside the values' own phrases: "DeepSeek-V3", "R2", "Llama 3.1"."""
+    """Versioned names outside the values' own phrases: "Atlas-V2", "R2", "Route 9"."""
     found = {fold(m.group(1)).rstrip(".") for m in _VARIANT.finditer(text) if not any(a <= m.start() < b for a, b in spans)}
     return tuple(sorted(v for v in found if not re.fullmatch(r"\S+ (?:1[89]|2[01])\d\d", v)))  # "December 2024" is a date
 
 
 def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
-    """(key, words as written) of what a count counts: its first common noun ("2,048 Nvidia H800 GPUs" -> "gpu";
-    "2.8 million GPU hours" -> "gpu hour"), else its model or code, as the noun the article writes after that code
-    elsewhere ("50,000 H100s" where it writes "H100 GPUs" -> "gpu"); a rate is "per" its unit ("37 billion per
-    token"); people in general are ""."""
+    """(key, words as written) of what a count counts: its first common noun ("40 Vestry X40 trams" -> "tram";
+    "2.8 million man hours" -> "man hour"), else its model or code, as the noun the article writes after that code
+    elsewhere ("12 X40s" where it writes "X40 trams" -> "tram"); a rate is "per" its unit ("38 dollars per
+    share"); people in general are ""."""
     lang = art.lang
     run: list[str] = []
     for m in re.finditer(r"\S+", text[v.end:v.end + 60]):
@@ -156,7 +158,7 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
         parts = word.split("-")
         last = parts[-1]
         if len(parts) > 1 and i + 1 < len(run):
-            continue  # "high-performance GPUs": a compound before a noun describes it
+            continue  # "low-floor trams": a compound before a noun describes it
         if last[:1].islower() or re.fullmatch(r"[A-Z]{2,5}s", last) or (lang.nouns_capitalised and not any(c.isdigit() for c in last)):
             before = parts[-2] if len(parts) > 1 else (run[i - 1] if i else "")
             compound = fold(last) in units().units and before
@@ -175,14 +177,14 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
 
 
 def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
-    """Numbers that are no figure a source claims: part of a name ("Llama 3", "Ascend 910B"), a day after its month
+    """Numbers that are no figure a source claims: part of a name ("Route 9", "Atlas 910B"), a day after its month
     ("Jan 29"), a compound ("49-year-old", "215-205") or a score or tally ("by 358 to 256")."""
     if v.kind is not ValueKind.NUMBER:
         return False
     before, after = text[:v.start], text[v.end:]
     m = re.search(r"(?:^|\s)([A-ZÀ-ÖØ-Þ][\w’'.-]*) $", before)
     if m and (m.start(1) > 0 or fold(m.group(1)).rstrip(".") in lang.months):
-        return True  # "Llama 3" inside a sentence, "Jan 29" anywhere
+        return True  # "Route 9" inside a sentence, "Jan 29" anywhere
     if re.match(r"-\w", after) or re.search(r"\w-$", before):
         return True
     link = "|".join(map(re.escape, lang.per_words + ("to", "-", "–")))
@@ -202,7 +204,7 @@ def _terms(text: str, v: Value, lang: Lang, n: int) -> tuple[str, ...]:
 def _subjects(s: Sentence, v: Value, who_end: int, claimant: str, spans: list[tuple[int, int]], art: _Article,
               title_names: list[str], limit: int) -> tuple[str, ...]:
     """The names a value is about: those in what its clause says (after the reporting verb), nearest first; the
-    claimant where what it says refers back to it ("DeepSeek claims it did it with 2,000"); else the names of the
+    claimant where what it says refers back to it ("the union claims it brought out 2,000"); else the names of the
     sentence before, else the title's."""
     text, lang = s.text, art.lang
     clause = clause_of(text, v.start)
@@ -215,15 +217,23 @@ def _subjects(s: Sentence, v: Value, who_end: int, claimant: str, spans: list[tu
              if k not in mine]
     keys = [k for p, k in sorted(found, key=lambda f: -f[0]) if p < v.start]
     if not keys and any(fold(w) in lang.pronouns for w in words(text[said_from:v.start])):
-        keys = [k for _, k in _names(claimant, art)]  # "DeepSeek claims it did it with 2,000": about itself
+        keys = [k for _, k in _names(claimant, art)]  # "the union claims it brought out 2,000": about itself
     if not keys:
         keys = [k for p, k in sorted(found) if p > v.start]
+    if not keys and mine:
+        keys = [k for _, k in _names(claimant, art)]  # "Shiraki Beverages said operating profit rose to…": its own
     if not keys and s.prev:
         prev_spans = [value_span(s.prev, p, _noun(s.prev, p, art)[1], lang) for p in numbers.find(s.prev, lang)]
         keys = [k for _, k in _names(s.prev, art, prev_spans)]
-    if not keys:
-        keys = title_names
-    return tuple(dict.fromkeys(keys))[:limit]
+    return _filed(keys or title_names, art, limit)
+
+
+def _filed(names: list[str], art: _Article, limit: int) -> tuple[str, ...]:
+    """The words a claim is filed under: each name's own words ("Shiraki Beverages" -> "shiraki", "beverages"), so a
+    later "Shiraki's" or "Zuckerberg" finds it; not words the article also writes in lower case ("port")."""
+    out = [w for name in names for w in name.split()
+           if len(w) > 2 and w not in art.lang.stopwords and w not in art.lower]
+    return tuple(dict.fromkeys(out))[:limit]
 
 
 _STANCE_VERB = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}
@@ -263,7 +273,7 @@ def _stance(s: Sentence, art: _Article, title_names: list[str], settings: Settin
     keys = [k for p, k in sorted(found_names, key=lambda f: (f[0] < m.start(), abs(f[0] - m.start())))]
     if not keys and s.prev:
         keys = [k for _, k in _names(s.prev, art)]
-    subjects = tuple(dict.fromkeys(keys or title_names))[:cfg.max_subjects]
+    subjects = _filed(keys or title_names, art, cfg.max_subjects)
     if not subjects:
         return None
     return MapClaim(s.source, s.title, s.outlet, s.date, ClaimKind.STANCE, s.text, s.start, s.end, stance.value,
