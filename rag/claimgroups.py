@@ -14,9 +14,11 @@ from . import numbers
 from .claimmap import MapClaim
 from .claims import NAME
 from .compare import classify
+from .language import everywhere
 from .settings import Settings
 from .types import Claim, ClaimKind, DisagreementKind, StanceValue
 
+_ARTICLES = frozenset(everywhere("articles"))
 _MEASURES = {"number": "number", "money": "amount", "percent": "share (%)"}
 
 
@@ -113,7 +115,8 @@ def _subject(key: str, claims: Iterable[MapClaim]) -> str:
                 parts = [re.sub(r"['’]s$", "", p) for p in m.group(1).split()]
                 at = next((i for i, p in enumerate(parts) if p.casefold() == word), None)
                 if at is not None:
-                    first = next(i for i in range(at + 1) if all(q[:1].isupper() for q in parts[i:at + 1]))
+                    first = next(i for i in range(at + 1) if all(q[:1].isupper() for q in parts[i:at + 1])
+                                 and (i == at or parts[i].casefold() not in _ARTICLES))
                     return " ".join(parts[first:]).strip(".,")
     return word
 
@@ -126,9 +129,11 @@ def topic(key: str, claims: list[MapClaim]) -> str:
         said = re.compile(rf"(?<!\w){re.escape(noun)}\w*", re.IGNORECASE)
         word = next((m.group(0) for c in claims if (m := said.search(c.quote))), noun)
         return f"whether “{word}” ({subject})"
-    if noun:
-        written = next((c.counted for c in claims if c.counted and not any(ch.isdigit() for ch in c.counted)), noun)
-        return f"number of {written} ({subject})" if not noun.startswith("per ") else f"{noun} ({subject})"
+    written = next((c.counted for c in claims if c.counted and not any(ch.isdigit() for ch in c.counted)), noun)
+    if noun.startswith("per "):
+        return f"{noun} ({subject})"
+    if written:
+        return f"number of {written} ({subject})"
     kind = measure.split(":")[0]
     unit = f" in {measure.split(':')[1]}" if ":" in measure else ""
     return f"{_MEASURES.get(kind, kind)}{unit} ({subject})"

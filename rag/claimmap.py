@@ -145,6 +145,8 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
     for m in re.finditer(r"\S+", text[v.end:v.end + 60]):
         token = m.group(0)
         word = token.strip(",.;:!?)”\"'“(")
+        if not re.match(r"[^\W\d_]", word):
+            break  # "(2)</script>": no word follows
         if run and fold(run[-1]) in lang.per_words:
             return f"{fold(run[-1])} {stem(word)}", word
         if not word or (fold(word) in lang.stopwords and fold(word) not in lang.per_words) \
@@ -178,15 +180,15 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
 
 def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
     """Numbers that are no figure a source claims: part of a name ("Route 9", "Atlas 910B"), a day after its month
-    ("Jan 29"), a compound ("49-year-old", "215-205") or a score or tally ("by 358 to 256")."""
+    ("Jan 29"), a compound or code ("49-year-old", "215-205", "f(2)") or a score or tally ("by 358 to 256")."""
     if v.kind is not ValueKind.NUMBER:
         return False
     before, after = text[:v.start], text[v.end:]
     m = re.search(r"(?:^|\s)([A-ZÀ-ÖØ-Þ][\w’'.-]*) $", before)
     if m and (m.start(1) > 0 or fold(m.group(1)).rstrip(".") in lang.months):
         return True  # "Route 9" inside a sentence, "Jan 29" anywhere
-    if re.match(r"-\w", after) or re.search(r"\w-$", before):
-        return True
+    if re.match(r"-\w", after) or re.search(r"\w[-(]$", before):
+        return True  # "49-year-old", "f(2)"
     link = "|".join(map(re.escape, lang.per_words + ("to", "-", "–")))
     return bool(re.match(rf"\s*(?:{link})\s*\d", after) or re.search(rf"\d\s*(?:{link})\s*$", before))
 

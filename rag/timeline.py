@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from . import numbers
-from .types import Answer, Claim, ClaimKind
+from .types import Answer, Claim, ClaimKind, Disagreement, Evidence
 
 
 class Relation(StrEnum):
@@ -74,14 +74,19 @@ def build(topic: str, claims: list[Claim], citation: Callable[[Claim], dict], to
     return Timeline(topic, tuple(points), undated)
 
 
-def of_answer(answer: Answer, tolerance: float) -> Timeline:
+def of_findings(question: str, claims: list[Claim], evidence: list[Evidence], disagreements: list[Disagreement],
+                tolerance: float) -> Timeline:
     """The timeline of a question: its sources' answers (the claims), each cited as in the answer's JSON."""
-    by_id = {e.id: e for e in answer.evidence}
+    by_id = {e.id: e for e in evidence}
 
     def cite(c: Claim) -> dict:
         e = by_id[c.evidence_id]
         return {"id": e.id, "source": e.source, "title": e.title, "outlet": e.outlet, "quote": e.quote,
                 "start": e.start, "end": e.end}
 
-    topic = answer.disagreements[0].topic if answer.disagreements else f"“{answer.question}”"
-    return build(topic, [c for c in answer.claims if c.evidence_id in by_id], cite, tolerance)
+    topic = disagreements[0].topic if disagreements else f"“{question}”"
+    return build(topic, [c for c in claims if c.evidence_id in by_id], cite, tolerance)
+
+
+def of_answer(answer: Answer, tolerance: float) -> Timeline:
+    return of_findings(answer.question, answer.claims, answer.evidence, answer.disagreements, tolerance)

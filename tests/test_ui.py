@@ -202,3 +202,46 @@ def test_the_sources_browser_shows_an_articles_own_citation_markers_as_text(tmp_
     page = app.show_source("marked-wire")
     assert "Officials said &#91;1&#93; the count was wrong &#91;2&#93;" in page
     assert "href" not in page and not re.search(r"\[\d+\]", page)
+
+
+QUAKE_REPORTS = [  # one story reported on three days: the figure rose, then was repeated
+    {"id": f"quake-{n}", "title": f"Hazar quake <b>report</b> {n}", "source": outlet, "date": date,
+     "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak, the interior ministry "
+             f"said. <script>alert({n})</script>"}
+    for n, (outlet, date, figure) in enumerate([("Global Dispatch", "2026-04-09", "nine"),
+                                                ("Eastern Courier", "2026-04-10", "14"),
+                                                ("The Tribune", "2026-04-11", "14")], 1)
+]
+
+
+def test_the_disagreements_tab_and_the_timeline_api_work_without_the_model(tmp_path):
+    import json as json_
+
+    import ui
+
+    settings = make_settings(tmp_path)
+    app = ui.App(settings)  # real index, real embedder; the model is not loaded
+    html, _ = app.show_map()
+    assert "number of GPUs (DeepSeek)" in html and 'href="#mapcite-0-1"' in html
+    quote = app.show_map_citation("0-1")
+    assert '<mark id="cite-mark">' in quote and "no longer available" in app.show_map_citation("99-1")
+    fig, listing = app.entry_timeline(0)
+    assert fig is not None and "Without a date" in listing  # the shipped articles carry no date
+    j = app.api_timeline("How many GPU hours did it take to train Llama?")
+    assert j["timeline"]["points"] == [] and any("30.8" in p["value"] for p in j["timeline"]["undated"])
+    assert app.api_timeline("")["error"] == "the question is empty"
+
+    reports = tmp_path / "quake.jsonl"
+    reports.write_text("\n".join(json_.dumps(r) for r in QUAKE_REPORTS), encoding="utf-8")
+    assert len(app.ingestor.ingest_paths([reports], progress=False).added) == 3
+    found = app.api_disagreements()["entries"]  # the map follows the index: no restart, no rebuild command
+    quake = next(e for e in found if e["topic"].endswith("(Hazar)"))
+    assert quake["kind"] == "update" and [s["claims"][0]["date"] for s in quake["sides"]] == ["2026-04-09", "2026-04-10"]
+    i = next(i for i, e in enumerate(app.map()) if e.topic.endswith("(Hazar)"))
+    shown = app.show_map_citation(f"{i}-1")  # the article's markup is shown as text, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>" not in shown and "<b>" not in shown
+    fig, listing = app.entry_timeline(i)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["first", "repeats", "revises"]
+    assert "revises" in listing and "<script>" not in listing
+    app.ingestor.remove("quake-2")
+    assert not any(e.topic.endswith("(Hazar)") and e.kind.value == "update" and e.sources == 3 for e in app.map())
