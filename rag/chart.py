@@ -26,6 +26,11 @@ def _day(iso: str) -> float:
     return float(mdates.date2num(date(parts[0], parts[1], parts[2])))
 
 
+def _span_days(line: Timeline) -> int:
+    days = [_day(p.to_json()["date"]) for p in line.points]
+    return int(max(days) - min(days)) + 1
+
+
 def figure(line: Timeline) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=90)
     stances = any(p.claim.kind is ClaimKind.STANCE for p in line.points)
@@ -47,11 +52,14 @@ def figure(line: Timeline) -> Figure:
         ax.text(0.01, 0.02, f"{len(line.undated)} undated report(s) listed below, not placed", transform=ax.transAxes,
                 fontsize=8, color="#475569")
     if not line.points:
+        ax.set_axis_off()
         ax.text(0.5, 0.5, "No dated reports", transform=ax.transAxes, ha="center", va="center", fontsize=11)
     else:
         ax.legend(fontsize=8, loc="best")
-    ax.xaxis_date()
-    fig.autofmt_xdate()
+        ax.xaxis_date()
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, _span_days(line) // 8)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        fig.autofmt_xdate()
     fig.tight_layout()
     plt.close(fig)  # the UI keeps the figure; pyplot must not
     return fig

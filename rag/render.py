@@ -163,7 +163,7 @@ def map_view(entries: list[MapEntry]) -> str:
     parts = ['<div class="map">']
     for i, e in enumerate(entries):
         parts.append(f'<div class="map-entry map-{e.kind.value}"><h4><span class="kind kind-{e.kind.value}">'
-                     f'{MAP_LABELS[e.kind]}</span> {_e(e.topic)} <small>· {e.sources} sources</small></h4>'
+                     f'{MAP_LABELS[e.kind]}:</span> {_e(e.topic)} <small>· {e.sources} sources</small></h4>'
                      '<table class="disagree-table"><tr><th>Side</th><th>Who</th><th>Source</th><th>Cite</th></tr>')
         n = 0
         for side in e.sides:
@@ -173,8 +173,9 @@ def map_view(entries: list[MapEntry]) -> str:
             for j, c in enumerate(side):
                 n += 1
                 value = f"<strong>{_e(label)}</strong>" if j == 0 else ""
+                quote = c.quote if len(c.quote) <= 180 else c.quote[:177] + "…"
                 parts.append(f'<tr class="side side-{c.kind.value}-{c.stance.value if c.stance else "v"}"><td>{value}</td>'
-                             f"<td>{_e(c.claimant)} <em>{_e(c.verb)}</em></td>"
+                             f"<td>{_e(c.claimant)} <em>{_e(c.verb)}</em><br><small>“{_e(quote)}”</small></td>"
                              f"<td>{_e(c.outlet)}<br><small>{_e(c.date or 'undated')} · {_e(c.doc_id)}</small></td>"
                              f'<td><a href="#mapcite-{i}-{n}">[{n}]</a></td></tr>')
         parts.append("</table></div>")

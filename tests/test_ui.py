@@ -143,6 +143,69 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it where it runs as root)",
+)
+def test_the_disagreements_tab_lists_the_map_opens_a_highlighted_quote_and_draws_timelines(server, tmp_path):
+    import json as json_
+
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server)
+        page.get_by_role("tab", name="Disagreements").click()
+        for topic in ("whether “smuggled” (DeepSeek)", "number of GPUs (DeepSeek)", "number of GPU hours (Llama)"):
+            expect(page.locator("#map")).to_contain_text(topic, timeout=60_000)
+        expect(page.locator("#map")).to_contain_text("Different things, one name")  # versions, not a contradiction
+        page.screenshot(path=ARTIFACTS / "map-1-list.png")
+
+        gpus = page.locator(".map-entry", has_text="number of GPUs (DeepSeek)")
+        gpus.locator('a[href^="#mapcite-"]').nth(2).click()  # a side of the GPU count
+        expect(page.locator("#map-citation mark")).to_be_visible(timeout=30_000)
+        quote = page.locator("#map-citation .cite-quote").inner_text().strip("“”")
+        assert quote and quote in page.locator("#map-citation mark").inner_text()
+        assert "50,000" in quote
+        page.screenshot(path=ARTIFACTS / "map-2-quote.png")
+
+        for question, topic, value in (("How many GPU hours did it take to train Llama?", "number of GPU hours (Llama)",
+                                        "39.3 million"),
+                                       ("How many GPUs did DeepSeek claim?", "number of GPUs (DeepSeek)", "50,000")):
+            page.locator("#timeline-question textarea").fill(question)
+            page.locator("#timeline-go").click()
+            expect(page.locator("#timeline-list h4")).to_have_text(topic, timeout=60_000)
+            expect(page.locator("#timeline-list")).to_contain_text(value)
+            expect(page.locator("#timeline-list")).to_contain_text("Without a date")  # shown apart, never placed
+            expect(page.locator("#timeline-chart img")).to_be_visible(
+                timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "map-3-question-timeline.png")
+
+        reports = tmp_path / "quake-reports.jsonl"  # a dated story: the chart places each report on its day
+        reports.write_text("\n".join(json_.dumps(r) for r in QUAKE_REPORTS), encoding="utf-8")
+        page.get_by_role("tab", name="Add articles").click()
+        page.locator("#upload input[type=file]").set_input_files(str(reports))
+        page.locator("#add").click()
+        expect(page.locator("#add-result")).to_contain_text("Added 3", timeout=120_000)
+        page.get_by_role("tab", name="Disagreements").click()
+        page.locator("#map-refresh").click()
+        expect(page.locator("#map")).to_contain_text("Changed over time", timeout=60_000)
+        page.locator("#timeline-pick input").click()
+        page.get_by_role("option", name="number of people (Hazar)", exact=False).first.click()
+        expect(page.locator("#timeline-list")).to_contain_text("revises", timeout=60_000)
+        expect(page.locator("#timeline-chart img")).to_be_visible()
+        page.locator("#timeline-chart").screenshot(path=ARTIFACTS / "map-4-chart.png")
+        page.screenshot(path=ARTIFACTS / "map-5-dated-timeline.png", full_page=True)
+        browser.close()
+    assert dialogs == []  # the articles' <script> stayed text
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
