@@ -164,7 +164,10 @@ def reindex(ctx: click.Context, index_dir: Path | None) -> None:
     from .ingest import reindex as rebuild
 
     settings = command_settings(ctx, index_dir)
-    report = rebuild(settings, progress=True)
+    try:
+        report = rebuild(settings, progress=True)
+    except IndexUnusable as e:
+        raise CliError(str(e)) from e
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"Rebuilt {settings.index_dir}: {len(report.added)} articles, {report.chunks} chunks.")

@@ -342,3 +342,9 @@ def read_paths(
         if entry:
             docs = [apply_manifest(d, entry, settings) for d in docs]
         yield f, docs, problems
+
+
+def origin_file(origin: str) -> Path:
+    """The file an origin names: a .jsonl record's origin is 'PATH:LINE'."""
+    m = re.fullmatch(r"(.+\.jsonl):\d+", origin, flags=re.IGNORECASE)
+    return Path(m.group(1) if m else origin)

@@ -1,4 +1,4 @@
-"""What failed, in one line: a full disk or an unreachable Chroma server, told apart from a bug.
+"""What failed, in one line: a full disk or an unreachable Chroma or registry server, told apart from a bug.
 
 Chroma's embedded engine reports a full disk as an internal compaction error and its HTTP client reports
 a dead server as a bare connection error; the user needs the path or the URL, and to know that what was
@@ -61,6 +61,12 @@ def server_down(exc: BaseException) -> bool:
                for e in _chain(exc))
 
 
+def database_down(exc: BaseException) -> bool:
+    import sqlalchemy as sa
+
+    return any(isinstance(e, sa.exc.OperationalError | sa.exc.InterfaceError) for e in _chain(exc))
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
@@ -69,6 +75,11 @@ def explain(exc: BaseException, settings: Settings, then: str) -> IndexFault | N
     """The one-line fault for `exc`, or None when it is neither a full disk nor a dead Chroma server (a bug)."""
     if settings.chroma_url and server_down(exc):
         return IndexFault(f"the Chroma server at {settings.chroma_url} is unreachable ({_one_line(exc)}); {then}")
+    if settings.registry_url and database_down(exc):
+        import sqlalchemy as sa
+
+        where = sa.make_url(settings.registry_url).render_as_string(hide_password=True)
+        return IndexFault(f"the registry database at {where} is unreachable ({_one_line(exc)}); {then}")
     if disk_full(exc, settings.index_dir, settings):
         free = free_bytes(settings.index_dir)
         left = f", {free:,} bytes free" if free is not None else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import shutil
 import sqlite3
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .chunk import Chunker
-from .corpus import read_paths, slugify
+from .corpus import origin_file, read_paths, slugify
 from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
 from .registry import IndexUnusable, Registry, Removal, read_removals
@@ -144,7 +143,7 @@ class Ingestor:
         `force` takes in removed articles too and clears their removal decisions.
         """
         report = IngestReport()
-        with self.store.write_lock(), reported(self.settings, INGEST_AGAIN):
+        with reported(self.settings, INGEST_AGAIN), self.store.write_lock():
             docs: list[SourceDoc] = []
             for path, found, problems in read_paths(paths, self.settings, skip=(legacy_uploads(self.settings),)):
                 report.problems.extend(problems)
@@ -160,7 +159,7 @@ class Ingestor:
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
         """Delete an article and record the decision, so no later ingest or rebuild brings it back."""
-        with self.store.write_lock(), reported(self.settings, "run the removal again once it is fixed"):
+        with reported(self.settings, "run the removal again once it is fixed"), self.store.write_lock():
             gone = self.store.remove(doc_id, reason)
             self.store.lexical.refresh()
             return gone
@@ -175,8 +174,8 @@ class Ingestor:
         if decision is None:
             raise KeyError(doc_id)
         report = IngestReport()
-        path = origin_file(decision.origin)
-        with self.store.write_lock(), reported(self.settings, INGEST_AGAIN):
+        path = self.store.local_original(decision.origin)
+        with reported(self.settings, INGEST_AGAIN), self.store.write_lock():
             if not path.is_file():
                 report.problems.append(
                     Problem(str(path), "the kept copy is gone; ingest the article again with `rag ingest --force PATH`")
@@ -202,12 +201,6 @@ def removed_reason(decision: Removal) -> str:
         f"'{decision.id}' was removed from this index on {decision.removed_at[:10]}{why}; "
         f"`rag restore {decision.id}` or `rag ingest --force PATH` brings it back"
     )
-
-
-def origin_file(origin: str) -> Path:
-    """The file an origin names: a .jsonl record's origin is 'PATH:LINE'."""
-    m = re.fullmatch(r"(.+\.jsonl):\d+", origin, flags=re.IGNORECASE)
-    return Path(m.group(1) if m else origin)
 
 
 def _with_origin(doc: SourceDoc, path: Path, stored: Path) -> SourceDoc:
@@ -271,7 +264,7 @@ def _reset_registry(settings: Settings) -> None:
     if not path.exists():
         return
     try:
-        registry = Registry(path, settings)
+        registry = Registry(settings)
         healthy = registry.healthy()
         if healthy:
             registry.clear()
@@ -289,26 +282,33 @@ def _reset_registry(settings: Settings) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     if kept:
-        Registry(path, settings).record_removals(kept)
+        Registry(settings).record_removals(kept)
 
 
 def reindex(settings: Settings, progress: bool = True) -> IngestReport:
     """Rebuild the index from the shipped corpus/ and its own uploads/; removal decisions stay in force.
 
-    Only what is built is thrown away (registry contents, vectors, BM25): the uploads folder stays.
+    Only what is built is thrown away (registry contents, vectors, BM25): the uploads folder stays. With
+    servers, their contents are emptied in place (other workers keep their connections), and a server
+    registry's kept originals come down first, so a rebuild on any host takes in every host's uploads.
     """
-    if settings.chroma_url:
-        raise ValueError("reindex rebuilds the embedded index; for a Chroma server, delete its collection first")
     from chromadb.api.shared_system_client import SharedSystemClient
 
     # BM25 first: it is a cache of the registry, and a fresh registry restarts the generation numbers
     # its saved copies are named by. Then the registry: once it is empty, leftover vectors are orphans
     # that no query returns.
     shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
-    _adopt_legacy_uploads(settings)
-    _reset_registry(settings)
-    # Chroma caches one client per path in-process; a stale one would write into the deleted files.
-    SharedSystemClient.clear_system_cache()
-    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+    if not settings.registry_url:
+        _adopt_legacy_uploads(settings)
+        _reset_registry(settings)
+    if not settings.chroma_url:
+        # Chroma caches one client per path in-process; a stale one would write into the deleted files.
+        SharedSystemClient.clear_system_cache()
+        shutil.rmtree(settings.chroma_dir, ignore_errors=True)
     store = Store(settings)
+    if settings.registry_url:
+        store.pull_originals()
+        store.registry.clear()
+    if settings.chroma_url:
+        store.vectors.clear()
     return Ingestor(store, settings).ingest_paths(library(settings), progress=progress, keep=False)

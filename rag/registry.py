@@ -1,5 +1,6 @@
-"""The SQLite registry: the authority on what is indexed (documents, chunks, removal decisions).
+"""The registry: the authority on what is indexed (documents, chunks, removal decisions, kept originals).
 
+SQLite in the index folder by default; PostgreSQL (`RAG_REGISTRY_URL`) for a team whose workers share no disk.
 It is written last in every change, in one transaction, so a killed ingest leaves at worst orphan vectors
 that no query returns and that the next ingest of that document removes.
 """
@@ -7,18 +8,22 @@ that no query returns and that the next ingest of that document removes.
 from __future__ import annotations
 
 import sqlite3
-import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
 
 from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
 SCHEMA_VERSION = "1"
+WRITER_LOCK_KEY = 0x7261_6701  # PostgreSQL advisory lock id of the one-writer rule ("rag" + 1)
 
 
 class IndexUnusable(Exception):
@@ -55,202 +60,298 @@ class ChunkRow:
     furniture: bool
 
 
+_md = sa.MetaData()
+_meta = sa.Table("meta", _md, sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text, nullable=False))
+_docs = sa.Table(
+    "docs", _md,
+    sa.Column("id", sa.Text, primary_key=True), sa.Column("title", sa.Text), sa.Column("outlet", sa.Text),
+    sa.Column("date", sa.Text), sa.Column("url", sa.Text), sa.Column("origin", sa.Text),
+    sa.Column("hash", sa.Text, nullable=False), sa.Column("n_chunks", sa.Integer), sa.Column("added_at", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index("docs_hash", "hash"),
+)
+_chunks = sa.Table(
+    "chunks", _md,
+    sa.Column("chunk_id", sa.Text, primary_key=True), sa.Column("doc_id", sa.Text, nullable=False),
+    sa.Column("idx", sa.Integer), sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False), sa.Column("furniture", sa.Integer, nullable=False),
+    sa.Index("chunks_doc", "doc_id"),
+)
+_removed = sa.Table(
+    "removed", _md,
+    sa.Column("id", sa.Text, primary_key=True), sa.Column("hash", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text), sa.Column("url", sa.Text), sa.Column("title", sa.Text),
+    sa.Column("removed_at", sa.Text, nullable=False), sa.Column("reason", sa.Text),
+    sa.Index("removed_hash", "hash"),
+)
+# Uploaded and downloaded originals, by their path under uploads/: on a server registry they are what lets
+# any worker restore or rebuild an article another worker took in (workers share no disk).
+_originals = sa.Table(
+    "originals", _md,
+    sa.Column("name", sa.Text, primary_key=True), sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("kept_at", sa.Text, nullable=False),
+)
+_DOC_COLUMNS = (_docs.c.id, _docs.c.title, _docs.c.outlet, _docs.c.date, _docs.c.url, _docs.c.origin, _docs.c.hash,
+                _docs.c.n_chunks, _docs.c.added_at)
+_CHUNK_COLUMNS = (_chunks.c.chunk_id, _chunks.c.doc_id, _chunks.c.start, _chunks.c["end"], _chunks.c.furniture)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _sqlite_engine(path: Path) -> sa.Engine:
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's begin event below issues BEGIN, not pysqlite
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        # A writer takes the lock at BEGIN, so it waits for another writer instead of failing mid-way.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
 class Registry:
     """Documents, their chunks and a generation counter that changes with every write."""
 
-    def __init__(self, path: Path, settings: Settings):
-        self.path = path
+    def __init__(self, settings: Settings):
         self.settings = settings
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self.shared = bool(settings.registry_url)
+        if self.shared:
+            url = sa.make_url(settings.registry_url or "")
+            if url.get_backend_name() != "postgresql":
+                raise IndexUnusable(f"RAG_REGISTRY_URL must be a postgresql:// URL, not {url.get_backend_name()}://")
+            self.where = url.render_as_string(hide_password=True)
+            self.engine = sa.create_engine(url.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        else:
+            settings.registry_path.parent.mkdir(parents=True, exist_ok=True)
+            self.where = str(settings.registry_path)
+            self.engine = _sqlite_engine(settings.registry_path)
         self._check()
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
 
     def _check(self) -> None:
         try:
-            self.db.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS docs (
-                    id TEXT PRIMARY KEY, title TEXT, outlet TEXT, date TEXT, url TEXT, origin TEXT,
-                    hash TEXT NOT NULL, n_chunks INTEGER, added_at TEXT, text TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS docs_hash ON docs(hash);
-                CREATE TABLE IF NOT EXISTS chunks (
-                    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER,
-                    start INTEGER NOT NULL, "end" INTEGER NOT NULL, furniture INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-                CREATE TABLE IF NOT EXISTS removed (
-                    id TEXT PRIMARY KEY, hash TEXT NOT NULL, origin TEXT, url TEXT, title TEXT,
-                    removed_at TEXT NOT NULL, reason TEXT);
-                CREATE INDEX IF NOT EXISTS removed_hash ON removed(hash);
-                """
-            )
-            meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError as e:
-            raise IndexUnusable(f"the index at {self.path} is corrupted ({e}); {reindex_hint(self.settings)}") from None
-        if not meta:
             with self.transaction() as db:
-                db.executemany(
-                    "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                    [("schema", SCHEMA_VERSION), ("embedder", MODEL_NAME), ("generation", "0")],
-                )
-        elif meta.get("schema") != SCHEMA_VERSION or meta.get("embedder") != MODEL_NAME:
+                if self.shared:  # two workers starting at once must not both create the tables
+                    db.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITER_LOCK_KEY + 1)))
+                _md.create_all(db)
+                meta: dict[str, str] = dict(db.execute(sa.select(_meta.c.key, _meta.c.value)).tuples().all())
+                if not meta:
+                    db.execute(_meta.insert(), [{"key": "schema", "value": SCHEMA_VERSION},
+                                                {"key": "embedder", "value": MODEL_NAME},
+                                                {"key": "generation", "value": "0"}])
+        except sa.exc.DBAPIError as e:
+            if self.shared:
+                raise IndexUnusable(f"cannot use the registry database at {self.where} ({_one_line(e)})") from None
+            raise IndexUnusable(f"the index at {self.where} is corrupted ({_one_line(e)}); {reindex_hint(self.settings)}") from None
+        if meta and (meta.get("schema") != SCHEMA_VERSION or meta.get("embedder") != MODEL_NAME):
             raise IndexUnusable(
-                f"the index at {self.path} was built by another version "
+                f"the index at {self.where} was built by another version "
                 f"(schema {meta.get('schema')}, embedder {meta.get('embedder')}); {reindex_hint(self.settings)}"
             )
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")  # may fail too (a full disk): the transaction must not stay open
-        except BaseException:
-            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
-                db.execute("ROLLBACK")
-            raise
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One write transaction: committed whole or rolled back whole (a full disk included)."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writer_lock(self, wait_s: float) -> Iterator[None]:
+        """The one-writer rule across hosts: a PostgreSQL advisory lock, freed by the server if the holder dies."""
+        with self.engine.connect() as conn:
+            deadline = time.monotonic() + wait_s
+            while not conn.execute(sa.select(sa.func.pg_try_advisory_lock(WRITER_LOCK_KEY))).scalar():
+                conn.commit()
+                if time.monotonic() > deadline:
+                    raise IndexUnusable("another ingest is still writing to the index; try again later")
+                time.sleep(0.2)
+            conn.commit()  # the lock is the session's; no transaction stays open while the ingest runs
+            try:
+                yield
+            finally:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(WRITER_LOCK_KEY)))
+                conn.commit()
 
     def generation(self) -> int:
-        return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+        with self._read() as db:
+            return int(db.execute(sa.select(_meta.c.value).where(_meta.c.key == "generation")).scalar_one())
 
-    def _bump(self, db: sqlite3.Connection) -> None:
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+    @staticmethod
+    def _bump(db: sa.Connection) -> None:
+        db.execute(_meta.update().where(_meta.c.key == "generation")
+                   .values(value=sa.cast(sa.cast(_meta.c.value, sa.Integer) + 1, sa.Text)))
 
     def get(self, doc_id: str) -> StoredDoc | None:
-        row = self.db.execute(
-            "SELECT id, title, outlet, date, url, origin, hash, n_chunks, added_at FROM docs WHERE id=?", (doc_id,)
-        ).fetchone()
-        return StoredDoc(*row) if row else None
+        with self._read() as db:
+            row = db.execute(sa.select(*_DOC_COLUMNS).where(_docs.c.id == doc_id)).first()
+        return StoredDoc(**row._mapping) if row else None
 
     def by_hash(self, doc_hash: str) -> str | None:
-        row = self.db.execute("SELECT id FROM docs WHERE hash=?", (doc_hash,)).fetchone()
-        return row[0] if row else None
+        with self._read() as db:
+            return db.execute(sa.select(_docs.c.id).where(_docs.c.hash == doc_hash).limit(1)).scalar()
 
     def docs(self) -> list[StoredDoc]:
-        rows = self.db.execute(
-            "SELECT id, title, outlet, date, url, origin, hash, n_chunks, added_at FROM docs ORDER BY added_at, id"
-        ).fetchall()
-        return [StoredDoc(*r) for r in rows]
+        with self._read() as db:
+            rows = db.execute(sa.select(*_DOC_COLUMNS).order_by(_docs.c.added_at, _docs.c.id)).all()
+        return [StoredDoc(**r._mapping) for r in rows]
 
     def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        with self._read() as db:
+            return db.execute(sa.select(sa.func.count()).select_from(_docs)).scalar_one()
 
     def text(self, doc_id: str) -> str | None:
-        row = self.db.execute("SELECT text FROM docs WHERE id=?", (doc_id,)).fetchone()
-        return row[0] if row else None
+        with self._read() as db:
+            return db.execute(sa.select(_docs.c.text).where(_docs.c.id == doc_id)).scalar()
 
     def chunk_ids(self, doc_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+        with self._read() as db:
+            return list(db.execute(sa.select(_chunks.c.chunk_id).where(_chunks.c.doc_id == doc_id)).scalars())
 
     def chunk_rows(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
         out: dict[str, ChunkRow] = {}
-        for i in range(0, len(chunk_ids), 500):
-            part = chunk_ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for r in self.db.execute(
-                f'SELECT chunk_id, doc_id, start, "end", furniture FROM chunks WHERE chunk_id IN ({marks})', part
-            ):
-                out[r[0]] = ChunkRow(r[0], r[1], r[2], r[3], bool(r[4]))
+        with self._read() as db:
+            for i in range(0, len(chunk_ids), 500):
+                part = chunk_ids[i : i + 500]
+                for r in db.execute(sa.select(*_CHUNK_COLUMNS).where(_chunks.c.chunk_id.in_(part))):
+                    out[r[0]] = ChunkRow(r[0], r[1], r[2], r[3], bool(r[4]))
         return out
 
     def all_chunks(self) -> Iterator[tuple[ChunkRow, str]]:
-        """Every current chunk with its text, in a stable order (BM25 is built from this)."""
-        for r in self.db.execute(
-            'SELECT c.chunk_id, c.doc_id, c.start, c."end", c.furniture, d.text FROM chunks c '
-            "JOIN docs d ON d.id = c.doc_id ORDER BY c.chunk_id"
-        ):
-            yield ChunkRow(r[0], r[1], r[2], r[3], bool(r[4])), r[5][r[2] : r[3]]
+        """Every current chunk with its text, in a stable order (BM25 is built from this).
+
+        Each document's text crosses the wire once, not once per chunk (a server registry is remote).
+        """
+        by_doc: dict[str, list[ChunkRow]] = {}
+        none: list[ChunkRow] = []
+        with self._read() as db:
+            for r in db.execute(sa.select(*_CHUNK_COLUMNS).order_by(_chunks.c.doc_id, _chunks.c.chunk_id)):
+                by_doc.setdefault(r[1], []).append(ChunkRow(r[0], r[1], r[2], r[3], bool(r[4])))
+            texts = db.execution_options(yield_per=200).execute(sa.select(_docs.c.id, _docs.c.text).order_by(_docs.c.id))
+            for doc_id, text in texts.tuples():
+                for row in by_doc.get(str(doc_id), none):
+                    yield row, str(text)[row.start : row.end]
 
     def put(self, doc: SourceDoc, chunks: list[Chunk]) -> None:
         """Store a document; any removal decision on its id or text is cleared in the same transaction."""
         with self.transaction() as db:
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
-            db.execute("DELETE FROM removed WHERE id=? OR hash=?", (doc.id, doc.hash))
-            db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.id,))
-            db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id(doc.hash), doc.id, c.index, c.start, c.end, int(c.furniture)) for c in chunks],
-            )
-            db.execute(
-                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc.id, doc.title, doc.outlet, doc.date, doc.url, doc.origin, doc.hash, len(chunks),
-                    datetime.now(UTC).isoformat(timespec="seconds"), doc.text,
-                ),
-            )
+            db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
+            db.execute(_chunks.delete().where(_chunks.c.doc_id == doc.id))
+            db.execute(_docs.delete().where(_docs.c.id == doc.id))
+            if chunks:
+                db.execute(_chunks.insert(), [
+                    {"chunk_id": c.chunk_id(doc.hash), "doc_id": doc.id, "idx": c.index, "start": c.start,
+                     "end": c.end, "furniture": int(c.furniture)} for c in chunks
+                ])
+            db.execute(_docs.insert().values(
+                id=doc.id, title=doc.title, outlet=doc.outlet, date=doc.date, url=doc.url, origin=doc.origin,
+                hash=doc.hash, n_chunks=len(chunks), added_at=_now(), text=doc.text,
+            ))
             self._bump(db)
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
         """Delete a document and record the decision, in one transaction: it never comes back by itself."""
         with self.transaction() as db:
-            row = db.execute("SELECT hash, origin, url, title FROM docs WHERE id=?", (doc_id,)).fetchone()
+            row = db.execute(sa.select(_docs.c.hash, _docs.c.origin, _docs.c.url, _docs.c.title)
+                             .where(_docs.c.id == doc_id)).first()
             if row is None:
                 return False
-            db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
-            db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-            db.execute(
-                "INSERT OR REPLACE INTO removed VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, *row, datetime.now(UTC).isoformat(timespec="seconds"), reason),
-            )
+            decision = Removal(id=doc_id, hash=row.hash, origin=row.origin, url=row.url, title=row.title,
+                               removed_at=_now(), reason=reason)
+            db.execute(_docs.delete().where(_docs.c.id == doc_id))
+            db.execute(_chunks.delete().where(_chunks.c.doc_id == doc_id))
+            self._record(db, [decision])
             self._bump(db)
         return True
 
+    @staticmethod
+    def _record(db: sa.Connection, removals: list[Removal]) -> None:
+        ids = [r.id for r in removals]
+        db.execute(_removed.delete().where(_removed.c.id.in_(ids)))
+        db.execute(_removed.insert(), [asdict(r) for r in removals])
+
     def removals(self) -> list[Removal]:
-        rows = self.db.execute(_REMOVALS + " ORDER BY removed_at, id").fetchall()
-        return [Removal(*r) for r in rows]
+        with self._read() as db:
+            rows = db.execute(_removals().order_by(_removed.c.removed_at, _removed.c.id)).all()
+        return [Removal(**r._mapping) for r in rows]
 
     def removal(self, doc_id: str) -> Removal | None:
-        row = self.db.execute(_REMOVALS + " WHERE id=?", (doc_id,)).fetchone()
-        return Removal(*row) if row else None
+        with self._read() as db:
+            row = db.execute(_removals().where(_removed.c.id == doc_id)).first()
+        return Removal(**row._mapping) if row else None
 
     def removed_match(self, doc: SourceDoc) -> Removal | None:
         """The decision that keeps this document out: same id, or the same text under any id."""
-        row = self.db.execute(
-            _REMOVALS + " WHERE id=? OR hash=? ORDER BY id=? DESC", (doc.id, doc.hash, doc.id)
-        ).fetchone()
-        return Removal(*row) if row else None
+        with self._read() as db:
+            rows = db.execute(_removals().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash))).all()
+        best = sorted(rows, key=lambda r: r.id != doc.id)
+        return Removal(**best[0]._mapping) if best else None
 
     def record_removals(self, removals: list[Removal]) -> None:
         """Carry decisions over into a rebuilt registry (`rag reindex`)."""
+        if removals:
+            with self.transaction() as db:
+                self._record(db, removals)
+
+    def keep_original(self, name: str, data: bytes) -> None:
+        """Keep an upload's bytes under its path in uploads/, for workers on other hosts."""
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO removed VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r.id, r.hash, r.origin, r.url, r.title, r.removed_at, r.reason) for r in removals],
-            )
+            db.execute(_originals.delete().where(_originals.c.name == name))
+            db.execute(_originals.insert().values(name=name, data=data, kept_at=_now()))
+
+    def original_names(self) -> list[str]:
+        with self._read() as db:
+            return list(db.execute(sa.select(_originals.c.name).order_by(_originals.c.name)).scalars())
+
+    def original(self, name: str) -> bytes | None:
+        with self._read() as db:
+            return db.execute(sa.select(_originals.c.data).where(_originals.c.name == name)).scalar()
+
+    def has_original(self, name: str, size: int) -> bool:
+        with self._read() as db:
+            data_len = sa.func.length(_originals.c.data)
+            return db.execute(sa.select(data_len).where(_originals.c.name == name)).scalar() == size
 
     def clear(self) -> None:
         """Forget every document and chunk but keep the removal decisions (the start of a rebuild)."""
         with self.transaction() as db:
-            db.execute("DELETE FROM chunks")
-            db.execute("DELETE FROM docs")
+            db.execute(_chunks.delete())
+            db.execute(_docs.delete())
             self._bump(db)
 
     def healthy(self) -> bool:
-        return self.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        if self.shared:
+            return True  # the database server checks its own pages
+        with self._read() as db:
+            return db.exec_driver_sql("PRAGMA quick_check").scalar() == "ok"
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.engine.dispose()
 
 
-_REMOVALS = "SELECT id, hash, origin, url, title, removed_at, reason FROM removed"
+def _removals() -> sa.Select:
+    return sa.select(_removed.c.id, _removed.c.hash, _removed.c.origin, _removed.c.url, _removed.c.title,
+                     _removed.c.removed_at, _removed.c.reason)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(getattr(exc, "orig", exc)).split())[:300]
 
 
 def read_removals(path: Path) -> list[Removal]:
-    """The removal decisions of a registry that may be damaged or from another version (for a rebuild).
+    """The removal decisions of a SQLite registry that may be damaged or from another version (for a rebuild).
 
     Raises sqlite3.DatabaseError when the file cannot be read; a registry from before decisions were
     recorded has none.
@@ -260,6 +361,7 @@ def read_removals(path: Path) -> list[Removal]:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "removed" not in tables:
             return []
-        return [Removal(*r) for r in conn.execute(_REMOVALS)]
+        return [Removal(*r) for r in conn.execute(
+            "SELECT id, hash, origin, url, title, removed_at, reason FROM removed")]
     finally:
         conn.close()

@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     # Which model and servers.
     model: str = Field("qwen2.5-coder-1.5b", description="A key of rag.models.MODELS (run in-process) or of a registered generator.")
     chroma_url: str | None = Field(None, description="A Chroma server instead of the embedded index/chroma.")
+    registry_url: str | None = Field(None, description="A PostgreSQL server (postgresql://user:password@host/db) for the "
+                                                       "registry instead of the SQLite file in the index folder: with "
+                                                       "chroma_url, workers on several hosts share no disk.")
     llm_url: str | None = Field(None, description="An OpenAI-compatible /v1 endpoint instead of the in-process model.")
     llm_model_name: str = Field("local", description="The model name sent to that endpoint.")
 

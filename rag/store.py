@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
 from .settings import Settings
@@ -20,7 +23,7 @@ class Store:
     def __init__(self, settings: Settings):
         self.settings = settings
         settings.index_dir.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.registry_path, settings)
+        self.registry = Registry(settings)
         try:
             self.vectors = Vectors(settings)
         except Exception as e:  # Chroma raises many types for a damaged folder or an unreachable server
@@ -31,7 +34,11 @@ class Store:
 
     @contextmanager
     def write_lock(self, wait_s: float = 600) -> Iterator[None]:
-        """One writer at a time across processes; readers never wait."""
+        """One writer at a time across processes (and hosts, with a server registry); readers never wait."""
+        if self.registry.shared:
+            with self.registry.writer_lock(wait_s):
+                yield
+            return
         path = self.settings.index_dir / ".write.lock"
         with open(path, "w") as fh:
             deadline = time.monotonic() + wait_s
@@ -49,6 +56,7 @@ class Store:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        self._share_original(doc)
         self.vectors.add(doc, chunks, embeddings)
         self.registry.put(doc, chunks)
         self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
@@ -57,3 +65,46 @@ class Store:
         gone = self.registry.remove(doc_id, reason)
         self.vectors.prune(doc_id, set())
         return gone
+
+    def _upload_name(self, path: Path) -> str | None:
+        """A file's path under this index's uploads/, or None for a file kept elsewhere (the shipped corpus/)."""
+        try:
+            return path.resolve().relative_to(self.settings.uploads_dir.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    def _share_original(self, doc: SourceDoc) -> None:
+        """On a server registry, the upload an article came from goes to the server too: other hosts can restore it."""
+        path = origin_file(doc.origin)
+        name = self._upload_name(path)
+        if not self.registry.shared or name is None or not path.is_file():
+            return
+        data = path.read_bytes()
+        if not self.registry.has_original(name, len(data)):
+            self.registry.keep_original(name, data)
+
+    def local_original(self, origin: str) -> Path:
+        """The file an origin names, on this host: fetched from a server registry when another host kept it."""
+        path = origin_file(origin)
+        if path.is_file() or not self.registry.shared or "uploads" not in path.parts:
+            return path
+        parts = path.parts
+        name = "/".join(parts[len(parts) - parts[::-1].index("uploads"):])  # the part under the last uploads/
+        return self._fetch_original(name) or path
+
+    def pull_originals(self) -> None:
+        """Every upload kept on the server registry, into this host's uploads/ (before a rebuild)."""
+        for name in self.registry.original_names():
+            if not (self.settings.uploads_dir / name).is_file():
+                self._fetch_original(name)
+
+    def _fetch_original(self, name: str) -> Path | None:
+        data = self.registry.original(name)
+        local = (self.settings.uploads_dir / name).resolve()
+        if data is None or self._upload_name(local) is None:  # a name with '..' never writes outside uploads/
+            return None
+        local.parent.mkdir(parents=True, exist_ok=True)
+        tmp = local.with_name(f".{local.name}.{os.getpid()}.part")
+        tmp.write_bytes(data)
+        tmp.replace(local)
+        return local

@@ -59,6 +59,11 @@ class Vectors:
         if stale:
             self.collection.delete(ids=stale)
 
+    def clear(self) -> None:
+        """Delete every vector but keep the collection, so other workers' handles on it stay valid."""
+        while ids := self.collection.get(include=[], limit=5000)["ids"]:
+            self.collection.delete(ids=ids)
+
     def search(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
         # Ids and distances straight from Chroma: the registry holds the text, so parsing llama-index
         # nodes out of every hit's metadata (what the vector store's query does) is wasted time.

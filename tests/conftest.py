@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,3 +114,42 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, seconds: float =
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError(f"nothing listened on {port}: {log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` on loopback, with its data in this test's folder."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    port = free_port()
+    log = tmp_path / "chroma.log"
+    proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, log)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL (Debian's package) on loopback; as root it runs as the `postgres` user, as it requires."""
+    initdb, postgres = shutil.which("initdb"), shutil.which("postgres")
+    if not (initdb and postgres):
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="rag-pg-"))  # not under pytest's root-only tmp folder
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        os.chown(folder, pwd.getpwnam("postgres").pw_uid, -1)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port, log = free_port(), folder / "postgres.log"
+    try:
+        subprocess.run([*as_user, initdb, "-D", str(folder / "data"), "-A", "trust", "-U", "rag", "--no-sync"],
+                       check=True, capture_output=True)
+        proc = subprocess.Popen([*as_user, postgres, "-D", str(folder / "data"), "-h", "127.0.0.1", "-p", str(port),
+                                 "-k", str(folder), "-F"], stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        wait_for_port(port, proc, log)
+        yield f"postgresql://rag@127.0.0.1:{port}/postgres"
+        proc.terminate()
+        proc.wait(timeout=30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -138,7 +138,7 @@ def test_corrupted_registry_is_a_clear_error_and_reindex_rebuilds(settings: Sett
 def test_index_from_another_version_is_refused_with_the_fix(settings: Settings):
     store = Store(settings)
     with store.registry.transaction() as db:
-        db.execute("UPDATE meta SET value='0' WHERE key='schema'")
+        db.exec_driver_sql("UPDATE meta SET value='0' WHERE key='schema'")
     with pytest.raises(IndexUnusable, match="another version.*rag reindex"):
         Store(settings)
 
@@ -225,7 +225,7 @@ def test_removal_decisions_survive_a_reindex_of_an_index_from_another_version(se
     ensure_index(store, settings, progress=False)
     Ingestor(store, settings).remove("sherwood-gpu-mystery")
     with store.registry.transaction() as db:
-        db.execute("UPDATE meta SET value='0' WHERE key='schema'")
+        db.exec_driver_sql("UPDATE meta SET value='0' WHERE key='schema'")
     del store
     with pytest.raises(IndexUnusable, match="rag reindex"):
         Store(settings)

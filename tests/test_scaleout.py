@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,19 +18,6 @@ from rag.store import Store
 from .conftest import free_port, make_settings, wait_for_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    port = free_port()
-    log = tmp_path / "chroma.log"
-    proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    wait_for_port(port, proc, log)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def test_ingest_and_ask_against_a_chroma_server(chroma_server, tmp_path):
