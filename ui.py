@@ -12,7 +12,7 @@ from rag.answer import Assistant, EventKind, QuestionError, clean_question
 from rag.chart import figure
 from rag.claimgroups import MapEntry
 from rag.corpus import SUPPORTED
-from rag.disagreements import entry_json, index_claims, map_entries, timeline
+from rag.disagreements import entry_json, map_entries, timeline
 from rag.fetch import is_url
 from rag.ingest import Ingestor, ensure_index
 from rag.links import ingest_urls
@@ -179,10 +179,10 @@ class App:
 
     # --- disagreement map and timelines ----------------------------------------------------
     def map(self) -> list[MapEntry]:
-        """The map's entries, recomputed only when the index changed (its registry generation)."""
+        """The map's first page, read again only when the index changed (its registry generation)."""
         generation = self.store.registry.generation()
         if self._map[0] != generation:
-            self._map = (generation, map_entries(index_claims(self.store, self.settings), self.settings))
+            self._map = (generation, map_entries(self.store, self.settings, first_page=True))
         return self._map[1]
 
     def map_choices(self) -> list[tuple[str, int]]:

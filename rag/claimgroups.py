@@ -43,6 +43,16 @@ class MapEntry:
     def ids(self) -> frozenset[tuple[str, int]]:
         return frozenset((c.doc_id, c.value_start) for c in self.claims)
 
+    def to_json(self) -> dict:
+        """The stored form (the registry keeps each group's entries, recomputed with its claims)."""
+        return {"key": self.key, "topic": self.topic, "kind": self.kind.value,
+                "sides": [[c.to_json() for c in side] for side in self.sides]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> MapEntry:
+        return cls(d["key"], d["topic"], DisagreementKind(d["kind"]),
+                   tuple(tuple(MapClaim.from_json(c) for c in side) for side in d["sides"]))
+
 
 def claim_id(c: MapClaim) -> tuple[str, int]:
     return c.doc_id, c.value_start
@@ -87,7 +97,10 @@ def _sides(claims: list[MapClaim], settings: Settings) -> list[list[MapClaim]]:
 
 
 def _components(claims: list[MapClaim], term: str, settings: Settings) -> list[list[MapClaim]]:
-    """Claims linked, directly or through others, by being about the same thing (`_same_thing`)."""
+    """Claims linked, directly or through others, by being about the same thing (`_same_thing`). Only claims
+    sharing a word are compared (counts of a named thing need none), so a large group costs little."""
+    if claims and claims[0].kind is ClaimKind.VALUE and claims[0].noun and not settings.map.noun_shared_terms:
+        return [claims]
     parent = list(range(len(claims)))
 
     def root(i: int) -> int:
@@ -96,10 +109,15 @@ def _components(claims: list[MapClaim], term: str, settings: Settings) -> list[l
             i = parent[i]
         return i
 
-    for i in range(len(claims)):
-        for j in range(i + 1, len(claims)):
-            if root(i) != root(j) and _same_thing(claims[i], claims[j], term, settings):
-                parent[root(j)] = root(i)
+    postings: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        for t in set(c.terms):
+            postings.setdefault(t, []).append(i)
+    for ids in postings.values():
+        for x, i in enumerate(ids):
+            for j in ids[x + 1:]:
+                if root(i) != root(j) and _same_thing(claims[i], claims[j], term, settings):
+                    parent[root(j)] = root(i)
     out: dict[int, list[MapClaim]] = {}
     for i, c in enumerate(claims):
         out.setdefault(root(i), []).append(c)
@@ -117,7 +135,8 @@ def _subject(key: str, claims: Iterable[MapClaim]) -> str:
                 if at is not None:
                     first = next(i for i in range(at + 1) if all(q[:1].isupper() for q in parts[i:at + 1])
                                  and (i == at or parts[i].casefold() not in _ARTICLES))
-                    return " ".join(parts[first:]).strip(".,")
+                    last = next((i for i in range(at, len(parts)) if i + 1 == len(parts) or m.group(1).split()[i].endswith(("’s", "'s"))), at)
+                    return " ".join(parts[first:last + 1]).strip(".,")
     return word
 
 
@@ -180,13 +199,14 @@ def _contested(sides: list[list[MapClaim]], term: str, unrelated, settings: Sett
 def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list[MapEntry]:
     """The disagreements inside one group: each set of linked sides from two articles or more, classified by the
     answer path's own rules (compare.classify); agreement yields nothing."""
-    mine = [c for c in claims if key in c.keys()]
+    mine = sorted((c for c in claims if key in c.keys()), key=lambda c: (c.date, c.doc_id), reverse=True)
+    mine = mine[:settings.map.max_group_claims]  # a name in every article is no one story: its newest claims
     if len({c.doc_id for c in mine}) < 2:
         return []
     unrelated = _unrelated(key, mine, settings)
     out = []
     for linked in _components(mine, key.split("|")[2], settings):
-        component = _sides(linked, settings)
+        component = [sorted(side, key=lambda c: (c.date, c.doc_id, c.value_start)) for side in _sides(linked, settings)]
         if len(component) < 2 or not _contested(component, key.split("|")[2], unrelated, settings):
             continue
         numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}

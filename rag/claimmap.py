@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 
 from . import numbers
@@ -14,7 +14,7 @@ from . import sentences as splitter
 from .attribution import attribute
 from .claims import NAME, clause_of, earlier_year, is_baseline, source_label, value_span
 from .language import Lang, Stance, detect, fold, load, units, words
-from .numbers import Value, ValueKind
+from .numbers import Bound, Value, ValueKind
 from .question import stem
 from .settings import Settings
 from .types import ClaimKind, Sentence, SourceDoc, StanceValue
@@ -59,9 +59,17 @@ class MapClaim:
             return tuple(f"{s}|{self.measure}|{t}" for s in self.subjects for t in self.terms)
         return tuple(f"{s}|{self.measure}|{self.noun}" for s in self.subjects)
 
-    @property
-    def where(self) -> str:
-        return self.outlet if self.outlet != "unknown" else f"“{self.title[:60]}”"
+    def to_json(self) -> dict:
+        """The stored form (the registry keeps claims with their article)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> MapClaim:
+        reading = d.get("reading")
+        value = Value(**(reading | {"kind": ValueKind(reading["kind"]), "bound": Bound(reading["bound"])})) if reading else None
+        tuples = {k: tuple(d[k]) for k in ("subjects", "terms", "names", "variants")}
+        return cls(**(d | tuples | {"kind": ClaimKind(d["kind"]), "reading": value,
+                                    "stance": StanceValue(d["stance"]) if d.get("stance") else None}))
 
 
 def name_key(name: str) -> str:

@@ -32,7 +32,7 @@ def _side_label(side: dict) -> str:
 def disagreements(ctx: click.Context, as_json: bool, since: str, outlet: str, index_dir: Path | None) -> None:
     """Every place where the indexed sources disagree, most sources first: conflicts, updates over time,
     different things sharing a name, and lone outliers, each side with who says it, where, when, and its quote."""
-    from .disagreements import entry_json, index_claims, map_entries
+    from .disagreements import entry_json, map_entries
     from .numbers import iso_day
 
     since_day = iso_day(since) if since else ""
@@ -40,7 +40,7 @@ def disagreements(ctx: click.Context, as_json: bool, since: str, outlet: str, in
         raise CliError(f"--since takes a date such as 2026-03-14, not '{since}'")
     settings = command_settings(ctx, index_dir)
     store = open_index(settings)
-    found = map_entries(index_claims(store, settings), settings, since_day, outlet.strip())
+    found = map_entries(store, settings, since_day, outlet.strip())
     shown = [entry_json(e) for e in found[:settings.map.page_size]]
     if as_json:
         click.echo(json.dumps({"since": since_day, "outlet": outlet.strip(), "total": len(found), "entries": shown},

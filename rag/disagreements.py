@@ -3,29 +3,20 @@ many sources take part, each as JSON with its sides and citations, and a map ent
 
 from __future__ import annotations
 
-from .claimgroups import MapEntry, as_claim, by_key, claim_id, entries, matches
-from .claimmap import MapClaim, extract
+from .claimgroups import MapEntry, as_claim, claim_id, distinct
+from .claimmap import MapClaim
 from .settings import Settings
 from .store import Store
 from .timeline import Timeline, build
-from .types import Claim, SourceDoc
+from .types import Claim
 
 
-def index_claims(store: Store, settings: Settings) -> list[MapClaim]:
-    """Every article's claims, read from the registry (page furniture left out)."""
-    out: list[MapClaim] = []
-    for d in store.registry.docs():
-        text = store.registry.text(d.id) or ""
-        rows = store.registry.chunk_rows(store.registry.chunk_ids(d.id)).values()
-        furniture = min((r.start for r in rows if r.furniture), default=None)
-        out += extract(SourceDoc(d.id, d.title, d.outlet, text, d.origin, d.date, d.url, furniture), settings)
-    return out
-
-
-def map_entries(claims: list[MapClaim], settings: Settings, since: str = "", outlet: str = "") -> list[MapEntry]:
-    """Every disagreement among the claims, most sources first, keeping those with the outlet taking part and a
-    claim dated on or after `since` (ISO)."""
-    return [e for e in entries(by_key(claims), settings) if matches(e, since, outlet)]
+def map_entries(store: Store, settings: Settings, since: str = "", outlet: str = "", first_page: bool = False) -> list[MapEntry]:
+    """The stored map (regrouped at every ingest and removal), most sources first, keeping entries in which the
+    outlet takes part and with a claim dated on or after `since` (ISO). An entry mostly made of claims a larger one
+    shows (the same story filed under another name) is left out; `first_page` reads only enough for one page."""
+    limit = settings.map.page_size * 4 if first_page and not since and not outlet else None
+    return distinct(store.registry.map_entries(limit, since, outlet), settings)
 
 
 def citation(c: MapClaim) -> dict:

@@ -138,6 +138,8 @@ class MapSettings(BaseModel):
     max_shown_share: float = Field(0.5, ge=0, le=1, description="An entry with more of its claims than this share "
                                                                 "already shown by a larger entry is left out (the same "
                                                                 "story filed under another name or word).")
+    max_group_claims: int = Field(300, ge=2, description="A group with more claims is classified on its newest this "
+                                                        "many, so ingest stays fast when a name is in every article.")
     page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .claimmap import MapClaim
 from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
@@ -55,10 +56,11 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+    def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]],
+            claims: Sequence[MapClaim] = ()) -> None:
         self._share_original(doc)
         self.vectors.add(doc, chunks, embeddings)
-        self.registry.put(doc, chunks)
+        self.registry.put(doc, chunks, claims)  # last, in one transaction: the article, its chunks and its claims
         self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
 
     def remove(self, doc_id: str, reason: str = "") -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag import numbers
@@ -146,3 +148,48 @@ def test_claims_never_come_from_page_furniture(settings):
     assert all(c.end <= d.furniture_from for c in extract(d, Settings()))
 
 
+
+
+def _reports(folder, figures: dict[str, tuple[str, str]]):
+    folder.mkdir(exist_ok=True)
+    path = folder / "quake.jsonl"
+    path.write_text("\n".join(json.dumps({
+        "id": i, "title": f"Hazar quake report {i}", "source": f"Outlet {i}", "date": date,
+        "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak, the interior "
+                f"ministry said. Report {i} of the {date} edition."}) for i, (date, figure) in figures.items()),
+                    encoding="utf-8")
+    return path
+
+
+def _claim_docs(store) -> set[str]:
+    with store.registry.engine.connect() as db:
+        return {r[0] for r in db.exec_driver_sql("SELECT DISTINCT doc_id FROM claims")}
+
+
+def test_claims_are_stored_with_their_article_regrouped_on_replace_and_remove_and_survive_a_restart(tmp_path):
+    from rag.disagreements import map_entries
+    from rag.ingest import Ingestor
+    from rag.store import Store
+
+    from .conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    store = Store(settings)
+    ingestor = Ingestor(store, settings)
+    ingestor.ingest_paths([_reports(tmp_path / "a", {"q1": ("2026-04-09", "nine"), "q2": ("2026-04-10", "14"),
+                                                      "q3": ("2026-04-11", "14")})], progress=False)
+    assert [c.value for c in store.registry.claims("q1")] == ["nine people"]
+    found = map_entries(store, settings)
+    assert [(e.kind, e.sources) for e in found] == [(DisagreementKind.UPDATE, 3)]
+
+    reopened = Store(settings)  # as the next process would
+    assert map_entries(reopened, settings) == found
+
+    Ingestor(reopened, settings).ingest_paths([_reports(tmp_path / "b", {"q2": ("2026-04-10", "nine")})],
+                                              progress=False)  # a changed article replaces its claims
+    assert [c.value for c in reopened.registry.claims("q2")] == ["nine people"]
+    assert [[c.doc_id for c in side] for side in map_entries(reopened, settings)[0].sides] == [["q1", "q2"], ["q3"]]
+
+    Ingestor(reopened, settings).remove("q3")  # claims never outlive their article
+    assert reopened.registry.claims("q3") == [] and _claim_docs(reopened) == {"q1", "q2"}
+    assert map_entries(reopened, settings) == []  # nine and nine agree: nothing left to show
