@@ -162,10 +162,10 @@ def _unrelated(key: str, claims: list[MapClaim], settings: Settings):
     """Two articles are about different things sharing the group's name when their titles and leads share fewer
     other names than `map.min_shared_names` (no place, person or body in common)."""
     subject = key.split("|")[0]
-    names = {c.doc_id: set(c.names) for c in claims}
+    names = {c.doc_id: {n for n in c.names if subject not in n.split()} for c in claims}
 
     def unrelated(a: str, b: str) -> bool:
-        return len((names[a] & names[b]) - {subject}) < settings.map.min_shared_names
+        return len(names[a] & names[b]) < settings.map.min_shared_names
 
     return unrelated
 

@@ -46,7 +46,7 @@ class MapClaim:
     counted: str = ""  # that noun as written ("trams", "man hours")
     subjects: tuple[str, ...] = ()  # normalised names the claim is about, nearest to the value first
     terms: tuple[str, ...] = ()  # stems around the value: what it says about the subject
-    names: tuple[str, ...] = ()  # the words of the article's names (title and lead): what story it is
+    names: tuple[str, ...] = ()  # the article's names (title and lead): what story it is
     variants: tuple[str, ...] = ()  # versioned names in the sentence ("atlas-v2", "route 9"): which thing it is
     reading: Value | None = None  # offsets in the article
     stance: StanceValue | None = None
@@ -158,8 +158,8 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
         if run and fold(run[-1]) in lang.per_words:
             return f"{fold(run[-1])} {stem(word)}", word
         if not word or (fold(word) in lang.stopwords and fold(word) not in lang.per_words) \
-                or fold(word) in lang.reporting_verbs or word[0].isdigit():
-            break
+                or fold(word) in lang.reporting_verbs or word[0].isdigit() or fold(word).rstrip(".") in lang.months:
+            break  # "31 March" is a day
         run.append(word)
         if token != word.rstrip("”\"'") and re.search(r"[,.;:!?)]", token) or len(run) == 3:
             break
@@ -175,8 +175,9 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
             head = f"{before} {last}" if compound else last
             written = word if len(parts) > 1 or not compound else f"{before} {word}"
             break
-    if not head and run:
-        head = written = run[-1]
+    codes = [w for w in run if any(c.isdigit() for c in w)]
+    if not head and codes:  # "2048 NVIDIA H800s"; a capitalised word alone ("2015 TARGET", "4 Ways") is no noun
+        head = written = codes[-1]
         code = re.sub(r"s$", "", fold(head))
         if code in art.codes:
             return art.codes[code], written
@@ -188,7 +189,8 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
 
 def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
     """Numbers that are no figure a source claims: part of a name ("Route 9", "Atlas 910B"), a day after its month
-    ("Jan 29"), a compound or code ("49-year-old", "215-205", "f(2)") or a score or tally ("by 358 to 256")."""
+    ("Jan 29"), a time of day ("8 a.m."), a compound or code ("49-year-old", "215-205", "f(2)") or a score or tally
+    ("by 358 to 256")."""
     if v.kind is not ValueKind.NUMBER:
         return False
     before, after = text[:v.start], text[v.end:]
@@ -197,18 +199,22 @@ def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
         return True  # "Route 9" inside a sentence, "Jan 29" anywhere
     if re.match(r"-\w", after) or re.search(r"\w[-(]$", before):
         return True  # "49-year-old", "f(2)"
+    if any(re.match(rf"\s*{re.escape(t)}(?!\w)", fold(after)) for t in lang.time_markers):
+        return True  # "as of 8 a.m."
     link = "|".join(map(re.escape, lang.per_words + ("to", "-", "–")))
     return bool(re.match(rf"\s*(?:{link})\s*\d", after) or re.search(rf"\d\s*(?:{link})\s*$", before))
 
 
-def _terms(text: str, v: Value, lang: Lang, n: int) -> tuple[str, ...]:
-    """Stems of the common words within n words of the value in its clause: what the value is said to be."""
+def _terms(text: str, v: Value, span_end: int, lang: Lang, n: int) -> tuple[str, ...]:
+    """Stems of the common words within n words of the value in its clause (what the value is said to be), and of
+    every word of its own phrase ("2,000 Nvidia H800 GPUs": the model counted is part of what it says)."""
     clause = clause_of(text, v.start)
     at = text.find(clause)
     before = [w for w in words(text[at:v.start]) if w[:1].islower()][-n:]
     after = [w for w in words(text[v.end:at + len(clause)]) if w[:1].islower()][:n]
-    return tuple(sorted({stem(w) for w in before + after if fold(w) not in lang.stopwords and len(w) > 2
-                         and fold(w) not in lang.hedges}))
+    own = [w for w in words(text[v.end:span_end]) if not w[:1].isdigit()]
+    return tuple(sorted({stem(w) for w in before + after + own if fold(w) not in lang.stopwords and len(w) > 2
+                         and fold(w) not in lang.hedges and fold(w) not in lang.scales}))
 
 
 def _subjects(s: Sentence, v: Value, who_end: int, claimant: str, spans: list[tuple[int, int]], art: _Article,
@@ -262,6 +268,8 @@ def _stance(s: Sentence, art: _Article, title_names: list[str], settings: Settin
     """A sentence that takes a side on a statement: denied or without evidence (no), asked or investigated
     (open), reported or confirmed (yes); filed under its subject and the statement's words after the marker."""
     lang, low, cfg = art.lang, fold(s.text), settings.map
+    if " " not in s.text.strip():
+        return None  # a link or a code, no statement
     found = next(((stance, m) for stance, pattern in _markers(lang.code) if (m := pattern.search(low))), None)
     if found is None:
         return None
@@ -308,8 +316,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
     lang = art.lang
     title_names = [k for _, k in _names(doc.title, art, title=True)]
     lead = doc.text[:settings.claims.lead_chars]
-    names = tuple(sorted({w for k in title_names for w in k.split()}
-                         | {w for a, b in splitter.spans(lead) for _, k in _names(lead[a:b], art) for w in k.split()}))
+    names = tuple(sorted(set(title_names) | {k for a, b in splitter.spans(lead) for _, k in _names(lead[a:b], art)}))
     day = numbers.iso_day(doc.date)
     out: list[MapClaim] = []
     seen: set[str] = set()
@@ -337,7 +344,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
             out.append(MapClaim(
                 doc.id, doc.title, doc.outlet, day, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
                 v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], nouns[v][1], subjects,
-                _terms(s.text, v, lang, cfg.context_words), names, _variants(s.text, list(spans.values())),
+                _terms(s.text, v, b, lang, cfg.context_words), names, _variants(s.text, list(spans.values())),
                 replace(v, start=s.start + v.start, end=s.start + v.end), hedged=v.hedged or who.stance is Stance.ESTIMATE,
             ))
     return out

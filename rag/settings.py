@@ -126,10 +126,10 @@ class MapSettings(BaseModel):
     min_shared_terms: int = Field(2, ge=1, description="Two different values with no counted noun (amounts, shares, "
                                                        "measures, bare figures) disagree only where the words around "
                                                        "them share this many (\"killed\", \"on board\").")
-    noun_shared_terms: int = Field(0, ge=0, description="...and two counts of the same named thing (\"seats\") this "
+    noun_shared_terms: int = Field(1, ge=0, description="...and two counts of the same named thing (\"seats\") this "
                                                         "many.")
     min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
-    min_shared_names: int = Field(1, ge=0, description="Two articles whose titles and leads share fewer other names "
+    min_shared_names: int = Field(2, ge=0, description="Two articles whose titles and leads share fewer other names "
                                                        "than this are about different things of the same name.")
     stance_terms: int = Field(6, ge=1, description="Words after a stance marker (\"no evidence that…\", "
                                                    "\"reportedly…\") a stance is filed under: what is contested.")

@@ -52,9 +52,9 @@ def test_a_counted_code_counts_what_the_article_writes_after_it_and_names_with_v
 
 
 def test_stances_take_a_side_on_a_statement(settings):
-    no = extract(doc("a", "Inquiry", "Post", "There is no evidence that Harcastle bribed officials in the tender for the Vestby depot."),
+    no = extract(doc("a", "Inquiry", "Post", "There is no evidence that Harcastle bribed officials in the tender for the Vestby depot of Norland Rail."),
                  settings)
-    yes = extract(doc("b", "Claims", "Wire", "The builder Harcastle reportedly bribed officials in the tender for the Vestby depot."),
+    yes = extract(doc("b", "Claims", "Wire", "The builder Harcastle reportedly bribed officials in the tender for the Vestby depot of Norland Rail."),
                   settings)
     assert [c.stance for c in no] == [StanceValue.NO] and [c.stance for c in yes] == [StanceValue.YES]
     assert set(no[0].keys()) & set(yes[0].keys())  # filed under the same subject and contested word
@@ -74,7 +74,7 @@ def test_two_sources_for_one_question_conflict_and_the_groups_follow_each_articl
 
 def _dated(id: str, date: str, figure: str, outlet: str) -> SourceDoc:
     return doc(id, f"Hazar quake report {id}", outlet, f"The Hazar province earthquake killed {figure} people in "
-                                                       f"the village of Dorak, the interior ministry said.", date)
+                                                       f"the village of Dorak near Tarsun, the interior ministry said.", date)
 
 
 def test_values_that_change_between_dates_are_an_update_and_the_timeline_says_revised_repeated_contradicted(settings):
@@ -98,8 +98,9 @@ def test_values_that_change_between_dates_are_an_update_and_the_timeline_says_re
 
 def test_one_source_against_several_is_an_outlier_and_rounding_or_a_bound_is_agreement(settings):
     figures = [("o1", "48.2 billion yen"), ("o2", "48.2 billion yen"), ("o3", "42.8 billion yen")]
-    docs = [doc(i, "Shiraki results", f"Outlet {i}", f"Shiraki Beverages reported operating profit of {f} for the "
-                                                     "year to March.", "2026-05-13") for i, f in figures]
+    docs = [doc(i, "Shiraki results", f"Outlet {i}", f"Osaka-based Shiraki Beverages reported operating profit of {f} "
+                                                     "for the year to March, President Haruto Ishizaka said in Tokyo.",
+                "2026-05-13") for i, f in figures]
     found = entries(by_key([c for d in docs for c in extract(d, settings)]), settings)
     assert [e.kind for e in found] == [DisagreementKind.OUTLIER] and len(found[0].sides[-1]) == 1
     agree = [doc(i, "Shiraki results", f"Outlet {i}", f"Shiraki Beverages reported operating profit of {f} for the "
@@ -155,7 +156,7 @@ def _reports(folder, figures: dict[str, tuple[str, str]]):
     path = folder / "quake.jsonl"
     path.write_text("\n".join(json.dumps({
         "id": i, "title": f"Hazar quake report {i}", "source": f"Outlet {i}", "date": date,
-        "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak, the interior "
+        "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak near Tarsun, the interior "
                 f"ministry said. Report {i} of the {date} edition."}) for i, (date, figure) in figures.items()),
                     encoding="utf-8")
     return path

@@ -269,7 +269,7 @@ def test_the_sources_browser_shows_an_articles_own_citation_markers_as_text(tmp_
 
 QUAKE_REPORTS = [  # one story reported on three days: the figure rose, then was repeated
     {"id": f"quake-{n}", "title": f"Hazar quake <b>report</b> {n}", "source": outlet, "date": date,
-     "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak, the interior ministry "
+     "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak near Tarsun, the interior ministry "
              f"said. <script>alert({n})</script>"}
     for n, (outlet, date, figure) in enumerate([("Global Dispatch", "2026-04-09", "nine"),
                                                 ("Eastern Courier", "2026-04-10", "14"),
