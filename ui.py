@@ -182,7 +182,7 @@ class App:
         """The map's first page, read again only when the index changed (its registry generation)."""
         generation = self.store.registry.generation()
         if self._map[0] != generation:
-            self._map = (generation, map_entries(self.store, self.settings, first_page=True))
+            self._map = (generation, map_entries(self.store.registry, self.settings, first_page=True))
         return self._map[1]
 
     def map_choices(self) -> list[tuple[str, int]]:

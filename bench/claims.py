@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rag.chunk import Chunker
 from rag.claimmap import extract
-from rag.disagreements import entry_json
+from rag.disagreements import entry_json, map_entries
 from rag.registry import Registry
 from rag.settings import Settings
 from rag.types import SourceDoc
@@ -47,13 +47,11 @@ def _embedder_ms_per_article(docs: list[SourceDoc], settings: Settings, sample: 
 
 
 def _first_page_ms(settings: Settings, runs: int) -> tuple[list[float], int]:
-    from rag.claimgroups import distinct
-
     times, shown = [], 0
     for _ in range(runs):
         registry = Registry(settings)  # as a new process would open it
         t0 = time.perf_counter()
-        page = distinct(registry.map_entries(settings.map.page_size * 4), settings)[:settings.map.page_size]
+        page = map_entries(registry, settings, first_page=True)[:settings.map.page_size]
         times.append((time.perf_counter() - t0) * 1000)
         shown = len(page)
         registry.close()
@@ -78,9 +76,7 @@ def run(limit: int | None, embed_sample: int, out: Path) -> dict:
             groups = db.exec_driver_sql("SELECT COUNT(*) FROM (SELECT key FROM claim_keys GROUP BY key "
                                         "HAVING COUNT(DISTINCT doc_id) > 1)").scalar()
         registry.close()
-        from rag.claimgroups import distinct
-
-        all_entries = distinct(Registry(settings).map_entries(), settings)
+        all_entries = map_entries(Registry(settings), settings)
         page_ms, shown = _first_page_ms(settings, 20)
         embed_ms = _embedder_ms_per_article(docs, settings, embed_sample) if embed_sample else None
     sample = random.Random(20).sample(all_entries, min(20, len(all_entries)))

@@ -44,9 +44,10 @@ class MapEntry:
         return frozenset((c.doc_id, c.value_start) for c in self.claims)
 
     def to_json(self) -> dict:
-        """The stored form (the registry keeps each group's entries, recomputed with its claims)."""
+        """The stored form (the registry keeps each group's entries, recomputed with its claims): the claims as
+        shown, without what only grouping reads."""
         return {"key": self.key, "topic": self.topic, "kind": self.kind.value,
-                "sides": [[c.to_json() for c in side] for side in self.sides]}
+                "sides": [[c.to_json(shown=True) for c in side] for side in self.sides]}
 
     @classmethod
     def from_json(cls, d: dict) -> MapEntry:

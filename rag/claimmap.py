@@ -22,6 +22,9 @@ from .types import ClaimKind, Sentence, SourceDoc, StanceValue
 COMPARED = (ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE)  # dates and years are not compared
 
 
+_GROUPING = ("subjects", "terms", "names")  # what only grouping reads
+
+
 @dataclass(frozen=True)
 class MapClaim:
     """One claim of one article, as the map files it. `text[start:end] == quote` (the sentence); `value` is the
@@ -59,15 +62,17 @@ class MapClaim:
             return tuple(f"{s}|{self.measure}|{t}" for s in self.subjects for t in self.terms)
         return tuple(f"{s}|{self.measure}|{self.noun}" for s in self.subjects)
 
-    def to_json(self) -> dict:
-        """The stored form (the registry keeps claims with their article)."""
-        return asdict(self)
+    def to_json(self, shown: bool = False) -> dict:
+        """The stored form (the registry keeps claims with their article); `shown`: without what only grouping
+        reads (subjects, terms, names), as a map entry keeps it."""
+        d = asdict(self)
+        return {k: v for k, v in d.items() if k not in _GROUPING} if shown else d
 
     @classmethod
     def from_json(cls, d: dict) -> MapClaim:
         reading = d.get("reading")
         value = Value(**(reading | {"kind": ValueKind(reading["kind"]), "bound": Bound(reading["bound"])})) if reading else None
-        tuples = {k: tuple(d[k]) for k in ("subjects", "terms", "names", "variants")}
+        tuples = {k: tuple(d.get(k, ())) for k in ("subjects", "terms", "names", "variants")}
         return cls(**(d | tuples | {"kind": ClaimKind(d["kind"]), "reading": value,
                                     "stance": StanceValue(d["stance"]) if d.get("stance") else None}))
 

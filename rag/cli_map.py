@@ -40,7 +40,7 @@ def disagreements(ctx: click.Context, as_json: bool, since: str, outlet: str, in
         raise CliError(f"--since takes a date such as 2026-03-14, not '{since}'")
     settings = command_settings(ctx, index_dir)
     store = open_index(settings)
-    found = map_entries(store, settings, since_day, outlet.strip())
+    found = map_entries(store.registry, settings, since_day, outlet.strip())
     shown = [entry_json(e) for e in found[:settings.map.page_size]]
     if as_json:
         click.echo(json.dumps({"since": since_day, "outlet": outlet.strip(), "total": len(found), "entries": shown},

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from .claimgroups import MapEntry, as_claim, claim_id, distinct
 from .claimmap import MapClaim
+from .registry import Registry
 from .settings import Settings
-from .store import Store
 from .timeline import Timeline, build
 from .types import Claim
 
 
-def map_entries(store: Store, settings: Settings, since: str = "", outlet: str = "", first_page: bool = False) -> list[MapEntry]:
+def map_entries(registry: Registry, settings: Settings, since: str = "", outlet: str = "",
+                first_page: bool = False) -> list[MapEntry]:
     """The stored map (regrouped at every ingest and removal), most sources first, keeping entries in which the
     outlet takes part and with a claim dated on or after `since` (ISO). An entry mostly made of claims a larger one
     shows (the same story filed under another name) is left out; `first_page` reads only enough for one page."""
-    limit = settings.map.page_size * 4 if first_page and not since and not outlet else None
-    return distinct(store.registry.map_entries(limit, since, outlet), settings)
+    limit = settings.map.page_size * 2 if first_page and not since and not outlet else None
+    return distinct(registry.map_entries(limit, since, outlet), settings)
 
 
 def citation(c: MapClaim) -> dict:

@@ -180,17 +180,17 @@ def test_claims_are_stored_with_their_article_regrouped_on_replace_and_remove_an
     ingestor.ingest_paths([_reports(tmp_path / "a", {"q1": ("2026-04-09", "nine"), "q2": ("2026-04-10", "14"),
                                                       "q3": ("2026-04-11", "14")})], progress=False)
     assert [c.value for c in store.registry.claims("q1")] == ["nine people"]
-    found = map_entries(store, settings)
+    found = map_entries(store.registry, settings)
     assert [(e.kind, e.sources) for e in found] == [(DisagreementKind.UPDATE, 3)]
 
     reopened = Store(settings)  # as the next process would
-    assert map_entries(reopened, settings) == found
+    assert map_entries(reopened.registry, settings) == found
 
     Ingestor(reopened, settings).ingest_paths([_reports(tmp_path / "b", {"q2": ("2026-04-10", "nine")})],
                                               progress=False)  # a changed article replaces its claims
     assert [c.value for c in reopened.registry.claims("q2")] == ["nine people"]
-    assert [[c.doc_id for c in side] for side in map_entries(reopened, settings)[0].sides] == [["q1", "q2"], ["q3"]]
+    assert [[c.doc_id for c in side] for side in map_entries(reopened.registry, settings)[0].sides] == [["q1", "q2"], ["q3"]]
 
     Ingestor(reopened, settings).remove("q3")  # claims never outlive their article
     assert reopened.registry.claims("q3") == [] and _claim_docs(reopened) == {"q1", "q2"}
-    assert map_entries(reopened, settings) == []  # nine and nine agree: nothing left to show
+    assert map_entries(reopened.registry, settings) == []  # nine and nine agree: nothing left to show
