@@ -178,11 +178,14 @@ def _variants_differ(sides: list[list[MapClaim]]) -> bool:
 
 
 def _contested(sides: list[list[MapClaim]], term: str, unrelated, settings: Settings) -> bool:
-    """Some two claims of different sides and articles directly answer the same question: a yes against a no
+    """Some two claims of different sides and articles directly answer the same question (and no sentence states
+    both sides' values): a yes against a no
     sharing more contested words, or two values about the same thing, from articles about the same story (or, for
     articles about different things of one name, with the same words around the values)."""
     for i, side in enumerate(sides):
         for other in sides[i + 1:]:
+            if {(c.doc_id, c.start) for c in side} & {(c.doc_id, c.start) for c in other}:
+                continue  # one sentence states both ("from 9% to 10%", "between $1,001 and $15,000"): two facts
             for a in side:
                 for b in other:
                     if a.doc_id == b.doc_id or not _same_thing(a, b, term, settings):

@@ -194,8 +194,8 @@ def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
 
 def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
     """Numbers that are no figure a source claims: part of a name ("Route 9", "Atlas 910B"), a day after its month
-    ("Jan 29"), a time of day ("8 a.m."), a compound or code ("49-year-old", "215-205", "f(2)") or a score or tally
-    ("by 358 to 256")."""
+    ("Jan 29"), a time of day ("8 a.m."), an age after a name ("Ms Frade, 44,"), a compound or code ("49-year-old",
+    "215-205", "f(2)") or a score or tally ("by 358 to 256")."""
     if v.kind is not ValueKind.NUMBER:
         return False
     before, after = text[:v.start], text[v.end:]
@@ -204,6 +204,8 @@ def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
         return True  # "Route 9" inside a sentence, "Jan 29" anywhere
     if re.match(r"-\w", after) or re.search(r"\w[-(]$", before):
         return True  # "49-year-old", "f(2)"
+    if re.search(r"[A-ZÀ-ÖØ-Þ][\w’'-]+,\s*$", before) and re.match(r"\s*[,)]", after):
+        return True  # "Aysha Frade, 44, a teacher": an age
     if any(re.match(rf"\s*{re.escape(t)}(?!\w)", fold(after)) for t in lang.time_markers):
         return True  # "as of 8 a.m."
     link = "|".join(map(re.escape, lang.per_words + ("to", "-", "–")))
