@@ -202,8 +202,8 @@ def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
     m = re.search(r"(?:^|\s)([A-ZÀ-ÖØ-Þ][\w’'.-]*) $", before)
     if m and (m.start(1) > 0 or fold(m.group(1)).rstrip(".") in lang.months):
         return True  # "Route 9" inside a sentence, "Jan 29" anywhere
-    if re.match(r"-\w", after) or re.search(r"\w[-(]$", before):
-        return True  # "49-year-old", "f(2)"
+    if re.match(r"-\w|['’]?s\b", after) or re.search(r"\w[-(]$", before):
+        return True  # "49-year-old", "f(2)", "in his 30s"
     if re.search(r"[A-ZÀ-ÖØ-Þ][\w’'-]+,\s*$", before) and re.match(r"\s*[,)]", after):
         return True  # "Aysha Frade, 44, a teacher": an age
     if any(re.match(rf"\s*{re.escape(t)}(?!\w)", fold(after)) for t in lang.time_markers):
