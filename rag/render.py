@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Collection, Iterable
 
-from .claimgroups import MapEntry
+from .claimgroups import MapEntry, as_claim
 from .claimmap import MapClaim
 from .timeline import Point, Timeline
 from .types import Answer, Citation, ClaimKind, Disagreement, DisagreementKind, Evidence
@@ -175,7 +175,7 @@ def map_view(entries: list[MapEntry]) -> str:
                 value = f"<strong>{_e(label)}</strong>" if j == 0 else ""
                 quote = c.quote if len(c.quote) <= 180 else c.quote[:177] + "…"
                 parts.append(f'<tr class="side side-{c.kind.value}-{c.stance.value if c.stance else "v"}"><td>{value}</td>'
-                             f"<td>{_e(c.claimant)} <em>{_e(c.verb)}</em><br><small>“{_e(quote)}”</small></td>"
+                             f"<td>{_e(c.claimant)} <em>{_e(as_claim(c, n).verb_form)}</em><br><small>“{_e(quote)}”</small></td>"
                              f"<td>{_e(c.outlet)}<br><small>{_e(c.date or 'undated')} · {_e(c.doc_id)}</small></td>"
                              f'<td><a href="#mapcite-{i}-{n}">[{n}]</a></td></tr>')
         parts.append("</table></div>")

@@ -168,11 +168,12 @@ def test_the_disagreements_tab_lists_the_map_opens_a_highlighted_quote_and_draws
         page.screenshot(path=ARTIFACTS / "map-1-list.png")
 
         gpus = page.locator(".map-entry", has_text="number of GPUs (DeepSeek)")
-        gpus.locator('a[href^="#mapcite-"]').nth(2).click()  # a side of the GPU count
+        gpus.locator("tr", has_text="around 50,000 GPUs").locator('a[href^="#mapcite-"]').first.click()
         expect(page.locator("#map-citation mark")).to_be_visible(timeout=30_000)
         quote = page.locator("#map-citation .cite-quote").inner_text().strip("“”")
         assert quote and quote in page.locator("#map-citation mark").inner_text()
         assert "50,000" in quote
+        page.locator("#map-citation mark").scroll_into_view_if_needed()
         page.screenshot(path=ARTIFACTS / "map-2-quote.png")
 
         for question, topic, value in (("How many GPU hours did it take to train Llama?", "number of GPU hours (Llama)",
