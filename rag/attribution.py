@@ -118,6 +118,8 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             return Attribution(resolve_pronoun(who, before, lang, subject), "says", Stance.SAY, start + len(who) + 14)
         verb = lang.reporting_verbs[form]
         who = _phrase_before(text, start, lang)
+        if fold(who) in lang.weekdays or fold(who) in lang.months:
+            who = ""  # "…on Thursday measured 6.1": a day says nothing
         pronoun = re.search(r"(\w+)\s*$", text[:start])
         if not who and pronoun and fold(pronoun.group(1)) in lang.pronouns:
             who = pronoun.group(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from . import numbers
 from .claimmap import MapClaim
@@ -159,14 +160,25 @@ def topic(key: str, claims: list[MapClaim]) -> str:
     return f"{_MEASURES.get(kind, kind)}{unit} ({subject})"
 
 
+def _days_apart(a: str, b: str) -> int | None:
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
+    except ValueError:  # undated, or dated to the month only
+        return None
+
+
 def _unrelated(key: str, claims: list[MapClaim], settings: Settings):
     """Two articles are about different things sharing the group's name when their titles and leads share fewer
-    other names than `map.min_shared_names` (no place, person or body in common)."""
+    other names than `map.min_shared_names` (no place, person or body in common); one fewer will do for articles
+    published within `map.story_days` of each other (one week's news of one name is likelier one story)."""
     subject = key.split("|")[0]
     names = {c.doc_id: {n for n in c.names if subject not in n.split()} for c in claims}
+    dates = {c.doc_id: c.date for c in claims}
 
     def unrelated(a: str, b: str) -> bool:
-        return len(names[a] & names[b]) < settings.map.min_shared_names
+        apart = _days_apart(dates[a], dates[b])
+        close = apart is not None and apart <= settings.map.story_days
+        return len(names[a] & names[b]) < settings.map.min_shared_names - (1 if close else 0)
 
     return unrelated
 
@@ -215,7 +227,10 @@ def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list
             continue
         numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}
         as_claims = [[as_claim(c, numbered[claim_id(c)]) for c in side] for side in component]
-        kind = DisagreementKind.AMBIGUITY if _variants_differ(component) else classify(as_claims, settings.claims, unrelated)
+        firsts = [side[0].doc_id for side in component]
+        different = _variants_differ(component) or all(unrelated(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:])
+        # different things sharing a name before anything else: two towns' figures are no update
+        kind = DisagreementKind.AMBIGUITY if different else classify(as_claims, settings.claims)
         if kind is None:
             continue
         if kind is DisagreementKind.UPDATE:

@@ -212,12 +212,17 @@ def _not_a_figure(text: str, v: Value, lang: Lang) -> bool:
     return bool(re.match(rf"\s*(?:{link})\s*\d", after) or re.search(rf"\d\s*(?:{link})\s*$", before))
 
 
-def _terms(text: str, v: Value, span_end: int, lang: Lang, n: int) -> tuple[str, ...]:
-    """Stems of the common words within n words of the value in its clause (what the value is said to be), and of
-    every word of its own phrase ("2,000 Nvidia H800 GPUs": the model counted is part of what it says)."""
+def _terms(text: str, v: Value, span_end: int, art: _Article, n: int) -> tuple[str, ...]:
+    """Stems of the common words within n words of the value in its clause (what the value is said to be; a
+    sentence's first word too, unless the article writes it as a name: "Turnout was 41.2 per cent"), and of every
+    word of its own phrase ("2,000 Nvidia H800 GPUs": the model counted is part of what it says)."""
+    lang = art.lang
     clause = clause_of(text, v.start)
     at = text.find(clause)
-    before = [w for w in words(text[at:v.start]) if w[:1].islower()][-n:]
+    first = words(text)[:1]
+    common = [w for w in words(text[at:v.start]) if w[:1].islower()
+              or (at == 0 and [w] == first and fold(w) not in art.proper)]
+    before = common[-n:]
     after = [w for w in words(text[v.end:at + len(clause)]) if w[:1].islower()][:n]
     own = [w for w in words(text[v.end:span_end]) if not w[:1].isdigit()]
     return tuple(sorted({stem(w) for w in before + after + own if fold(w) not in lang.stopwords and len(w) > 2
@@ -351,7 +356,7 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
             out.append(MapClaim(
                 doc.id, doc.title, doc.outlet, day, ClaimKind.VALUE, s.text[a:b], s.start + a, s.start + b,
                 v.key, claimant, who.verb, s.text, s.start, s.end, str(v.dimension or v.kind), nouns[v][0], nouns[v][1], subjects,
-                _terms(s.text, v, b, lang, cfg.context_words), names, _variants(s.text, list(spans.values())),
+                _terms(s.text, v, b, art, cfg.context_words), names, _variants(s.text, list(spans.values())),
                 replace(v, start=s.start + v.start, end=s.start + v.end), hedged=v.hedged or who.stance is Stance.ESTIMATE,
             ))
     return out

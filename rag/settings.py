@@ -140,6 +140,8 @@ class MapSettings(BaseModel):
                                                                 "story filed under another name or word).")
     max_group_claims: int = Field(300, ge=2, description="A group with more claims is classified on its newest this "
                                                         "many, so ingest stays fast when a name is in every article.")
+    story_days: int = Field(7, ge=0, description="Dated articles filed under one name this many days apart or "
+                                                  "fewer need one shared name fewer to be one story.")
     page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
 
 

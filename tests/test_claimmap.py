@@ -194,3 +194,18 @@ def test_claims_are_stored_with_their_article_regrouped_on_replace_and_remove_an
     Ingestor(reopened, settings).remove("q3")  # claims never outlive their article
     assert reopened.registry.claims("q3") == [] and _claim_docs(reopened) == {"q1", "q2"}
     assert map_entries(reopened.registry, settings) == []  # nine and nine agree: nothing left to show
+
+
+def test_two_places_sharing_a_name_are_never_a_conflict_but_one_weeks_reports_of_one_story_are(settings):
+    kansas = doc("k", "Tornado tears through Redwater, Kansas", "Plains Daily Record",
+                 "A tornado damaged 214 homes in Redwater, Kansas, Harmon County emergency manager Dale Hutchins said.",
+                 "2026-05-19")
+    queensland = doc("q", "Hailstorm batters Redwater", "The Queensland Examiner",
+                     "A hailstorm damaged 1,350 homes in Redwater, in south-east Queensland, Mayor Karen Pike said.",
+                     "2026-05-21")
+    found = entries(by_key(extract(kansas, settings) + extract(queensland, settings)), settings)
+    assert [e.kind for e in found] == [DisagreementKind.AMBIGUITY]  # shown as two things, never a conflict
+    again = doc("k2", "Redwater tornado damage assessed", "Wichita Wire",
+                "A tornado damaged 230 homes in Redwater, Kansas, county officials said.", "2026-05-20")
+    found = entries(by_key(extract(kansas, settings) + extract(again, settings)), settings)
+    assert [(e.kind, e.sources) for e in found] == [(DisagreementKind.UPDATE, 2)]  # one story, the next day
