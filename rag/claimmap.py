@@ -343,8 +343,9 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
         nouns = {v: _noun(s.text, v, art) if v.kind is ValueKind.NUMBER else ("", "") for v in values}
         spans = {v: value_span(s.text, v, nouns[v][1], lang) for v in values}
         for v in values:
-            if v.kind is ValueKind.NUMBER and v.number < cfg.min_count:
-                continue
+            if v.kind is ValueKind.NUMBER and (v.number < cfg.min_count
+                                               or (not nouns[v][0] and re.fullmatch(r"(?:1[89]|20)\d\d", v.text))):
+                continue  # "one of", and a year that counts nothing ("2015 TARGET:")
             if _not_a_figure(s.text, v, lang) or is_baseline(s.text, v.start, lang) or earlier_year(s, v, lang):
                 continue  # "up from 41.5 billion", "a penalty in 2019": not this story's figure
             who = attribute(s.text, v.start, lang, s.prev)
