@@ -9,13 +9,17 @@ import gradio as gr
 import rag  # noqa: F401  (offline environment first)
 from rag import render
 from rag.answer import Assistant, EventKind, QuestionError, clean_question
+from rag.chart import figure
+from rag.claimgroups import MapEntry
 from rag.corpus import SUPPORTED
+from rag.disagreements import entry_json, map_entries, timeline
 from rag.fetch import is_url
 from rag.ingest import Ingestor, ensure_index
 from rag.links import ingest_urls
 from rag.registry import IndexUnusable
 from rag.settings import Settings
 from rag.store import Store
+from rag.timeline import Timeline, of_findings
 
 EXAMPLES = [
     "How many GPUs did DeepSeek claim?",
@@ -25,21 +29,24 @@ EXAMPLES = [
     "Why did DeepSeek go back to Nvidia for R2?",
 ]
 
-# Citation markers are links (#cite-TURN-N); one delegated listener turns a click into a server call.
+# Citation markers are links (#cite-TURN-N in answers, #mapcite-ENTRY-N in the map); one delegated listener turns
+# a click into a server call.
 JS = """
 () => {
   document.addEventListener('click', (event) => {
-    const link = event.target.closest('a[href^="#cite-"]');
+    const link = event.target.closest('a[href^="#cite-"], a[href^="#mapcite-"]');
     if (!link) return;
     event.preventDefault();
-    const box = document.querySelector('#cite-ref textarea, #cite-ref input');
-    box.value = link.getAttribute('href').slice(6);
+    const href = link.getAttribute('href');
+    const prefix = href.startsWith('#mapcite-') ? 'map' : 'cite';
+    const box = document.querySelector(`#${prefix}-ref textarea, #${prefix}-ref input`);
+    box.value = href.slice(href.indexOf('-') + 1);
     box.dispatchEvent(new Event('input', {bubbles: true}));
-    setTimeout(() => document.querySelector('#cite-go').click(), 50);
+    setTimeout(() => document.querySelector(`#${prefix}-go`).click(), 50);
   }, true);
 }
 """
-SCROLL_JS = "() => { setTimeout(() => document.querySelector('#cite-mark')?.scrollIntoView({block: 'center'}), 200); }"
+SCROLL_JS = "() => { setTimeout(() => document.querySelectorAll('#cite-mark').forEach((m) => m.scrollIntoView({block: 'center'})), 200); }"
 CSS = """
 .disagree-card { border: 2px solid #d97706; background: #fffbeb; border-radius: 8px; padding: 8px 12px; margin-bottom: 10px; }
 .disagree-card h3 { color: #b45309; margin: 0 0 6px 0; }
@@ -48,6 +55,9 @@ CSS = """
 .article-text { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-family: inherit; font-size: 0.9em; }
 .cite-quote { font-style: italic; border-left: 4px solid #2563eb; padding-left: 8px; }
 mark { background: #fde047; }
+.map-entry { border-left: 4px solid #d97706; padding: 4px 10px; margin-bottom: 12px; }
+.map-entry.map-update { border-color: #2563eb; } .map-entry.map-ambiguity { border-color: #7c3aed; }
+.map-entry h4 { margin: 0 0 4px 0; } .timeline .relation { font-variant: small-caps; color: #b45309; }
 """
 THEME = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])  # no web fonts
 
@@ -59,6 +69,7 @@ class App:
         ensure_index(self.store, settings, progress=True)
         self.assistant = Assistant(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)
+        self._map: tuple[int, list[MapEntry]] = (-1, [])
 
     def warm(self) -> None:
         """Load the embedder and the model before the first user waits for them."""
@@ -166,6 +177,51 @@ class App:
         choices = self.source_choices()
         return "\n\n".join(lines) or "Nothing to add.", self.sources_table(), gr.update(choices=choices)
 
+    # --- disagreement map and timelines ----------------------------------------------------
+    def map(self) -> list[MapEntry]:
+        """The map's first page, read again only when the index changed (its registry generation)."""
+        generation = self.store.registry.generation()
+        if self._map[0] != generation:
+            self._map = (generation, map_entries(self.store.registry, self.settings, first_page=True))
+        return self._map[1]
+
+    def map_choices(self) -> list[tuple[str, int]]:
+        return [(f"{e.topic} · {render.MAP_LABELS[e.kind]} · {e.sources} sources", i) for i, e in enumerate(self.map())]
+
+    def show_map(self):
+        entries = self.map()[: self.settings.map.page_size]
+        return render.map_view(entries), gr.update(choices=self.map_choices(), value=0 if entries else None)
+
+    def show_map_citation(self, ref: str) -> str:
+        try:
+            i, n = (int(x) for x in ref.split("-"))
+            c = self.map()[i].claims[n - 1]
+        except (ValueError, IndexError):
+            return "<p><em>That citation is no longer available; the map has changed.</em></p>"
+        return render.citation_view(render.map_citation(c, n), self.store.registry.text(c.doc_id))
+
+    @staticmethod
+    def _timeline(line: Timeline):
+        return figure(line), render.timeline_view(line)
+
+    def entry_timeline(self, i: int | None):
+        entries = self.map()
+        if i is None or not 0 <= int(i) < len(entries):
+            return None, ""
+        return self._timeline(timeline(entries[int(i)], self.settings))
+
+    def _question_timeline(self, question: str) -> Timeline:
+        """The sources' answers to a question by date: the evidence step alone, no model."""
+        event = next(e for e in self.assistant.stream(question) if e.kind is EventKind.EVIDENCE)
+        return of_findings(question, event.claims or [], event.evidence or [], event.disagreements or [],
+                           self.settings.claims.rounding_tolerance)
+
+    def question_timeline(self, question: str):
+        try:
+            return self._timeline(self._question_timeline(question))
+        except (QuestionError, IndexUnusable) as e:
+            return None, f"<p>⚠ {render.md_escape(str(e))}</p>"
+
     # --- API --------------------------------------------------------------------------------
     def api_ask(self, question: str) -> dict:
         """Answer one question; the same JSON as `rag ask --json`."""
@@ -173,6 +229,18 @@ class App:
             return self.assistant.ask(question).to_json()
         except (QuestionError, IndexUnusable) as e:
             return {"question": question, "error": str(e)}
+
+    def api_timeline(self, question: str) -> dict:
+        """The sources' answers to a question ordered by article date, as `rag ask --timeline --json` gives them."""
+        try:
+            return {"question": question, "timeline": self._question_timeline(question).to_json()}
+        except (QuestionError, IndexUnusable) as e:
+            return {"question": question, "error": str(e)}
+
+    def api_disagreements(self) -> dict:
+        """The disagreement map, as `rag disagreements --json` gives it."""
+        found = self.map()
+        return {"total": len(found), "entries": [entry_json(e) for e in found[: self.settings.map.page_size]]}
 
 
 def _latest_eval() -> str:
@@ -203,6 +271,24 @@ def build(app: App) -> gr.Blocks:
                     panel = gr.HTML(elem_id="side-panel")
             ref = gr.Textbox(visible="hidden", elem_id="cite-ref")
             go = gr.Button(visible="hidden", elem_id="cite-go")
+        with gr.Tab("Disagreements"):
+            gr.Markdown("Where the indexed sources disagree, found without a question, most sources first. "
+                        "Click a [n] to read its quote in the article.")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    map_refresh = gr.Button("Refresh", elem_id="map-refresh")
+                    map_html = gr.HTML(elem_id="map")
+                with gr.Column(scale=2):
+                    map_citation = gr.HTML(elem_id="map-citation")
+            gr.Markdown("### Timeline\nA map entry's claims, or the sources' answers to a question, by article date.")
+            with gr.Row():
+                map_pick = gr.Dropdown([], label="Map entry", elem_id="timeline-pick", scale=3)
+                timeline_q = gr.Textbox(label="…or a question", elem_id="timeline-question", scale=3)
+                timeline_go = gr.Button("Show timeline", elem_id="timeline-go", scale=1)
+            chart = gr.Plot(elem_id="timeline-chart", show_label=False)
+            timeline_html = gr.HTML(elem_id="timeline-list")
+            map_ref = gr.Textbox(visible="hidden", elem_id="map-ref")
+            map_go = gr.Button(visible="hidden", elem_id="map-go")
         with gr.Tab("Sources"):
             table = gr.Dataframe(app.sources_table(), headers=["id", "outlet", "title", "date", "chunks"],
                                  interactive=False, elem_id="sources-table")
@@ -235,7 +321,16 @@ def build(app: App) -> gr.Blocks:
         add.click(app.add_files, files, [added, table, pick], api_visibility="private")
         for trigger in (add_link.click, link.submit):
             trigger(app.add_link, link, [added, table, pick], api_visibility="private")
+        for trigger in (map_refresh.click, demo.load):
+            trigger(app.show_map, None, [map_html, map_pick], api_visibility="private")
+        map_go.click(app.show_map_citation, map_ref, map_citation, api_visibility="private").then(
+            None, None, None, js=SCROLL_JS)
+        map_pick.change(app.entry_timeline, map_pick, [chart, timeline_html], api_visibility="private")
+        for trigger in (timeline_go.click, timeline_q.submit):
+            trigger(app.question_timeline, timeline_q, [chart, timeline_html], api_visibility="private")
         gr.api(app.api_ask, api_name="ask", concurrency_limit=2, concurrency_id="chat")
+        gr.api(app.api_timeline, api_name="timeline", concurrency_limit=2, concurrency_id="chat")
+        gr.api(app.api_disagreements, api_name="disagreements")
     return demo
 
 

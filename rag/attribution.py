@@ -86,8 +86,11 @@ def _according(text: str, lang: Lang) -> list[tuple[int, str]]:
 def _verbs(text: str, lang: Lang) -> list[tuple[int, int, str]]:
     low = fold(text)
     out = []
+    articles = "|".join(map(re.escape, lang.articles))
     for form in lang.reporting_verbs:
         for m in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", low):
+            if articles and re.search(rf"(?<!\w)(?:{articles})\s+$", low[:m.start()]):
+                continue  # "an estimated $6 million": a hedge on the value, not someone estimating
             out.append((m.start(), m.end(), form))
     return sorted(out)
 
@@ -115,6 +118,8 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             return Attribution(resolve_pronoun(who, before, lang, subject), "says", Stance.SAY, start + len(who) + 14)
         verb = lang.reporting_verbs[form]
         who = _phrase_before(text, start, lang)
+        if fold(who) in lang.weekdays or fold(who) in lang.months:
+            who = ""  # "…on Thursday measured 6.1": a day says nothing
         pronoun = re.search(r"(\w+)\s*$", text[:start])
         if not who and pronoun and fold(pronoun.group(1)) in lang.pronouns:
             who = pronoun.group(1)
@@ -122,5 +127,10 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             who = _phrase_after(text, end, lang)
             who = who if who and fold(who.split()[0]) not in lang.pronouns | set(everywhere("complementisers")) else ""
         if who:
-            return Attribution(resolve_pronoun(who, before, lang, subject), verb.shown, verb.stance, end)
+            # "Wang told CNBC that he suspected…": the pronoun's antecedent opens its own sentence where one does
+            own = text[:start - len(who)] if fold(who) in lang.pronouns else ""
+            named = [r for r in re.findall(r"\b([A-ZÀ-ÖØ-Þ][\w'’&-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’&-]+)*)", own)
+                     if fold(r.split()[0]) not in lang.stopwords]
+            return Attribution(named[0] if named else resolve_pronoun(who, before, lang, subject), verb.shown,
+                               verb.stance, end)
     return Attribution("", "reports", Stance.SAY)

@@ -18,7 +18,7 @@ from .types import ClaimKind, Sentence, StanceValue
 
 _PLACE_BEFORE = "|".join(re.escape(w) for w in everywhere("place_prepositions"))
 _PARTICLES = "|".join(re.escape(w) for w in everywhere("name_particles"))
-_NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
+NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def other_names(text: str, lang: Lang, besides: str = "") -> list[str]:
     words or months, not short acronyms of common nouns ("GPU", "AI")."""
     skip = {fold(w) for w in words(besides)}
     out = []
-    for m in _NAME.finditer(text):
+    for m in NAME.finditer(text):
         name = m.group(1)
         first = fold(name.split()[0])
         if m.start() == 0 or first in lang.stopwords or fold(name) in lang.months or first in skip:
@@ -97,7 +97,7 @@ def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool, claiman
     versions = tuple(n for n in query.names if any(c.isdigit() for c in n))
     if versions and not mentions(f"{s.prev} {s.text}", versions):
         return False  # "R2" is not "V3": a name with a number in it must be there
-    clause = _clause_of(s.text, upto)
+    clause = clause_of(s.text, upto)
     if mentions(clause, query.names):
         return True
     lang = sentence_lang(s)
@@ -132,7 +132,7 @@ def _of_other_amount(text: str, start: int, lang: Lang, query: Query) -> bool:
     return len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked
 
 
-def _clause_terms(text: str) -> set[str]:
+def clause_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 2}
 
 
@@ -157,7 +157,7 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "GPU hours": the unit itself must follow the number
     if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
         return False
-    window = _clause_terms(s.prev + " " + s.text)
+    window = clause_terms(s.prev + " " + s.text)
     generic = query.head in lang.people_nouns or query.head in lang.count_nouns or not query.head
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
@@ -165,7 +165,7 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count, where the clause says
         # what the question asks happened to them ("died", "took part")
         rel = {stem(w) for w in query.relation}
-        return not rel or bool(rel & _clause_terms(_clause_of(s.text, v.start) + " " + s.prev)) or not own_noun
+        return not rel or bool(rel & clause_terms(clause_of(s.text, v.start) + " " + s.prev)) or not own_noun
     return not own_noun and head_last in window
 
 
@@ -180,7 +180,7 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     return next(((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b), (0, len(text)))
 
 
-def _clause_of(text: str, pos: int) -> str:
+def clause_of(text: str, pos: int) -> str:
     a, b = _clause_bounds(text, pos)
     return text[a:b]
 
@@ -190,7 +190,7 @@ def _restated(text: str, pos: int, lang: Lang) -> bool:
     return any(fold(w) in lang.count_nouns for w in words(text[_clause_bounds(text, pos)[0]:pos]))
 
 
-def _is_baseline(text: str, start: int, lang: Lang) -> bool:
+def is_baseline(text: str, start: int, lang: Lang) -> bool:
     low = fold(text)
     if numbers.hedge_before(low, start, lang):
         return False  # "more than 5,000" is a hedged answer, not a comparison
@@ -198,7 +198,7 @@ def _is_baseline(text: str, start: int, lang: Lang) -> bool:
     return any(numbers.ends_with_word(before, m) for m in lang.baseline_markers)
 
 
-def _earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
+def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     """"…after a CHF 52 million penalty in 2019": a value its own clause places in a year before the article's is
     a past figure, not this story's answer."""
     if not s.date[:4].isdigit():
@@ -209,19 +209,23 @@ def _earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     return m is not None and int(m.group(1)) < int(s.date[:4])
 
 
-def _span(text: str, v: Value, query: Query, lang: Lang) -> str:
-    """The value as the source writes it, with its hedge and counted noun: "around 50,000 GPUs"."""
+def value_span(text: str, v: Value, head_noun: str, lang: Lang) -> tuple[int, int]:
+    """Where the value as the source writes it lies, with its hedge and counted noun: "around 50,000 GPUs"."""
     start, end = v.start, v.end
     low = fold(text)
     hedge = numbers.hedge_before(low, start, lang) if v.hedged else ""
     if hedge:
         start = len(low[:start].rstrip(" \u00a0“\"'(")) - len(hedge)
-    head = words(query.head)
+    head = words(head_noun)
     if head:
         m = re.match(rf"(\s+[^\s,.;:]+){{0,3}}?\s+\w*{re.escape(stem(head[-1]))}\w*", text[end:], re.IGNORECASE)
         if m:
             end += m.end()
-    return text[start:end].strip(" “\"'")
+    while start < end and text[start] in " “\"'":
+        start += 1
+    while end > start and text[end - 1] in " “\"'":
+        end -= 1
+    return start, end
 
 
 def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
@@ -250,7 +254,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
-            if _is_baseline(s.text, v.start, lang) or (not past_is_answer and _earlier_year(s, v, lang)):
+            if is_baseline(s.text, v.start, lang) or (not past_is_answer and earlier_year(s, v, lang)):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
@@ -258,8 +262,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "how much is it paying": the $1.2 billion, not "$38 a share"
             if query.type is AnswerType.MONEY and _of_other_amount(s.text, v.start, lang, query):
                 continue  # "sales of $3.9 billion" answers what the sales were, not what was paid
-            window = _clause_terms(s.prev + " " + s.text)
-            clause = _clause_of(s.text, v.start)
+            window = clause_terms(s.prev + " " + s.text)
+            clause = clause_of(s.text, v.start)
             # the question's head noun right after a count ("12,000 people"), or its cue in the value's clause
             # ("Turnout was 41.2 per cent")
             near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
@@ -270,7 +274,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per:
                 continue  # "how much did it cost": an amount near "cost", not any amount
-            own = _clause_terms(clause)
+            own = clause_terms(clause)
             found.append((len(terms & own), named, v, who, own, restated))
         if any(named for _, named, _, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
@@ -282,9 +286,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             # typed: the question's specific noun names the value, or (for people and other generic heads) what the
             # question says happened to them is said in the value's own clause ("police have arrested two men")
-            typed = (named and not generic and (not rel or bool(rel & (own | _clause_terms(s.prev))))) \
+            typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
                 or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own)
-            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, _span(s.text, v, query, lang),
+            a, b = value_span(s.text, v, query.head, lang)
+            out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[a:b],
                                   ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit, typed=typed))
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
@@ -346,7 +351,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             continue
         found = []
         who = attribute(s.text, anchors[0], lang, s.prev, query.names[0] if query.names else "")
-        for m in _NAME.finditer(s.text):
+        for m in NAME.finditer(s.text):
             name = m.group(1).rstrip(".")
             folded = fold(name)
             if (m.start() == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months \

@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .cli_base import CliError, command_settings, index_option, open_index
 from .cli_feed import feed
+from .cli_map import disagreements
 from .registry import IndexUnusable
 from .settings import Settings
 from .store import Store
@@ -188,16 +189,30 @@ def _print_answer(answer) -> None:
     click.echo(f"\n(first token {first}, total {t.total_s:.1f} s)", err=True)
 
 
+def _print_timeline(line) -> None:
+    click.echo(f"\nTimeline — {line.topic}:")
+    for p in line.points:
+        c = p.claim
+        click.echo(f"  {p.to_json()['date']}  {c.text} ({c.outlet}) [{c.evidence_id}] — {p.relation.value}")
+    for p in line.undated:
+        click.echo(f"  undated     {p.claim.text} ({p.claim.outlet}) [{p.claim.evidence_id}]")
+    if not line.points and not line.undated:
+        click.echo("  no source answers it with a value or a stance")
+
+
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object; with QUESTION '-', one per stdin line.")
 @click.option("--model", default=None, help="Model key (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, smollm2-135m).")
+@click.option("--timeline", is_flag=True, help="Also give the sources' answers by article date (JSON: a 'timeline' field).")
 @index_option
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, index_dir: Path | None) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, timeline: bool,
+        index_dir: Path | None) -> None:
     """Answer a question with verified citations and flagged disagreements."""
     from .answer import Assistant, QuestionError
     from .models import ModelUnavailable
+    from .timeline import of_answer
 
     settings = command_settings(ctx, index_dir)
     if model:
@@ -225,11 +240,14 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, ind
         if answer.error:  # generation failed midway; the answer says so and keeps the evidence
             click.echo(f"error: {answer.error}", err=True)
             status = max(status, 1)
+        line = of_answer(answer, settings.claims.rounding_tolerance) if timeline else None
         if as_json:
-            click.echo(json.dumps(answer.to_json(), ensure_ascii=False), nl=True)
+            click.echo(json.dumps(answer.to_json() | ({"timeline": line.to_json()} if line else {}), ensure_ascii=False))
             sys.stdout.flush()
         else:
             _print_answer(answer)
+            if line:
+                _print_timeline(line)
     if status:
         raise click.exceptions.Exit(status)
 
@@ -259,3 +277,4 @@ def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_b
 
 
 main.add_command(feed)  # `rag feed ...` lives in its own module
+main.add_command(disagreements)

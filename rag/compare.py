@@ -82,9 +82,12 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
                 for i, later in enumerate(order[1:], 1))):
             return DisagreementKind.UPDATE
     n_sources = len(set().union(*(_sources(g) for g in groups)))
-    sizes = sorted(len(_sources(g)) for g in groups)
-    # one figure several sources agree on, and every other figure from a single source: the others are a minority
-    if n_sources >= settings.min_outlier_sources and sizes[-1] >= 2 and all(n == 1 for n in sizes[:-1]):
+    # one figure several sources agree on, and every other figure from one source alone: a dissenting minority (a
+    # second figure of a source that also gives the agreed one is that source's other fact, not dissent)
+    agreed = max(groups, key=lambda g: len(_sources(g)))
+    dissent = [g for g in groups if g is not agreed and not _sources(g) <= _sources(agreed)]
+    if n_sources >= settings.min_outlier_sources and len(_sources(agreed)) >= 2 and dissent \
+            and all(len(_sources(g)) == 1 for g in dissent):
         return DisagreementKind.OUTLIER
     return DisagreementKind.CONFLICT
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .chunk import Chunker
+from .claimmap import extract
 from .corpus import origin_file, read_paths, slugify
 from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
@@ -114,7 +115,10 @@ class Ingestor:
                 check_space(self.settings, INGEST_AGAIN)
                 at = 0
                 for doc, chunks in pending:
-                    self.store.put(doc, chunks, vectors[at:at + len(chunks)])
+                    t1 = time.perf_counter()
+                    claims = extract(doc, self.settings)  # the disagreement map's input, stored with the article
+                    log.debug("%d claims in %s in %.1f ms", len(claims), doc.id, (time.perf_counter() - t1) * 1000)
+                    self.store.put(doc, chunks, vectors[at:at + len(chunks)], claims)
                     at += len(chunks)
                     report.chunks += len(chunks)
                     log.debug("committed %s (%d chunks)", doc.id, len(chunks))

@@ -60,13 +60,18 @@ class Lang:
     percent_words: tuple[str, ...]
     irregular_forms: dict[str, str]
     hedges: tuple[str, ...]
+    lower_bounds: tuple[str, ...]
+    upper_bounds: tuple[str, ...]
     reporting_verbs: dict[str, ReportingVerb]
     according_to: tuple[str, ...]
     negations: tuple[str, ...]
+    weak_negations: tuple[str, ...]
     open_markers: tuple[str, ...]
+    affirm_markers: tuple[str, ...]
     pronouns: frozenset[str]
     months: tuple[str, ...]
     weekdays: frozenset[str]
+    time_markers: tuple[str, ...]
     rate_words: frozenset[str]
     baseline_markers: tuple[str, ...]
     follow_up_openers: tuple[str, ...]
@@ -153,11 +158,11 @@ def load(code: str = DEFAULT) -> Lang:
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
         scales={fold(k): float(v) for k, v in raw["scales"].items()},
         fractions={fold(k): float(v) for k, v in raw["fractions"].items()},
-        percent_words=tup("percent_words"), hedges=tup("hedges"),
+        percent_words=tup("percent_words"), hedges=tup("hedges"), lower_bounds=tup("lower_bounds"), upper_bounds=tup("upper_bounds"),
         irregular_forms={fold(k): fold(v) for k, v in raw.get("irregular_forms", {}).items()},
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
-        according_to=tup("according_to"), negations=tup("negations"), open_markers=tup("open_markers"),
-        pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
+        according_to=tup("according_to"), negations=tup("negations"), weak_negations=tup("weak_negations"), open_markers=tup("open_markers"), affirm_markers=tup("affirm_markers"),
+        pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), time_markers=tup("time_markers"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
         follow_up_openers=tup("follow_up_openers"), per_words=tup("per_words"), plural_endings=tup("plural_endings"), plural_speakers=fs("plural_speakers"),  # "and " keeps its space: "android" opens no follow-up
         who_words=tup("who_words"), where_words=tup("where_words"), when_words=tup("when_words"),
         entity_openers=tup("entity_openers"), category_openers=tup("category_openers"),

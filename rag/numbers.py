@@ -29,6 +29,14 @@ class ValueKind(StrEnum):
     DATE = "date"
 
 
+class Bound(StrEnum):
+    """What a hedge says of the true figure: "over 2.78 million" is at least that, "up to 50" at most."""
+
+    NONE = ""
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+
 @dataclass(frozen=True)
 class Value:
     """One value as written (`text == sentence[start:end]`) and normalised (`base` in the unit's base)."""
@@ -44,6 +52,7 @@ class Value:
     significant: int = 0  # significant digits as written: 2,000 -> 1, 2,048 -> 4, 2.8 million -> 2
     hedged: bool = False  # "about", "more than", "rund"
     iso: str = ""  # dates: YYYY, YYYY-MM or YYYY-MM-DD
+    bound: Bound = Bound.NONE
 
     @property
     def key(self) -> str:
@@ -270,35 +279,34 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
             continue  # part of a name: "COVID-19", "G7", "F-35"
         cur_before = _currency_before(low, start)
         fin, scale, cur_after, unit, percent = _unit_after(text, low, end, lang, bool(cur_before))
-        first = start
-        hedged = bool(hedge_before(low, start, lang))
-        if cur_before:
-            first = cur_before[1]
-            hedged = bool(hedge_before(low, first, lang))
+        first = cur_before[1] if cur_before else start
+        hedge = hedge_before(low, first, lang)
+        hedged = bool(hedge)
+        bound = Bound.AT_LEAST if hedge in lang.lower_bounds else Bound.AT_MOST if hedge in lang.upper_bounds else Bound.NONE
         value = number * scale
         sig = sig if scale == 1.0 else max(1, len(f"{number:g}".replace(".", "").lstrip("0")))
         currency = cur_before[0] if cur_before else cur_after
         if currency:
             v = Value(first, fin, text[first:fin], ValueKind.MONEY, value, unit=currency, dimension=f"money:{currency}",
-                      base=value, significant=sig, hedged=hedged)
+                      base=value, significant=sig, hedged=hedged, bound=bound)
         elif percent:
             v = Value(start, fin, text[start:fin], ValueKind.PERCENT, value, unit="%", dimension="percent", base=value,
-                      significant=sig, hedged=hedged)
+                      significant=sig, hedged=hedged, bound=bound)
         elif unit is not None and unit.dimension == "temperature_f":  # affine: compare in °C with the rest
             v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension="temperature_c",
-                      base=(value - 32) * 5 / 9, significant=sig, hedged=hedged)
+                      base=(value - 32) * 5 / 9, significant=sig, hedged=hedged, bound=bound)
         elif unit is not None:
             v = Value(start, fin, text[start:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension=unit.dimension,
-                      base=value * unit.factor, significant=sig, hedged=hedged)
+                      base=value * unit.factor, significant=sig, hedged=hedged, bound=bound)
         elif (pre := _prefix_unit(low, start)) is not None:
             unit, ustart = pre
             v = Value(ustart, fin, text[ustart:fin], ValueKind.MEASURE, value, unit=unit.symbol, dimension=unit.dimension,
-                      base=value * unit.factor, significant=sig, hedged=hedged)
+                      base=value * unit.factor, significant=sig, hedged=hedged, bound=bound)
         elif scale == 1.0 and number.is_integer() and 1800 <= number <= 2100 and re.fullmatch(r"\d{4}", text[start:end]) \
                 and not _counts_something(text, end, lang):
             v = Value(start, end, text[start:end], ValueKind.YEAR, number, iso=f"{int(number)}")
         else:
-            v = Value(start, fin, text[start:fin], ValueKind.NUMBER, value, base=value, significant=sig, hedged=hedged)
+            v = Value(start, fin, text[start:fin], ValueKind.NUMBER, value, base=value, significant=sig, hedged=hedged, bound=bound)
         if free(v.start, v.end):
             out.append(v)
             taken.append((v.start, v.end))
@@ -341,6 +349,9 @@ def agrees(a: Value, b: Value, tolerance: float = ROUNDING_TOLERANCE) -> bool:
         return False
     if abs(a.base - b.base) > tolerance * max(abs(a.base), abs(b.base)):
         return False
+    if any(x.bound is Bound.AT_LEAST and y.base >= x.base or x.bound is Bound.AT_MOST and y.base <= x.base
+           for x, y in ((a, b), (b, a))):
+        return True  # "over 2.78 million" and 2.788 million: the bound holds
     coarse, fine = sorted((a, b), key=lambda v: (v.significant, not v.hedged))
     return _coarse_rounds_fine(coarse, fine)
 
@@ -355,6 +366,20 @@ def group(values: list[Value], tolerance: float = ROUNDING_TOLERANCE) -> list[li
         else:
             groups.append([i])
     return groups
+
+
+_DAY = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
+
+
+def iso_day(text: str) -> str:
+    """A date as ISO ("2017/3/30" -> "2017-03-30", "2026-03" stays), so dates sort and compare; "" when it is none."""
+    m = _DAY.match(text or "")
+    if not m or not 1800 <= int(m.group(1)) <= 2200:
+        return ""
+    parts = [m.group(1)] + [f"{int(g):02d}" for g in m.groups()[1:] if g]
+    if len(parts) > 1 and not 1 <= int(parts[1]) <= 12 or len(parts) > 2 and not 1 <= int(parts[2]) <= 31:
+        return ""
+    return "-".join(parts)
 
 
 def display(v: Value) -> str:

@@ -7,9 +7,10 @@ that no query returns and that the next ingest of that document removes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,11 +19,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from .claimgroups import MapEntry, classify_group, matches
+from .claimmap import MapClaim
 from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: each article's claims and the disagreement map
+CLAIMS_PENDING = "claims_pending"  # meta key: articles stored before claims were kept still need theirs
 WRITER_LOCK_KEY = 0x7261_6701  # PostgreSQL advisory lock id of the one-writer rule ("rag" + 1)
 
 
@@ -91,6 +95,25 @@ _originals = sa.Table(
     sa.Column("name", sa.Text, primary_key=True), sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("kept_at", sa.Text, nullable=False),
 )
+# Each article's claims (the disagreement map's input), the groups each is filed under, and each group's entries:
+# written with the article, in its transaction, so the map never shows a claim its article no longer holds.
+_claims = sa.Table(
+    "claims", _md,
+    sa.Column("doc_id", sa.Text, primary_key=True), sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+_claim_keys = sa.Table(
+    "claim_keys", _md,
+    sa.Column("key", sa.Text, nullable=False), sa.Column("doc_id", sa.Text, nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("claim_keys_key", "key"), sa.Index("claim_keys_doc", "doc_id"),
+)
+_map = sa.Table(
+    "map_entries", _md,
+    sa.Column("key", sa.Text, primary_key=True), sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("sources", sa.Integer, nullable=False), sa.Column("data", sa.Text, nullable=False),
+    sa.Index("map_sources", "sources"),
+)
 _DOC_COLUMNS = (_docs.c.id, _docs.c.title, _docs.c.outlet, _docs.c.date, _docs.c.url, _docs.c.origin, _docs.c.hash,
                 _docs.c.n_chunks, _docs.c.added_at)
 _CHUNK_COLUMNS = (_chunks.c.chunk_id, _chunks.c.doc_id, _chunks.c.start, _chunks.c["end"], _chunks.c.furniture)
@@ -146,6 +169,12 @@ class Registry:
                     db.execute(_meta.insert(), [{"key": "schema", "value": SCHEMA_VERSION},
                                                 {"key": "embedder", "value": MODEL_NAME},
                                                 {"key": "generation", "value": "0"}])
+                elif meta.get("schema") == "1" and meta.get("embedder") == MODEL_NAME:
+                    # schema 1 lacks only the claim tables (just created): its articles' claims are extracted on
+                    # first open (Store.backfill_claims), not by re-embedding everything with `rag reindex`
+                    db.execute(_meta.update().where(_meta.c.key == "schema").values(value=SCHEMA_VERSION))
+                    db.execute(_meta.insert().values(key=CLAIMS_PENDING, value="1"))
+                    meta["schema"] = SCHEMA_VERSION
         except sa.exc.DBAPIError as e:
             if self.shared:
                 raise IndexUnusable(f"cannot use the registry database at {self.where} ({_one_line(e)})") from None
@@ -243,9 +272,11 @@ class Registry:
                 for row in by_doc.get(str(doc_id), none):
                     yield row, str(text)[row.start : row.end]
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk]) -> None:
-        """Store a document; any removal decision on its id or text is cleared in the same transaction."""
+    def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = ()) -> None:
+        """Store a document with its claims; any removal decision on its id or text is cleared in the same
+        transaction, and the map's groups the old and new claims belong to are regrouped in it too."""
         with self.transaction() as db:
+            self._put_claims(db, doc.id, claims)
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
             db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc.id))
@@ -272,9 +303,67 @@ class Registry:
                                removed_at=_now(), reason=reason)
             db.execute(_docs.delete().where(_docs.c.id == doc_id))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc_id))
+            self._put_claims(db, doc_id, ())
             self._record(db, [decision])
             self._bump(db)
         return True
+
+    def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim]) -> None:
+        """Replace an article's claims and regroup every group they leave or join (no other group changes)."""
+        old: set[str] = set(db.execute(sa.select(_claim_keys.c.key).where(_claim_keys.c.doc_id == doc_id)).scalars())
+        db.execute(_claims.delete().where(_claims.c.doc_id == doc_id))
+        db.execute(_claim_keys.delete().where(_claim_keys.c.doc_id == doc_id))
+        if claims:
+            db.execute(_claims.insert(), [{"doc_id": doc_id, "n": n, "data": json.dumps(c.to_json(), ensure_ascii=False)}
+                                          for n, c in enumerate(claims)])
+            db.execute(_claim_keys.insert(), [{"key": key, "doc_id": doc_id, "n": n}
+                                              for n, c in enumerate(claims) for key in dict.fromkeys(c.keys())])
+        self._regroup(db, old | {key for c in claims for key in c.keys()})
+
+    def _regroup(self, db: sa.Connection, keys: set[str]) -> None:
+        """Each group's map entries, recomputed from its current claims."""
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 500):
+            part = ordered[i:i + 500]
+            rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.data).join(
+                _claims, (_claims.c.doc_id == _claim_keys.c.doc_id) & (_claims.c.n == _claim_keys.c.n))
+                .where(_claim_keys.c.key.in_(part))).tuples().all()
+            by_key: dict[str, list[str]] = {}
+            for key, data in rows:
+                by_key.setdefault(key, []).append(data)
+            db.execute(_map.delete().where(_map.c.key.in_(part)))
+            found = [e for key, data in by_key.items() if len(data) > 1
+                     for e in classify_group(key, [MapClaim.from_json(json.loads(d)) for d in data], self.settings)]
+            if found:
+                db.execute(_map.insert(), [{"key": e.key, "n": n, "sources": e.sources,
+                                            "data": json.dumps(e.to_json(), ensure_ascii=False)}
+                                           for n, e in enumerate(found)])
+
+    def map_entries(self, limit: int | None = None, since: str = "", outlet: str = "") -> list[MapEntry]:
+        """The map's stored entries, most sources first (at most `limit` read), those the filters keep."""
+        query = sa.select(_map.c.data).order_by(_map.c.sources.desc(), _map.c.key, _map.c.n)
+        with self._read() as db:
+            rows: list[str] = list(db.execute(query.limit(limit) if limit else query).scalars())
+        found = (MapEntry.from_json(json.loads(d)) for d in rows)
+        return [e for e in found if matches(e, since, outlet)]
+
+    def claims_pending(self) -> bool:
+        with self._read() as db:
+            return db.execute(sa.select(_meta.c.value).where(_meta.c.key == CLAIMS_PENDING)).first() is not None
+
+    def set_claims(self, claims: dict[str, Sequence[MapClaim]]) -> None:
+        """Store claims for articles already stored (an index from before claims were kept), then mark it done."""
+        with self.transaction() as db:
+            for doc_id, found in claims.items():
+                self._put_claims(db, doc_id, found)
+            db.execute(_meta.delete().where(_meta.c.key == CLAIMS_PENDING))
+            self._bump(db)
+
+    def claims(self, doc_id: str) -> list[MapClaim]:
+        with self._read() as db:
+            data: list[str] = list(db.execute(sa.select(_claims.c.data).where(_claims.c.doc_id == doc_id)
+                                              .order_by(_claims.c.n)).scalars())
+        return [MapClaim.from_json(json.loads(d)) for d in data]
 
     @staticmethod
     def _record(db: sa.Connection, removals: list[Removal]) -> None:
@@ -327,8 +416,8 @@ class Registry:
     def clear(self) -> None:
         """Forget every document and chunk but keep the removal decisions (the start of a rebuild)."""
         with self.transaction() as db:
-            db.execute(_chunks.delete())
-            db.execute(_docs.delete())
+            for table in (_chunks, _docs, _claims, _claim_keys, _map):
+                db.execute(table.delete())
             self._bump(db)
 
     def healthy(self) -> bool:

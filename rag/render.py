@@ -6,7 +6,10 @@ import html
 import re
 from collections.abc import Collection, Iterable
 
-from .types import Answer, Citation, Disagreement, DisagreementKind, Evidence
+from .claimgroups import MapEntry, as_claim
+from .claimmap import MapClaim
+from .timeline import Point, Timeline
+from .types import Answer, Citation, ClaimKind, Disagreement, DisagreementKind, Evidence
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
@@ -138,3 +141,59 @@ def status_line(answer: Answer) -> str:
     verdict = "abstained (the sources don't answer this)" if answer.abstained else f"{len(answer.citations)} citations verified"
     removed = f" · {len(answer.removed)} unsupported draft sentence(s) removed" if answer.removed else ""
     return f"✔ {verdict}{removed} · {first}total {t.total_s:.1f} s"
+
+
+def map_citation(c: MapClaim, n: int) -> Citation:
+    """A map claim as a numbered citation of its sentence, for the same quote view as an answer's."""
+    return Citation(n, c.doc_id, c.title, c.outlet, c.quote, c.start, c.end)
+
+
+MAP_LABELS = {  # how the map names each kind: updates and ambiguities are not contradictions
+    DisagreementKind.CONFLICT: "Conflict",
+    DisagreementKind.UPDATE: "Changed over time",
+    DisagreementKind.AMBIGUITY: "Different things, one name",
+    DisagreementKind.OUTLIER: "One source differs",
+}
+
+
+def map_view(entries: list[MapEntry]) -> str:
+    """Every map entry with its topic, kind and sides; each claim's [n] opens its quote (`#mapcite-ENTRY-N`)."""
+    if not entries:
+        return '<div class="map"><em>No disagreements found among the indexed articles.</em></div>'
+    parts = ['<div class="map">']
+    for i, e in enumerate(entries):
+        parts.append(f'<div class="map-entry map-{e.kind.value}"><h4><span class="kind kind-{e.kind.value}">'
+                     f'{MAP_LABELS[e.kind]}:</span> {_e(e.topic)} <small>· {e.sources} sources</small></h4>'
+                     '<table class="disagree-table"><tr><th>Side</th><th>Who</th><th>Source</th><th>Cite</th></tr>')
+        n = 0
+        for side in e.sides:
+            about = sorted({v for c in side for v in c.variants})
+            label = side[0].stance.value if side[0].stance else side[0].value
+            label += f" (about {', '.join(about)})" if about else ""
+            for j, c in enumerate(side):
+                n += 1
+                value = f"<strong>{_e(label)}</strong>" if j == 0 else ""
+                quote = c.quote if len(c.quote) <= 180 else c.quote[:177] + "…"
+                parts.append(f'<tr class="side side-{c.kind.value}-{c.stance.value if c.stance else "v"}"><td>{value}</td>'
+                             f"<td>{_e(c.claimant)} <em>{_e(as_claim(c, n).verb_form)}</em><br><small>“{_e(quote)}”</small></td>"
+                             f"<td>{_e(c.outlet)}<br><small>{_e(c.date or 'undated')} · {_e(c.doc_id)}</small></td>"
+                             f'<td><a href="#mapcite-{i}-{n}">[{n}]</a></td></tr>')
+        parts.append("</table></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def timeline_view(line: Timeline) -> str:
+    """The timeline as a list: dated reports oldest first with how each relates to the earlier ones, then the
+    undated ones apart."""
+    def item(p: Point) -> str:
+        c, cite = p.claim, p.citation
+        rel = f' <span class="relation">{p.relation.value}</span>' if p.relation else ""
+        return (f"<li><strong>{_e(p.to_json()['date'] or 'undated')}</strong> {_e(c.claimant)} <em>{_e(c.verb_form)}</em> "
+                f"{_e(c.value if c.kind is not ClaimKind.STANCE else (c.stance.value if c.stance else ''))} "
+                f"({_e(c.outlet)}){rel}<br><small class=\"cite-quote\">“{_e(cite.get('quote', ''))}”</small></li>")
+
+    dated = "".join(item(p) for p in line.points) or "<li><em>No dated report.</em></li>"
+    undated = "".join(item(p) for p in line.undated)
+    apart = f"<h5>Without a date (not placed on the timeline)</h5><ul>{undated}</ul>" if undated else ""
+    return f'<div class="timeline"><h4>{_e(line.topic)}</h4><ol>{dated}</ol>{apart}</div>'

@@ -116,6 +116,35 @@ class ClaimSettings(BaseModel):
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")
 
 
+class MapSettings(BaseModel):
+    """The disagreement map: claims found without a question, grouped across articles (env: RAG_MAP__<FIELD>)."""
+
+    max_subjects: int = Field(3, ge=1, description="Name words a claim is filed under (nearest to its value first): "
+                                                   "\"Harcastle bought Brightwell for…\" is about both.")
+    context_words: int = Field(8, ge=1, description="Words on each side of a value, inside its clause, that say "
+                                                    "what the value is (\"killed\", \"missing\", \"fee\").")
+    min_shared_terms: int = Field(2, ge=1, description="Two different values with no counted noun (amounts, shares, "
+                                                       "measures, bare figures) disagree only where the words around "
+                                                       "them share this many (\"killed\", \"on board\").")
+    noun_shared_terms: int = Field(1, ge=0, description="...and two counts of the same named thing (\"seats\") this "
+                                                        "many.")
+    min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
+    min_shared_names: int = Field(2, ge=0, description="Two articles whose titles and leads share fewer other names "
+                                                       "than this are about different things of the same name.")
+    stance_terms: int = Field(6, ge=1, description="Words after a stance marker (\"no evidence that…\", "
+                                                   "\"reportedly…\") a stance is filed under: what is contested.")
+    stance_shared_terms: int = Field(2, ge=1, description="A yes and a no disagree only where their contested "
+                                                          "words share this many (\"concede\", \"defeat\").")
+    max_shown_share: float = Field(0.5, ge=0, le=1, description="An entry with more of its claims than this share "
+                                                                "already shown by a larger entry is left out (the same "
+                                                                "story filed under another name or word).")
+    max_group_claims: int = Field(300, ge=2, description="A group with more claims is classified on its newest this "
+                                                        "many, so ingest stays fast when a name is in every article.")
+    story_days: int = Field(7, ge=0, description="Dated articles filed under one name this many days apart or "
+                                                  "fewer need one shared name fewer to be one story.")
+    page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
+
+
 class FetchSettings(BaseModel):
     """Downloading articles and feeds by URL (env: RAG_FETCH__<FIELD>)."""
 
@@ -162,6 +191,7 @@ class Settings(BaseSettings):
     ui: UISettings = UISettings()
     claims: ClaimSettings = ClaimSettings()
     fetch: FetchSettings = FetchSettings()
+    map: MapSettings = MapSettings()
 
     @property
     def chroma_dir(self) -> Path:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .claimmap import MapClaim
 from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
@@ -31,6 +32,8 @@ class Store:
                 raise IndexUnusable(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from None
             raise IndexUnusable(f"cannot open the vector store at {settings.chroma_dir} ({e}); {reindex_hint(settings)}") from None
         self.lexical = Lexical(self.registry, settings.index_dir / "bm25")
+        if self.registry.claims_pending():
+            self.backfill_claims()
 
     @contextmanager
     def write_lock(self, wait_s: float = 600) -> Iterator[None]:
@@ -55,10 +58,29 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+    def backfill_claims(self) -> None:
+        """Extract the claims of articles stored before claims were kept (once, on the first open after an upgrade)."""
+        from tqdm import tqdm
+
+        from .claimmap import extract
+        from .corpus import furniture_offset
+
+        with self.write_lock():
+            if not self.registry.claims_pending():
+                return  # another process did it while this one waited
+            found: dict[str, Sequence[MapClaim]] = {}
+            for d in tqdm(self.registry.docs(), desc="Claims of stored articles", unit="article"):
+                text = self.registry.text(d.id) or ""
+                doc = SourceDoc(id=d.id, title=d.title, outlet=d.outlet, text=text, origin=d.origin, date=d.date, url=d.url,
+                                furniture_from=furniture_offset(text, self.settings))
+                found[d.id] = extract(doc, self.settings)
+            self.registry.set_claims(found)
+
+    def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]],
+            claims: Sequence[MapClaim] = ()) -> None:
         self._share_original(doc)
         self.vectors.add(doc, chunks, embeddings)
-        self.registry.put(doc, chunks)
+        self.registry.put(doc, chunks, claims)  # last, in one transaction: the article, its chunks and its claims
         self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
 
     def remove(self, doc_id: str, reason: str = "") -> bool:

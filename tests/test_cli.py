@@ -69,3 +69,48 @@ def test_ingest_remove_restore_round_trip(runner, tmp_path):
     assert runner.invoke(main, ["restore", doc_id], env=env).exit_code == 0
     hits = json.loads(runner.invoke(main, ["search", "--json", "strike Port Ellery"], env=env).stdout)["hits"]
     assert hits and hits[0]["source"] == doc_id
+
+
+def test_disagreements_lists_the_shipped_disagreements_most_sources_first_each_quote_verbatim(runner, seed_store,
+                                                                                              seed_settings):
+    out = runner.invoke(main, ["disagreements", "--json"], env=_env(seed_settings))
+    assert out.exit_code == 0, out.output
+    j = json.loads(out.stdout)
+    topics = [e["topic"] for e in j["entries"]]
+    assert {"whether “smuggled” (DeepSeek)", "number of GPUs (DeepSeek)", "number of GPU hours (Llama)"} <= set(topics)
+    assert [e["sources"] for e in j["entries"]] == sorted((e["sources"] for e in j["entries"]), reverse=True)
+    for e in j["entries"]:
+        assert e["kind"] in {"conflict", "update", "ambiguity", "outlier"} and len(e["sides"]) >= 2
+        for side in e["sides"]:
+            for c in side["claims"]:
+                cite = c["citation"]
+                assert seed_store.registry.text(cite["source"])[cite["start"]:cite["end"]] == cite["quote"]
+    text = runner.invoke(main, ["disagreements"], env=_env(seed_settings))
+    assert text.exit_code == 0 and "1. conflict · 4 sources · whether “smuggled” (DeepSeek)" in text.stdout
+
+
+def test_disagreements_filters_by_outlet_and_date_and_refuses_a_bad_date(runner, seed_store, seed_settings):
+    only = json.loads(runner.invoke(main, ["disagreements", "--json", "--outlet", "gnoppix"], env=_env(seed_settings)).stdout)
+    assert only["entries"] and all(any(c["outlet"] == "Gnoppix" for s in e["sides"] for c in s["claims"])
+                                   for e in only["entries"])
+    assert len(only["entries"]) < json.loads(runner.invoke(main, ["disagreements", "--json"],
+                                                           env=_env(seed_settings)).stdout)["total"]
+    dated = json.loads(runner.invoke(main, ["disagreements", "--json", "--since", "2020-01-01"], env=_env(seed_settings)).stdout)
+    assert dated["entries"] == []  # the shipped articles carry no date: nothing is placed after one
+    bad = runner.invoke(main, ["disagreements", "--since", "last week"], env=_env(seed_settings))
+    assert bad.exit_code == 2 and bad.stderr.strip() == "error: --since takes a date such as 2026-03-14, not 'last week'"
+
+
+def test_ask_timeline_orders_the_sources_answers_and_keeps_undated_ones_apart(runner, seed_store, seed_settings,
+                                                                             scripted: ScriptedGenerator):
+    scripted.enqueue("Meta used 30.8 million GPU hours [1].")
+    out = runner.invoke(main, ["ask", "--json", "--timeline", "--model", "scripted",
+                               "How many GPU hours did it take to train Llama?"], env=_env(seed_settings))
+    assert out.exit_code == 0, out.output
+    line = json.loads(out.stdout)["timeline"]
+    assert line["points"] == []  # no shipped article has a date
+    values = {p["value"] for p in line["undated"]}
+    assert any("30.8" in v for v in values) and any("39.3" in v for v in values)
+    for p in line["undated"]:
+        cite = p["citation"]
+        assert seed_store.registry.text(cite["source"])[cite["start"]:cite["end"]] == cite["quote"]

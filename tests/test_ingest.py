@@ -27,6 +27,11 @@ def _registry_ids(store: Store) -> set[str]:
     return {row.chunk_id for row, _ in store.registry.all_chunks()}
 
 
+def _claim_docs(store: Store) -> set[str]:
+    with store.registry.engine.connect() as db:
+        return {r[0] for r in db.exec_driver_sql("SELECT DISTINCT doc_id FROM claims")}
+
+
 def test_first_use_builds_from_corpus_and_reingest_is_a_no_op(settings: Settings, empty_store: Store):
     first = ensure_index(empty_store, settings, progress=False)
     assert len(first.added) == 5 and first.chunks > 20 and not first.problems
@@ -90,7 +95,8 @@ def test_upload_names_cannot_escape_the_uploads_folder(settings: Settings, empty
 def _articles(folder: Path, n: int) -> None:
     folder.mkdir()
     for i in range(n):
-        body = " ".join(f"Sentence {j} of article {i} reports {i * 100 + j} shipments to port {i}." for j in range(60))
+        depot = f"Kess{'abcdefghij'[i % 10]}{'klmnopqrst'[i // 10]}by"  # a name of its own: claims to store
+        body = " ".join(f"Sentence {j}: the {depot} depot reports {i * 100 + j} shipments to port {i}." for j in range(60))
         (folder / f"article-{i:03d}.txt").write_text(f"Article {i}\n\n{body}", encoding="utf-8")
 
 
@@ -112,6 +118,9 @@ def test_kill_minus_nine_mid_ingest_leaves_a_working_index_that_the_next_ingest_
     assert 5 < partial < 45
 
     reopened = Store(settings)  # as a new process would
+    committed = {d.id for d in reopened.registry.docs() if d.id.startswith("article-")}
+    assert _claim_docs(reopened) <= {d.id for d in reopened.registry.docs()}  # no claim without its article
+    assert all(reopened.registry.claims(d) for d in committed)  # and every committed article has its claims
     hits = Retriever(reopened, settings).search("How many GPUs did DeepSeek claim?", 5)
     assert hits and all(reopened.registry.text(h.source)[h.start : h.end] == h.text for h in hits)
 
@@ -119,6 +128,7 @@ def test_kill_minus_nine_mid_ingest_leaves_a_working_index_that_the_next_ingest_
     assert reopened.registry.count() == 45
     assert len(report.added) == 45 - partial and len(report.unchanged) == partial - 5
     assert _vector_ids(reopened) == _registry_ids(reopened)  # orphans of the killed run are gone
+    assert {d for d in _claim_docs(reopened) if d.startswith("article-")} == {f"article-{i:03d}" for i in range(40)}
 
 
 def test_corrupted_registry_is_a_clear_error_and_reindex_rebuilds(settings: Settings):
@@ -133,6 +143,22 @@ def test_corrupted_registry_is_a_clear_error_and_reindex_rebuilds(settings: Sett
     report = reindex(settings, progress=False)
     assert len(report.added) == 5
     assert Store(settings).registry.count() == 5
+
+
+def test_an_index_from_before_claims_were_kept_gets_its_claims_on_first_open_without_a_reindex(settings: Settings):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    entries = [e.key for e in store.registry.map_entries()]
+    assert entries
+    with store.registry.transaction() as db:  # what a schema-1 registry looks like: no claim tables
+        for table in ("claims", "claim_keys", "map_entries"):
+            db.exec_driver_sql(f"DROP TABLE {table}")
+        db.exec_driver_sql("UPDATE meta SET value='1' WHERE key='schema'")
+    store.registry.close()
+    reopened = Store(settings)
+    assert not reopened.registry.claims_pending()
+    assert [e.key for e in reopened.registry.map_entries()] == entries
+    assert reopened.registry.count() == 5  # nothing re-ingested, nothing lost
 
 
 def test_index_from_another_version_is_refused_with_the_fix(settings: Settings):

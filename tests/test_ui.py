@@ -143,6 +143,70 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it where it runs as root)",
+)
+def test_the_disagreements_tab_lists_the_map_opens_a_highlighted_quote_and_draws_timelines(server, tmp_path):
+    import json as json_
+
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server)
+        page.get_by_role("tab", name="Disagreements").click()
+        for topic in ("whether “smuggled” (DeepSeek)", "number of GPUs (DeepSeek)", "number of GPU hours (Llama)"):
+            expect(page.locator("#map")).to_contain_text(topic, timeout=60_000)
+        expect(page.locator("#map")).to_contain_text("Different things, one name")  # versions, not a contradiction
+        page.screenshot(path=ARTIFACTS / "map-1-list.png")
+
+        gpus = page.locator(".map-entry", has_text="number of GPUs (DeepSeek)")
+        gpus.locator("tr", has_text="around 50,000 GPUs").locator('a[href^="#mapcite-"]').first.click()
+        expect(page.locator("#map-citation mark")).to_be_visible(timeout=30_000)
+        quote = page.locator("#map-citation .cite-quote").inner_text().strip("“”")
+        assert quote and quote in page.locator("#map-citation mark").inner_text()
+        assert "50,000" in quote
+        page.locator("#map-citation mark").scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "map-2-quote.png")
+
+        for question, topic, value in (("How many GPU hours did it take to train Llama?", "number of GPU hours (Llama)",
+                                        "39.3 million"),
+                                       ("How many GPUs did DeepSeek claim?", "number of GPUs (DeepSeek)", "50,000")):
+            page.locator("#timeline-question textarea").fill(question)
+            page.locator("#timeline-go").click()
+            expect(page.locator("#timeline-list h4")).to_have_text(topic, timeout=60_000)
+            expect(page.locator("#timeline-list")).to_contain_text(value)
+            expect(page.locator("#timeline-list")).to_contain_text("Without a date")  # shown apart, never placed
+            expect(page.locator("#timeline-chart img")).to_be_visible(
+                timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "map-3-question-timeline.png")
+
+        reports = tmp_path / "quake-reports.jsonl"  # a dated story: the chart places each report on its day
+        reports.write_text("\n".join(json_.dumps(r) for r in QUAKE_REPORTS), encoding="utf-8")
+        page.get_by_role("tab", name="Add articles").click()
+        page.locator("#upload input[type=file]").set_input_files(str(reports))
+        page.locator("#add").click()
+        expect(page.locator("#add-result")).to_contain_text("Added 3", timeout=120_000)
+        page.get_by_role("tab", name="Disagreements").click()
+        page.locator("#map-refresh").click()
+        expect(page.locator("#map")).to_contain_text("Changed over time", timeout=60_000)
+        page.locator("#timeline-pick input").click()
+        page.get_by_role("option", name="number of people (Hazar)", exact=False).first.click()
+        expect(page.locator("#timeline-list")).to_contain_text("revises", timeout=60_000)
+        expect(page.locator("#timeline-chart img")).to_be_visible()
+        page.locator("#timeline-chart").screenshot(path=ARTIFACTS / "map-4-chart.png")
+        page.screenshot(path=ARTIFACTS / "map-5-dated-timeline.png", full_page=True)
+        browser.close()
+    assert dialogs == []  # the articles' <script> stayed text
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -202,3 +266,46 @@ def test_the_sources_browser_shows_an_articles_own_citation_markers_as_text(tmp_
     page = app.show_source("marked-wire")
     assert "Officials said &#91;1&#93; the count was wrong &#91;2&#93;" in page
     assert "href" not in page and not re.search(r"\[\d+\]", page)
+
+
+QUAKE_REPORTS = [  # one story reported on three days: the figure rose, then was repeated
+    {"id": f"quake-{n}", "title": f"Hazar quake <b>report</b> {n}", "source": outlet, "date": date,
+     "text": f"The Hazar province earthquake killed {figure} people in the village of Dorak near Tarsun, the interior ministry "
+             f"said. <script>alert({n})</script>"}
+    for n, (outlet, date, figure) in enumerate([("Global Dispatch", "2026-04-09", "nine"),
+                                                ("Eastern Courier", "2026-04-10", "14"),
+                                                ("The Tribune", "2026-04-11", "14")], 1)
+]
+
+
+def test_the_disagreements_tab_and_the_timeline_api_work_without_the_model(tmp_path):
+    import json as json_
+
+    import ui
+
+    settings = make_settings(tmp_path)
+    app = ui.App(settings)  # real index, real embedder; the model is not loaded
+    html, _ = app.show_map()
+    assert "number of GPUs (DeepSeek)" in html and 'href="#mapcite-0-1"' in html
+    quote = app.show_map_citation("0-1")
+    assert '<mark id="cite-mark">' in quote and "no longer available" in app.show_map_citation("99-1")
+    fig, listing = app.entry_timeline(0)
+    assert fig is not None and "Without a date" in listing  # the shipped articles carry no date
+    j = app.api_timeline("How many GPU hours did it take to train Llama?")
+    assert j["timeline"]["points"] == [] and any("30.8" in p["value"] for p in j["timeline"]["undated"])
+    assert app.api_timeline("")["error"] == "the question is empty"
+
+    reports = tmp_path / "quake.jsonl"
+    reports.write_text("\n".join(json_.dumps(r) for r in QUAKE_REPORTS), encoding="utf-8")
+    assert len(app.ingestor.ingest_paths([reports], progress=False).added) == 3
+    found = app.api_disagreements()["entries"]  # the map follows the index: no restart, no rebuild command
+    quake = next(e for e in found if e["topic"].endswith("(Hazar)"))
+    assert quake["kind"] == "update" and [s["claims"][0]["date"] for s in quake["sides"]] == ["2026-04-09", "2026-04-10"]
+    i = next(i for i, e in enumerate(app.map()) if e.topic.endswith("(Hazar)"))
+    shown = app.show_map_citation(f"{i}-1")  # the article's markup is shown as text, never run
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>" not in shown and "<b>" not in shown
+    fig, listing = app.entry_timeline(i)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["first", "repeats", "revises"]
+    assert "revises" in listing and "<script>" not in listing
+    app.ingestor.remove("quake-2")
+    assert not any(e.topic.endswith("(Hazar)") and e.kind.value == "update" and e.sources == 3 for e in app.map())
