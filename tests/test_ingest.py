@@ -302,3 +302,10 @@ def test_an_upload_keeps_the_letters_of_its_name(settings: Settings, empty_store
     assert report.added == ["zürich-bericht-1"]
     assert [p.name for p in settings.uploads_dir.iterdir()] == ["zürich-bericht-1.txt"]
     assert empty_store.registry.get("zürich-bericht-1").origin == str(settings.uploads_dir / "zürich-bericht-1.txt")
+
+
+def test_a_registry_url_that_is_not_postgresql_is_refused_in_one_line(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index", registry_url="mysql://rag@db-host/rag")
+    with pytest.raises(IndexUnusable, match=r"RAG_REGISTRY_URL must be a postgresql:// URL, not mysql://"):
+        Store(settings)
+    assert not (tmp_path / "index" / "registry.sqlite3").exists()  # nothing written in its place
