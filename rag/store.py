@@ -25,6 +25,7 @@ class Store:
         self.settings = settings
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(settings)
+        self._shared: set[tuple[str, int, int]] = set()  # uploads this process knows are on the server registry
         try:
             self.vectors = Vectors(settings)
         except Exception as e:  # Chroma raises many types for a damaged folder or an unreachable server
@@ -97,13 +98,19 @@ class Store:
 
     def _share_original(self, doc: SourceDoc) -> None:
         """On a server registry, the upload an article came from goes to the server too: other hosts can restore it."""
+        if not self.registry.shared:
+            return
         path = origin_file(doc.origin)
         name = self._upload_name(path)
-        if not self.registry.shared or name is None or not path.is_file():
+        if name is None or not path.is_file():
             return
-        data = path.read_bytes()
-        if not self.registry.has_original(name, len(data)):
-            self.registry.keep_original(name, data)
+        stat = path.stat()
+        seen = (name, stat.st_size, stat.st_mtime_ns)
+        if seen in self._shared:
+            return  # every record of a .jsonl comes from one file: it went up with the first
+        if not self.registry.has_original(name, stat.st_size):
+            self.registry.keep_original(name, path.read_bytes())
+        self._shared.add(seen)
 
     def local_original(self, origin: str) -> Path:
         """The file an origin names, on this host: fetched from a server registry when another host kept it."""

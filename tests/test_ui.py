@@ -57,6 +57,17 @@ def small_server(tmp_path_factory):
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # under CI a missing browser is a failure
     reason="Debian's chromium is not installed (make test installs it where it runs as root)",
 )
+def _ask_again(page, question: str) -> None:
+    """A later question from the Ask tab, waited for until its answer is finished (the earlier one's ✔ gone first)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Ask").click()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    expect(page.locator("#status")).not_to_contain_text("✔", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+
+
 def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_and_a_link(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -101,11 +112,7 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_
         page.get_by_role("tab", name="Sources").click()
         expect(page.locator("#sources-table")).to_contain_text("tromso-warehouse", timeout=30_000)
 
-        page.get_by_role("tab", name="Ask").click()
-        page.locator("#question textarea").fill("How many zeppelin parts does the Tromsø warehouse store?")
-        page.locator("#ask").click()
-        expect(page.locator("#status")).not_to_contain_text("✔", timeout=30_000)
-        expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+        _ask_again(page, "How many zeppelin parts does the Tromsø warehouse store?")
         expect(page.locator("#chat")).to_contain_text("912")
         page.locator('#chat a[href^="#cite-1-"]').first.click()
         expect(page.locator("#citation-view")).to_contain_text("Tromsø", timeout=30_000)
@@ -129,11 +136,7 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_
             expect(page.locator("#sources-table")).to_contain_text("The Harbour Times", timeout=30_000)
         finally:
             site.close()
-        page.get_by_role("tab", name="Ask").click()
-        page.locator("#question textarea").fill("How many workers took part in the Valmora dock strike?")
-        page.locator("#ask").click()
-        expect(page.locator("#status")).not_to_contain_text("✔", timeout=30_000)
-        expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
+        _ask_again(page, "How many workers took part in the Valmora dock strike?")
         expect(page.locator("#chat")).to_contain_text("3,400")
         page.locator('#chat a[href^="#cite-2-"]').first.click()
         expect(page.locator("#citation-view")).to_contain_text("The Harbour Times", timeout=30_000)
