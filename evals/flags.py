@@ -17,17 +17,23 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evals.datasets import SEED, Item, load_jsonl, load_stories
+from evals.metrics import has_fact
 from evals.run import fresh_store, seed_index
 from rag.answer import Assistant, EventKind
+from rag.compare import statement
 from rag.ingest import Ingestor
+from rag.question import analyse
 from rag.settings import Settings
 from rag.types import IngestReport
 
 
-def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int, int]]:
-    """Per kind: (questions whose flag matches the gold, of those flagged the ones flagged as that kind, questions)."""
+def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int, int, int]]:
+    """Per kind: (questions whose flag matches the gold, of those flagged the ones flagged as that kind, of those
+    flagged the ones whose code statements name every gold side, questions). The statements stand in every answer
+    whatever the model drafts, so the third count is a floor on `rag eval`'s conflict_all_sides."""
     right: Counter[str] = Counter()
     as_kind: Counter[str] = Counter()
+    named: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for item in tqdm(items, desc="Claims", unit="question"):
         event = next(e for e in assistant.stream(item.question) if e.kind is EventKind.EVIDENCE)
@@ -36,10 +42,15 @@ def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[s
         total[kind] += 1
         right[kind] += flagged == item.disagreement
         as_kind[kind] += flagged and item.disagreement and any(d.kind == kind for d in event.disagreements or [])
-        if show and flagged != item.disagreement:
+        said = " ".join(statement(d, analyse(item.question)) for d in event.disagreements or [])
+        all_named = flagged and item.disagreement and all(has_fact(said, f) for f in item.gold_sides or item.gold_facts)
+        named[kind] += all_named
+        if show and (flagged != item.disagreement or (flagged and not all_named)):
             sides = [f"{c.claimant[:25]}: {c.value[:40]} @{c.source}" for c in event.claims or []][:8]
-            tqdm.write(f"✖ {item.id} [{kind}] {item.question}\n    gold {item.gold_facts} → {sides}")
-    return {k: (right[k], as_kind[k], total[k]) for k in sorted(total)}
+            why = "sides" if flagged == item.disagreement else "flag"
+            tqdm.write(f"✖ {why} {item.id} [{kind}] {item.question}\n    gold {item.gold_sides or item.gold_facts} → "
+                       + (said if why == "sides" else str(sides)))
+    return {k: (right[k], as_kind[k], named[k], total[k]) for k in sorted(total)}
 
 
 def main() -> None:
@@ -58,7 +69,8 @@ def main() -> None:
         Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
         store.lexical.refresh()
     result = flags(items, Assistant(store, s), args.show)
-    print(json.dumps({k: f"{r}/{t}" + (f" ({n} as {k})" if n else "") for k, (r, n, t) in result.items()}))
+    print(json.dumps({k: f"{r}/{t}" + (f" ({n} as {k}, {m} all sides)" if n or m else "")
+                      for k, (r, n, m, t) in result.items()}))
 
 
 if __name__ == "__main__":

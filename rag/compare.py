@@ -146,9 +146,9 @@ def statement(d: Disagreement, query: Query) -> str:
         parts = [f"{g[0].about or where(g[0])}: {_side(g)}" for g in groups]
         return f"The sources answer about different things named {query.subject}: " + " — and — ".join(parts) + "."
     if groups[0][0].kind is ClaimKind.STANCE:
-        by_side: dict[tuple[str, str], list[int]] = {}
+        by_side: dict[tuple[str, str], list[Claim]] = {}
         for c in d.claims:
-            by_side.setdefault((where(c) if c.claimant.startswith("“") or c.claimant == c.outlet else f"{c.claimant} ({where(c)})", c.verb), []).append(c.evidence_id)
-        parts = [f"{who} {verb} " + "".join(f"[{n}]" for n in ids) for (who, verb), ids in by_side.items()]
+            by_side.setdefault((where(c) if c.claimant.startswith("“") or c.claimant == c.outlet else f"{c.claimant} ({where(c)})", c.verb), []).append(c)
+        parts = [f"{who} {verb}: " + "; ".join(f"{c.value} [{c.evidence_id}]" for c in said) for (who, verb), said in by_side.items()]
         return f"Sources disagree ({d.topic}): " + "; ".join(parts) + "."
     return f"Sources disagree ({d.topic}): " + " — versus — ".join(_side(g) for g in groups) + "."

@@ -68,6 +68,7 @@ class Query:
     premise: tuple[numbers.Value, ...] = field(default=(), compare=False)  # values the question itself states
     relation: tuple[str, ...] = ()  # what happened to the counted thing: "died", "took part", "were evacuated"
     per: str = ""  # a rate's unit: "price per share" -> "share"
+    payer: tuple[str, ...] = ()  # who pays, in common nouns: "how much will residents pay" -> residents
 
     @property
     def subject(self) -> str:
@@ -134,8 +135,22 @@ def analyse(question: str, previous: str | None = None) -> Query:
     if run:
         runs.append(tuple(run))
     per = "" if qtype is AnswerType.PERCENT else _per_unit(low, lang)
+    payer = _payer(low, head, lang, names) if qtype is AnswerType.MONEY and head in lang.payer_verbs else ()
     return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
-                 premise=premise, relation=relation, per=per)
+                 premise=premise, relation=relation, per=per, payer=payer)
+
+
+def _payer(low: str, head: str, lang: Lang, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The common nouns between "how much" and a verb of paying: who pays ("will Westmoor residents pay", "did the
+    seller originally pay"); names are checked as the subject already."""
+    cue = _starts(low, lang.how_much)
+    m = re.search(rf"(?<!\w){re.escape(head)}(?!\w)", low)
+    if cue is None or not m:
+        return ()
+    named = {stem(n) for n in names}
+    between = words(low[low.find(cue) + len(cue):m.start()])
+    return tuple(w for w in between if w not in lang.stopwords and w not in lang.passive_auxiliaries and len(w) > 2
+                 and stem(re.sub(r"['’]s$", "", w)) not in named)
 
 
 def _per_unit(low: str, lang: Lang) -> str:

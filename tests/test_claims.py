@@ -147,8 +147,19 @@ def test_stances_find_both_sides_of_a_denial():
         _s("a", "Mayor Ines Tarn denied that she had written the leaked emails.", "Courier"),
         _s("b", "The leaked emails were written by Mayor Ines Tarn, the newspaper's analysis showed.", "Herald"),
     ]
-    _, _, claims = _claims(sents, "Did Mayor Ines Tarn write the leaked emails?")
+    query, drafts, claims = _claims(sents, "Did Mayor Ines Tarn write the leaked emails?")
     assert {(c.source, c.stance) for c in claims} == {("a", StanceValue.NO), ("b", StanceValue.YES)}
+    (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())
+    said = statement(d, query)  # each side says what it says, in its own words, not only "denies"
+    assert "denies: “Mayor Ines Tarn denied that she had written the leaked emails.”" in said
+    assert "affirms: “The leaked emails were written by Mayor Ines Tarn" in said
+
+
+def test_a_stance_quotes_the_clause_that_holds_the_contested_word():
+    sents = [_s("a", "The talks collapsed on Monday; the union denied that it had rejected the final offer.", "Courier"),
+             _s("b", "The union rejected the final offer, the employers said.", "Herald")]
+    _, drafts, _ = _claims(sents, "Did the union reject the final offer?")
+    assert {d.sentence.source: d.value for d in drafts}["a"] == "“the union denied that it had rejected the final offer.”"
 
 
 def test_aligned_sentences_that_differ_in_a_name_are_a_conflict():
@@ -332,6 +343,30 @@ def test_a_money_question_takes_the_amount_not_a_rate_or_another_amount_named_be
     assert sorted(d.value for d in drafts if d.sentence.source != "c") == ["$1.2 billion", "$1.45 billion"]
     _, drafts, _ = _claims(sents[2:], "How much is the contract worth?")
     assert [d.value for d in drafts] == ["£69 million"]  # a yearly amount is still an amount
+
+
+def test_a_price_is_the_amount_its_money_word_governs_or_set_before_the_priced_thing():
+    sents = [
+        _s("a", "Ministers approved the Tarn Link, a new £4.7 billion railway between Olt and Brakel.", "Chronicle"),
+        _s("b", "Cardew's painting sold for £6.8 million, double the estimate.", "Art News"),
+        _s("c", "The final price was £7.9 million.", "Gazette", prev="Cardew's painting was sold to a gallery."),
+        _s("c", "The auction house, which handled £31 million of sales this year, said bidding was brisk.", "Gazette",
+           prev="The final price was £7.9 million."),
+    ]
+    _, drafts, _ = _claims(sents[:1], "How much will the Tarn Link railway cost?")
+    assert [d.value for d in drafts] == ["£4.7 billion"]  # no "cost" anywhere: the amount prices the railway
+    _, drafts, _ = _claims(sents[1:], "How much did Cardew's painting sell for?")
+    assert sorted(d.value for d in drafts) == ["£6.8 million", "£7.9 million"]  # not the house's £31 million
+
+
+def test_a_question_about_what_someone_pays_needs_the_payer_in_the_source():
+    sents = [_s("a", "The Westmoor council signed a waste collection contract worth £96 million.", "Gazette"),
+             _s("b", "Westmoor households will pay £48 a year for garden waste collection.", "Voice")]
+    query, drafts, _ = _claims(sents, "How much will Westmoor households pay for garden waste collection?")
+    assert query.payer == ("households",)
+    assert [d.value for d in drafts] == ["£48"]
+    _, drafts, _ = _claims(sents[:1], "How much will Westmoor residents pay for garden waste collection?")
+    assert drafts == []  # the contract's worth is not what residents pay
 
 
 def test_rival_figures_a_day_apart_are_a_conflict_unless_the_later_one_is_reported_as_a_revision():
