@@ -409,3 +409,24 @@ def test_ages_are_read_where_they_are_written_and_two_people_of_one_name_are_an_
     (d,) = compare(query, claims, dict(zip(claims, drafts)), ClaimSettings(),
                    lambda x, y: frozenset((x, y)) in unrelated)
     assert d.kind is DisagreementKind.AMBIGUITY
+
+
+def test_who_takes_the_name_the_questions_title_word_introduces_and_never_a_place():
+    mayor = _s("a", "Mayor Geoffrey Tarrant said the council had saved £600,000 by sharing a team with neighbouring Hexley.")
+    _, drafts, _ = _claims([mayor], "Who is the mayor of Carrow Bridge?")
+    assert [d.value for d in drafts] == ["Geoffrey Tarrant"]  # the speaker is the answer here, not "Hexley"
+    chief = _s("b", "The bank's chief executive, Urs Baumgartner, will step down at the end of the year, it said.", "News")
+    _, drafts, _ = _claims([chief], "Who is stepping down as chief executive of Rheintal Privatbank?")
+    assert [(d.value, d.claimant) for d in drafts] == [("Urs Baumgartner", "News")]
+    stage = [_s("c", "Julián Restrepo won the stage from Kerrow in four hours.", "Velo"),
+             _s("c", "Fans lined the road in Kerrow all morning.", "Velo")]
+    _, drafts, _ = _claims(stage, "Who won stage seven of the Tour of the Highlands?")
+    assert [d.value for d in drafts] == ["Julián Restrepo"]  # "Kerrow" is nearer to "won", but the text places it
+    council = _s("d", "The budget passed on the casting vote of the mayor, Councillor Ann Whitlow.", "Mercury")
+    _, drafts, _ = _claims([council], "Who cast the deciding vote on the Hollinsford Borough Council budget?")
+    assert [d.value for d in drafts] == ["Councillor Ann Whitlow"]  # "Council" asked is not "Councillor"
+
+
+def test_a_name_is_mentioned_by_its_stem_only_as_a_name():
+    assert cl.mentions("Lyon's mayor spoke.", ("Lyon",)) and cl.mentions("Die Privatbanken zahlen.", ("Privatbank",))
+    assert not cl.mentions("A private equity firm bought the chain.", ("Privatbank",))
