@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
-from .language import Lang, Stance, detect, everywhere, fold, load, units, words
+from .language import Lang, Stance, detect, everywhere, fold, load, relation_groups, units, words
 from .numbers import Value, ValueKind
 from .question import AnswerType, Query, stem
 from .settings import ClaimSettings
@@ -195,6 +195,29 @@ _CLAUSE_CUT = re.compile(
     re.IGNORECASE)
 
 
+def _happened(query: Query, text: str, v: Value, values: list[Value], restated: bool, lang: Lang) -> bool:
+    """Between the figure's neighbouring figures in its clause, what the question says happened to those counted
+    ("died", "missing") is said in any of its words ("the death toll reached 27"), or at least nothing else that
+    happens to people ("six people died and 31 are missing": the six are not the missing). A figure restated ("put
+    the number at 167", "gives a figure of 142") keeps what the sentence said before it."""
+    def part(u: Value) -> bool:  # "seven people, including two port workers": the two are some of the seven
+        return any(numbers.ends_with_word(fold(text[max(0, u.start - 20):u.start]).rstrip(), m) for m in lang.part_markers)
+
+    if part(v):
+        return False
+    a, b = _clause_bounds(text, v.start)
+    a = 0 if restated else max([a, *(u.end for u in values if u.end <= v.start)])
+    b = min([b, *(u.start for u in values if u.start >= v.end and not part(u))])
+    groups, asked_groups = relation_groups(lang.code), relation_groups(query.lang)
+    said = [fold(w) for w in words(text[a:b])]
+    happened = {groups[w] for w in said if w in groups}
+    asked = {asked_groups.get(fold(w), stem(w)) for w in query.relation} \
+        | {asked_groups[fold(w)] for w in query.terms if fold(w) in asked_groups}  # "…in Lahnbach verletzt?"
+    if asked & (happened | {stem(w) for w in said}):
+        return True
+    return not happened  # refused only where something else is said to have happened to them
+
+
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
     return next(((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b), (0, len(text)))
@@ -264,13 +287,17 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     for s in sentences:
         lang = sentence_lang(s)
         found = []
-        for v in numbers.find(s.text, lang):
+        values = numbers.find(s.text, lang)
+        for v in values:
             if v.kind not in kinds:
                 continue
             if query.type is AnswerType.MEASURE and query.dimensions and v.dimension not in query.dimensions:
                 continue
             if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
                 continue
+            if query.type is AnswerType.COUNT and rel and fold(query.head) in lang.people_nouns | lang.count_nouns \
+                    and not _happened(query, s.text, v, values, _restated(s.text, v.start, lang), lang):
+                continue  # "six people died and 31 are missing": the six are not the missing
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue

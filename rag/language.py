@@ -49,6 +49,7 @@ class Lang:
     money_cues: frozenset[str]
     generic_money: frozenset[str]
     payer_verbs: frozenset[str]
+    part_markers: tuple[str, ...]
     person_nouns: frozenset[str]
     org_nouns: frozenset[str]
     place_nouns: frozenset[str]
@@ -60,6 +61,7 @@ class Lang:
     fractions: dict[str, float]
     percent_words: tuple[str, ...]
     irregular_forms: dict[str, str]
+    same_relation: dict[str, tuple[str, ...]]
     hedges: tuple[str, ...]
     lower_bounds: tuple[str, ...]
     upper_bounds: tuple[str, ...]
@@ -153,7 +155,7 @@ def load(code: str = DEFAULT) -> Lang:
         stopwords=frozenset(fold(raw["stopwords"]).split()),
         question_words=tup("question_words"), yesno_openers=tup("yesno_openers"), how_count=tup("how_count"),
         how_much=tup("how_much"), how_measure=tup("how_measure"), percent_cues=tup("percent_cues"),
-        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"), payer_verbs=fs("payer_verbs"),
+        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"), payer_verbs=fs("payer_verbs"), part_markers=tup("part_markers"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
@@ -161,6 +163,7 @@ def load(code: str = DEFAULT) -> Lang:
         fractions={fold(k): float(v) for k, v in raw["fractions"].items()},
         percent_words=tup("percent_words"), hedges=tup("hedges"), lower_bounds=tup("lower_bounds"), upper_bounds=tup("upper_bounds"),
         irregular_forms={fold(k): fold(v) for k, v in raw.get("irregular_forms", {}).items()},
+        same_relation={fold(k): tuple(fold(w) for w in v) for k, v in raw.get("same_relation", {}).items()},
         reporting_verbs={fold(k): ReportingVerb(v[0], Stance(v[1])) for k, v in raw["reporting_verbs"].items()},
         according_to=tup("according_to"), negations=tup("negations"), weak_negations=tup("weak_negations"), open_markers=tup("open_markers"), affirm_markers=tup("affirm_markers"),
         pronouns=fs("pronouns"), months=tup("months"), weekdays=fs("weekdays"), time_markers=tup("time_markers"), rate_words=fs("rate_words"), baseline_markers=tup("baseline_markers"),
@@ -208,6 +211,13 @@ def everywhere(field: str) -> tuple[str, ...]:
 def base_forms() -> dict[str, str]:
     """Irregular word forms to their base ("found" -> "find") across every language, for the crude stemmer."""
     return {k: v for code in available() for k, v in load(code).irregular_forms.items()}
+
+
+@cache
+def relation_groups(code: str) -> dict[str, str]:
+    """Each word of a language that says what happened to those counted, to the group every language shares ("killed",
+    "dead", "Tote", "morts" -> die), so "how many died" finds "the death toll reached 27"."""
+    return {w: base for base, ws in load(code).same_relation.items() for w in ws}
 
 
 def detect(text: str) -> str:

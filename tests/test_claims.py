@@ -430,3 +430,17 @@ def test_who_takes_the_name_the_questions_title_word_introduces_and_never_a_plac
 def test_a_name_is_mentioned_by_its_stem_only_as_a_name():
     assert cl.mentions("Lyon's mayor spoke.", ("Lyon",)) and cl.mentions("Die Privatbanken zahlen.", ("Privatbank",))
     assert not cl.mentions("A private equity firm bought the chain.", ("Privatbank",))
+
+
+def test_a_count_of_people_answers_only_where_what_happened_to_them_is_said_of_that_figure():
+    sents = [
+        _s("a", "Six people died and 31 are missing after the ferry Aurelia capsized, the coast guard said.", "Wire"),
+        _s("b", "The death toll from the capsizing of the Aurelia reached 27 on Thursday.", "Tribune"),
+        _s("c", "Seven people, including two crew members of the Aurelia, have been arrested.", "Herald"),
+    ]
+    _, drafts, _ = _claims(sents, "How many people died when the Aurelia capsized?")
+    assert sorted(d.reading.number for d in drafts) == [6, 27]  # "death toll" says "died"; the 31 are missing
+    _, drafts, _ = _claims(sents, "How many people are missing after the Aurelia capsized?")
+    assert [d.reading.number for d in drafts] == [31]
+    _, drafts, _ = _claims(sents, "How many people were arrested over the Aurelia?")
+    assert [d.reading.number for d in drafts] == [7]  # the two are some of the seven
