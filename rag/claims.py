@@ -169,6 +169,12 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
            or re.search(rf"(?<!\w){re.escape(m)}\s+\d+\s+(?:{'|'.join(everywhere('and_words'))})\s*$", fold(s.text[:v.start]))
            for m in lang.age_markers):
         return False  # "two men, aged 23 and 31": ages, not counts
+    if re.search(r"[A-ZÀ-ÖØ-Þ][\w'’-]+,\s*$", s.text[:v.start]) and re.match(r"\s*,", s.text[v.end:]):
+        return False  # "Elderly resident Amparo Ruiz, 86, said…": an age set off after a name
+    before = fold(s.text[max(0, v.start - 20):v.start]).rstrip()
+    asked = set(words(fold(query.text)))
+    if any(numbers.ends_with_word(before, p) and p not in asked for p in lang.difference_prepositions):
+        return False  # "declared the winner by 3,105 votes": a margin, unless the question asks "by how many"
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
     if any(stem(w) == head_last for w in after):

@@ -444,3 +444,16 @@ def test_a_count_of_people_answers_only_where_what_happened_to_them_is_said_of_t
     assert [d.reading.number for d in drafts] == [31]
     _, drafts, _ = _claims(sents, "How many people were arrested over the Aurelia?")
     assert [d.reading.number for d in drafts] == [7]  # the two are some of the seven
+
+
+def test_an_age_set_off_after_a_name_and_a_winning_margin_are_not_counts():
+    sents = [_s("a", "The hospital said it had treated 230 people for heat exhaustion in Castrela.", "Globe"),
+             _s("a", "Elderly resident Amparo Ruiz, 86, said she had never known heat like it in Castrela.", "Globe")]
+    _, drafts, _ = _claims(sents, "How many people has the Castrela hospital treated for heat exhaustion?")
+    assert [d.reading.number for d in drafts] == [230]
+    won = [_s("b", "Priya Lomax was declared the winner in Harwick by 3,105 votes.", "Clarion"),
+           _s("c", "Priya Lomax polled 14,382 votes in Harwick.", "Ledger")]
+    _, drafts, _ = _claims(won, "How many votes did Priya Lomax receive in Harwick?")
+    assert [d.reading.number for d in drafts] == [14382]
+    _, drafts, _ = _claims(won[:1], "By how many votes did Priya Lomax win in Harwick?")
+    assert [d.reading.number for d in drafts] == [3105]  # asked as a margin, the margin is the answer
