@@ -136,9 +136,10 @@ def _of_other_amount(text: str, start: int, lang: Lang, query: Query) -> bool:
     return len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked
 
 
-def _priced_thing(text: str, end: int, query: Query, lang: Lang) -> bool:
-    """An amount set before the asked thing is its price: "a £4.7 billion railway", "a £7.4 billion line between
-    Calderford and Hullmouth" (not "48.2 billion yen in the year to March": a preposition follows)."""
+def _modifies_asked(text: str, end: int, query: Query, lang: Lang) -> bool:
+    """A value set before the asked thing measures it: "a £4.7 billion railway", "a £7.4 billion line between
+    Calderford and Hullmouth", "the 178 km stage" (not "48.2 billion yen in the year to March": a preposition
+    follows)."""
     after = words(text[end:end + 60])[:4]
     asked = {stem(t) for t in query.terms} | {stem(n) for n in query.names}
     return bool(after) and after[0][:1].islower() and fold(after[0]) not in lang.stopwords \
@@ -149,7 +150,7 @@ def _priced(text: str, v: Value, clause: str, query: Query, lang: Lang) -> bool:
     """The amount is what the question's generic money word asks: that word governs it in its clause ("sold for
     £6.8m", "the final price was £7.9m"; not "raised £60,000 for legal costs"), or it prices the asked thing."""
     before = text[text.find(clause):v.start] if clause in text else ""
-    return bool({stem(w) for w in words(before)} & {stem(w) for w in lang.generic_money}) or _priced_thing(text, v.end, query, lang)
+    return bool({stem(w) for w in words(before)} & {stem(w) for w in lang.generic_money}) or _modifies_asked(text, v.end, query, lang)
 
 
 def clause_terms(text: str) -> set[str]:
@@ -190,8 +191,9 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
     if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count, where the clause says
         # what the question asks happened to them ("died", "took part")
-        rel = {stem(w) for w in query.relation}
-        return not rel or bool(rel & clause_terms(clause_of(s.text, v.start) + " " + s.prev)) or not own_noun
+        own_words = words(clause_of(s.text, v.start) + " " + s.prev)
+        return not query.relation or not own_noun \
+            or bool(_asked_happening(query) & ({stem(w) for w in own_words} | _happenings(own_words, lang)))
     return not own_noun and head_last in window
 
 
@@ -213,15 +215,29 @@ def _happened(query: Query, text: str, v: Value, values: list[Value], restated: 
         return False
     a, b = _clause_bounds(text, v.start)
     a = 0 if restated else max([a, *(u.end for u in values if u.end <= v.start)])
+    if not restated:  # "six people died and 31 are missing": the 31's words start after the "and"
+        a += max((m.end() for m in _JOIN.finditer(text[a:v.start])), default=0)
     b = min([b, *(u.start for u in values if u.start >= v.end and not part(u))])
-    groups, asked_groups = relation_groups(lang.code), relation_groups(query.lang)
     said = [fold(w) for w in words(text[a:b])]
-    happened = {groups[w] for w in said if w in groups}
-    asked = {asked_groups.get(fold(w), stem(w)) for w in query.relation} \
-        | {asked_groups[fold(w)] for w in query.terms if fold(w) in asked_groups}  # "…in Lahnbach verletzt?"
-    if asked & (happened | {stem(w) for w in said}):
+    happened = _happenings(said, lang)
+    if _asked_happening(query) & (happened | {stem(w) for w in said}):
         return True
     return not happened  # refused only where something else is said to have happened to them
+
+
+def _happenings(said: list[str], lang: Lang) -> set[str]:
+    groups = relation_groups(lang.code)
+    return {groups[fold(w)] for w in said if fold(w) in groups}
+
+
+def _asked_happening(query: Query) -> set[str]:
+    """What the question says happened to those counted: its relation words, as their shared groups where the
+    language data has them ("died" -> die), and any group word among its terms ("…in Lahnbach verletzt?")."""
+    groups = relation_groups(query.lang)
+    return {groups.get(fold(w), stem(w)) for w in query.relation} | {groups[fold(w)] for w in query.terms if fold(w) in groups}
+
+
+_JOIN = re.compile(rf",|;|(?<!\w)(?:{'|'.join(everywhere('and_words'))})(?!\w)", re.IGNORECASE)
 
 
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -328,7 +344,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "how much will residents pay": the sum residents pay, not the contract's whole value
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per \
-                    and not _priced_thing(s.text, v.end, query, lang):
+                    and not _modifies_asked(s.text, v.end, query, lang):
                 continue  # "how much did it cost": an amount near "cost", not any amount
             own = clause_terms(clause)
             found.append((len(terms & own), named, v, who, own, restated))
@@ -344,7 +360,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             # question says happened to them is said in the value's own clause ("police have arrested two men")
             typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
                 or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own) \
-                or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, clause, query, lang))
+                or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, clause, query, lang)) \
+                or (query.type is AnswerType.MEASURE and _modifies_asked(s.text, v.end, query, lang))
             a, b = value_span(s.text, v, query.head, lang)
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[a:b],
                                   ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit, typed=typed))

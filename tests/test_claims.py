@@ -457,3 +457,18 @@ def test_an_age_set_off_after_a_name_and_a_winning_margin_are_not_counts():
     assert [d.reading.number for d in drafts] == [14382]
     _, drafts, _ = _claims(won[:1], "By how many votes did Priya Lomax win in Harwick?")
     assert [d.reading.number for d in drafts] == [3105]  # asked as a margin, the margin is the answer
+
+
+def test_attendance_is_counted_in_the_words_for_those_who_came():
+    sents = [_s("a", "The Lumen Festival drew a record 210,000 visitors to Port Averly over four nights.", "Post"),
+             _s("b", "At the Lumen Festival, police arrested 14 people for fighting.", "Herald")]
+    _, drafts, _ = _claims(sents, "How many people attended the Lumen Festival?")
+    assert [d.reading.number for d in drafts] == [210000]  # not the four nights, nor the arrested
+    _, drafts, _ = _claims(sents, "How many people were arrested at the Lumen Festival?")
+    assert [d.reading.number for d in drafts] == [14]
+
+
+def test_a_measure_set_before_the_asked_thing_answers_however_its_sentence_is_worded():
+    (d,) = _claims([_s("a", "Restrepo took the jersey with a solo win on the 178 km stage to Ben Aslan.", "Herald")],
+                   "How long was the stage to Ben Aslan?")[1]
+    assert d.value == "178 km" and d.typed
