@@ -185,7 +185,8 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
         return False
     window = clause_terms(s.prev + " " + s.text)
-    generic = query.head in lang.people_nouns or query.head in lang.count_nouns or not query.head
+    asked = load(query.lang)  # the head is a word of the question's language, whatever the article's
+    generic = query.head in asked.people_nouns or query.head in asked.count_nouns or not query.head
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
@@ -263,6 +264,20 @@ def is_baseline(text: str, start: int, lang: Lang) -> bool:
     return any(numbers.ends_with_word(before, m) for m in lang.baseline_markers)
 
 
+def _said_of_the_past(text: str, v: Value, values: list[Value], lang: Lang) -> bool:
+    """A past marker in the figure's clause is nearer to it than to any other figure: "410 cases last year"; not the
+    $1.45 billion of "sales of $3.9 billion last year as the deal was agreed for $1.45 billion"."""
+    a, b = _clause_bounds(text, v.start)
+    low = fold(text)
+    for m in lang.past_markers:
+        for hit in re.finditer(rf"(?<!\w){re.escape(m)}(?!\w)", low[a:b]):
+            at = a + hit.start()
+            nearest = min((u for u in values if a <= u.start < b), key=lambda u: min(abs(at - u.start), abs(at - u.end)))
+            if nearest is v:
+                return True
+    return False
+
+
 def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     """"…after a CHF 52 million penalty in 2019": a value its own clause places in a year before the article's is
     a past figure, not this story's answer."""
@@ -303,9 +318,11 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     terms = {stem(t) for t in query.terms}
     head = words(query.head)
     rel = {stem(w) for w in query.relation}
+    qlang = load(query.lang)
     # a question about a date, or one naming a year, asks what was so then: a past figure may be its answer
     past_is_answer = query.type is AnswerType.DATE or any(
-        v.kind is ValueKind.YEAR for v in numbers.find(query.text, load(query.lang)))
+        v.kind is ValueKind.YEAR for v in numbers.find(query.text, load(query.lang))) \
+        or any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", fold(query.text)) for m in load(query.lang).past_markers)
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -317,13 +334,14 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
                 continue
-            if query.type is AnswerType.COUNT and rel and fold(query.head) in lang.people_nouns | lang.count_nouns \
+            if query.type is AnswerType.COUNT and rel and fold(query.head) in qlang.people_nouns | qlang.count_nouns \
                     and not _happened(query, s.text, v, values, _restated(s.text, v.start, lang), lang):
                 continue  # "six people died and 31 are missing": the six are not the missing
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
-            if is_baseline(s.text, v.start, lang) or (not past_is_answer and earlier_year(s, v, lang)):
+            if is_baseline(s.text, v.start, lang) or (not past_is_answer and (earlier_year(s, v, lang)
+                                                                              or _said_of_the_past(s.text, v, values, lang))):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
@@ -342,7 +360,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if query.payer and not {stem(w) for w in query.payer} & (window | clause_terms(s.title)):
                 continue  # "how much will residents pay": the sum residents pay, not the contract's whole value
-            cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in lang.generic_money else set()) if head else set()
+            cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in qlang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per \
                     and not _modifies_asked(s.text, v.end, query, lang):
                 continue  # "how much did it cost": an amount near "cost", not any amount
@@ -351,7 +369,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
         if any(named for _, named, _, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
         best_fit = max((f for f, _, _, _, _, _ in found), default=0)
-        generic = fold(query.head) in lang.people_nouns | lang.count_nouns | lang.generic_money
+        generic = fold(query.head) in qlang.people_nouns | qlang.count_nouns | qlang.generic_money
         for fit, named, v, who, own, restated in found:
             if fit < best_fit and not restated:  # a restated figure answers what its sentence's best clause asks
                 continue

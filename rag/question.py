@@ -111,7 +111,7 @@ def analyse(question: str, previous: str | None = None) -> Query:
     names = tuple(dict.fromkeys(
         re.sub(r"['’]s$", "", w) for i, w in enumerate(toks)
         if (w[0].isupper() or any(c.isupper() for c in w[1:])) and i > 0 and fold(w) not in lang.stopwords
-        and fold(w) not in lang.question_words
+        and fold(w) not in lang.question_words and fold(w) not in lang.months  # "on 14 March": a date, not a subject
     ))
     names = tuple(n for n in names if stem(n) not in {stem(w) for w in words(head)}
                   and not re.fullmatch(r"[A-Z]{2,5}s", n))  # "GPUs", "CEOs": a plural acronym is a common noun

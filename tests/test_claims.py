@@ -472,3 +472,14 @@ def test_a_measure_set_before_the_asked_thing_answers_however_its_sentence_is_wo
     (d,) = _claims([_s("a", "Restrepo took the jersey with a solo win on the 178 km stage to Ben Aslan.", "Herald")],
                    "How long was the stage to Ben Aslan?")[1]
     assert d.value == "178 km" and d.typed
+
+
+def test_a_count_from_last_year_is_past_and_cases_are_not_admissions_in_any_language():
+    sents = [_s("a", "El número de afectados por el brote de salmonela de Villanueva ha ascendido a 64.", "Agencia"),
+             _s("a", "El año pasado se registraron en la región 410 casos de salmonelosis.", "Agencia",
+                prev="El brote de Villanueva es el mayor de la década."),
+             _s("b", "Nueve de los afectados en Villanueva permanecen ingresados en el hospital comarcal.", "Diario")]
+    _, drafts, _ = _claims(sents[:2], "¿Cuántas personas se han visto afectadas por el brote de salmonela de Villanueva?")
+    assert [d.reading.number for d in drafts] == [64]  # not last year's 410 cases
+    _, drafts, _ = _claims(sents, "How many people were admitted to hospital in the Villanueva salmonella outbreak?")
+    assert [d.reading.number for d in drafts] == [9]  # an English question, Spanish words for what happened
