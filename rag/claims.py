@@ -185,8 +185,8 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
         return False
     window = clause_terms(s.prev + " " + s.text)
-    asked = load(query.lang)  # the head is a word of the question's language, whatever the article's
-    generic = query.head in asked.people_nouns or query.head in asked.count_nouns or not query.head
+    qlang = load(query.lang)  # the head is a word of the question's language, whatever the article's
+    generic = query.head in qlang.people_nouns or query.head in qlang.count_nouns or not query.head
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
