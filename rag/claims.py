@@ -79,13 +79,14 @@ def mentions(text: str, names: tuple[str, ...]) -> bool:
 
 def other_names(text: str, lang: Lang, besides: str = "") -> list[str]:
     """Names in a stretch of text other than the claimant's: capitalised runs not opening the text, not function
-    words or months, not short acronyms of common nouns ("GPU", "AI")."""
+    words, months or weekdays, not short acronyms of common nouns ("GPU", "AI")."""
     skip = {fold(w) for w in words(besides)}
     out = []
     for m in NAME.finditer(text):
         name = m.group(1)
         first = fold(name.split()[0])
-        if m.start() == 0 or first in lang.stopwords or fold(name) in lang.months or first in skip:
+        if m.start() == 0 or first in lang.stopwords or fold(name) in lang.months or first in skip \
+                or re.sub(r"['’]s$", "", first) in lang.weekdays:  # "on Tuesday afternoon" names no one
             continue
         if name.isupper() and len(name) <= 3:
             continue
@@ -107,7 +108,8 @@ def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool, claiman
     lang = sentence_lang(s)
     start = s.text.find(clause)
     said = s.text[max(start, said_end):upto] if 0 <= said_end < upto else s.text[start:upto]
-    if not lang.nouns_capitalised and other_names(said, lang, claimant):
+    own = " ".join([claimant, *query.names, *(w for run in query.runs for w in run)])  # "Corvell" of "Corvell Chemicals"
+    if not lang.nouns_capitalised and other_names(said, lang, own):
         return False  # "Meta reported 16,384…" answers for Meta, whatever the sentence before was about
     return mentions(s.text, query.names) or mentions(s.prev, query.names) or doc_names
 
@@ -323,6 +325,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     past_is_answer = query.type is AnswerType.DATE or any(
         v.kind is ValueKind.YEAR for v in numbers.find(query.text, load(query.lang))) \
         or any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", fold(query.text)) for m in load(query.lang).past_markers)
+    past: set[tuple[Sentence, int]] = set()
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -340,9 +343,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
-            if is_baseline(s.text, v.start, lang) or (not past_is_answer and (earlier_year(s, v, lang)
-                                                                              or _said_of_the_past(s.text, v, values, lang))):
+            if is_baseline(s.text, v.start, lang) or (not past_is_answer and earlier_year(s, v, lang)):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
+            if not past_is_answer and _said_of_the_past(s.text, v, values, lang):
+                past.add((s, v.start))
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
             if not query.per and query.type is AnswerType.MONEY and _rate(s.text, v.end, lang):
@@ -383,6 +387,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             a, b = value_span(s.text, v, query.head, lang)
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[a:b],
                                   ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit, typed=typed))
+    # "410 cases last year" beside the story's own figure in that source is the past; alone, it may be the answer
+    current = {d.sentence.source for d in out if (d.sentence, d.reading.start if d.reading else -1) not in past}
+    out = [d for d in out if d.sentence.source not in current
+           or (d.sentence, d.reading.start if d.reading else -1) not in past]
     if query.type is AnswerType.MONEY:  # a source that states the asked price answers with it, not its other sums
         priced = {d.sentence.source for d in out if d.typed}
         out = [d for d in out if d.typed or d.sentence.source not in priced]

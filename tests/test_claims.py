@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -483,3 +485,22 @@ def test_a_count_from_last_year_is_past_and_cases_are_not_admissions_in_any_lang
     assert [d.reading.number for d in drafts] == [64]  # not last year's 410 cases
     _, drafts, _ = _claims(sents, "How many people were admitted to hospital in the Villanueva salmonella outbreak?")
     assert [d.reading.number for d in drafts] == [9]  # an English question, Spanish words for what happened
+
+
+def test_the_question_own_names_and_a_weekday_are_no_one_else():
+    sents = [_s("a", "Under the agreement, Corvell admits no wrongdoing and continues to deny liability for the contamination.",
+                "Record"),
+             _s("b", "According to the coast guard, oil is still leaking from the pipeline near Ellery on Tuesday afternoon.",
+                "Env")]
+    query = analyse("Has Corvell Chemicals accepted liability for contaminating the Tane River?")
+    query = replace(query, names=("Chemicals", "Tane"))  # as `distinctive` may leave it: one word per name run
+    drafts = cl.extract(sents[:1], query, {"a": True})
+    assert [d.stance for d in drafts] == [StanceValue.NO]  # "Corvell" is the question's own name, not someone else
+    _, drafts, _ = _claims(sents[1:], "Is oil still leaking from the damaged pipeline at Port Ellery?")
+    assert [d.stance for d in drafts] == [StanceValue.YES]
+
+
+def test_a_figure_from_last_year_alone_in_its_source_may_still_be_the_answer():
+    (d,) = _claims([_s("a", "The council said Harlow had 10 protesters last year.", "Post")],
+                   "How many protesters did Harlow have?")[1]
+    assert d.reading.number == 10
