@@ -417,10 +417,13 @@ def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     out = []
     for s, toks in tokens:
         low = fold(s.text)
-        # the most specific word, or two of the question's longer words ("denied discussing the tender")
-        if (key not in toks and len(set(long) & toks) < 2) or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
-            continue
         lang = sentence_lang(s)
+        # "Marrick Energy denied this": a denial of what the sentence before said, where that used the key word
+        answers_prev = key in {stem(w) for w in words(s.prev)} and _denies_prev(s.text, lang, s.prev, query)
+        # the most specific word, or two of the question's longer words ("denied discussing the tender")
+        if (key not in toks and len(set(long) & toks) < 2 and not answers_prev) \
+                or not about_subject(s, query, len(s.text), doc_names.get(s.source, False)):
+            continue
         who = attribute(s.text, max(low.find(key), 0), lang, s.prev, query.names[0] if query.names else "")
         negated = who.stance is Stance.DENY or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in lang.negations)
         if negated:
@@ -435,6 +438,14 @@ def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
         out.append(ClaimDraft(s, who.claimant or source_label(s), verb, f"“{said}”", ClaimKind.STANCE,
                               stance is StanceValue.OPEN, stance.value, stance=stance))
     return out
+
+
+def _denies_prev(text: str, lang: Lang, prev: str, query: Query) -> bool:
+    who = attribute(text, 0, lang, prev, query.names[0] if query.names else "")
+    if who.stance is not Stance.DENY or who.end < 0:
+        return False
+    after = fold(text[who.end:who.end + 40]).lstrip()
+    return any(re.match(rf"{re.escape(a)}(?!\w)", after) for a in lang.anaphors)
 
 
 def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:

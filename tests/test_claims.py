@@ -504,3 +504,12 @@ def test_a_figure_from_last_year_alone_in_its_source_may_still_be_the_answer():
     (d,) = _claims([_s("a", "The council said Harlow had 10 protesters last year.", "Post")],
                    "How many protesters did Harlow have?")[1]
     assert d.reading.number == 10
+
+
+def test_a_denial_of_what_the_sentence_before_said_is_the_other_side():
+    said = "According to the coast guard, oil is still leaking from the damaged pipeline near Ellery."
+    sents = [_s("a", said, "Env"), _s("a", "Marrick Energy denied this, saying the pipeline had been sealed.", "Env", prev=said),
+             _s("a", "Marrick Energy said the clean-up would take weeks.", "Env", prev=said)]
+    _, drafts, _ = _claims(sents, "Is oil still leaking from the damaged Marrick Energy pipeline at Port Ellery?")
+    assert [(d.claimant, d.stance) for d in drafts] == [("the coast guard", StanceValue.YES),
+                                                         ("Marrick Energy", StanceValue.NO)]
