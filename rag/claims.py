@@ -148,10 +148,10 @@ def _modifies_asked(text: str, end: int, query: Query, lang: Lang) -> bool:
         and any(stem(w) in asked for w in after)
 
 
-def _priced(text: str, v: Value, clause: str, query: Query, lang: Lang) -> bool:
+def _priced(text: str, v: Value, query: Query, lang: Lang) -> bool:
     """The amount is what the question's generic money word asks: that word governs it in its clause ("sold for
     £6.8m", "the final price was £7.9m"; not "raised £60,000 for legal costs"), or it prices the asked thing."""
-    before = text[text.find(clause):v.start] if clause in text else ""
+    before = text[_clause_bounds(text, v.start)[0]:v.start]
     return bool({stem(w) for w in words(before)} & {stem(w) for w in lang.generic_money}) or _modifies_asked(text, v.end, query, lang)
 
 
@@ -323,8 +323,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     qlang = load(query.lang)
     # a question about a date, or one naming a year, asks what was so then: a past figure may be its answer
     past_is_answer = query.type is AnswerType.DATE or any(
-        v.kind is ValueKind.YEAR for v in numbers.find(query.text, load(query.lang))) \
-        or any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", fold(query.text)) for m in load(query.lang).past_markers)
+        v.kind is ValueKind.YEAR for v in numbers.find(query.text, qlang)) \
+        or any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", fold(query.text)) for m in qlang.past_markers)
     past: set[tuple[Sentence, int]] = set()
     for s in sentences:
         lang = sentence_lang(s)
@@ -382,7 +382,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             # question says happened to them is said in the value's own clause ("police have arrested two men")
             typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
                 or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own) \
-                or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, clause, query, lang)) \
+                or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, query, lang)) \
                 or (query.type is AnswerType.MEASURE and _modifies_asked(s.text, v.end, query, lang))
             a, b = value_span(s.text, v, query.head, lang)
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[a:b],
@@ -441,6 +441,7 @@ def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
 
 
 def _denies_prev(text: str, lang: Lang, prev: str, query: Query) -> bool:
+    """The sentence opens with a denial whose object points back ("denied this", "rejected the claims")."""
     who = attribute(text, 0, lang, prev, query.names[0] if query.names else "")
     if who.stance is not Stance.DENY or who.end < 0:
         return False
