@@ -194,19 +194,23 @@ class Assistant:
                 if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE or d.typed else floor)]
 
     def _unrelated(self, hits, query: Query):
-        """Two articles are about different things of one name when their titles, the name removed, share little."""
+        """Two articles are about different things of one name when their leads (title and opening), the name
+        removed, share little: a dairy's job cuts and a solar firm's hiring; one story's articles share their topic."""
         if not query.names:
             return None
         titles = {h.source: h.title for h in hits}
-        limit = self.settings.claims.ambiguity_max_cosine
+        cfg = self.settings.claims
+
+        def lead(source: str) -> str:
+            text = f"{titles.get(source, '')}. {(self.store.registry.text(source) or '')[:cfg.ambiguity_lead_chars]}"
+            return " ".join(w for w in text.split() if not cl.mentions(w, query.names))
 
         def unrelated(a: str, b: str) -> bool:
-            strip = lambda t: " ".join(w for w in t.split() if not cl.mentions(w, query.names))  # noqa: E731
-            ta, tb = strip(titles.get(a, "")), strip(titles.get(b, ""))
+            ta, tb = lead(a), lead(b)
             if not ta or not tb:
                 return False
             va, vb = (np.array(v) for v in get_embedder(self.settings).get_text_embedding_batch([ta, tb]))
-            return float(va @ vb) < limit
+            return float(va @ vb) < cfg.ambiguity_max_cosine
 
         return unrelated
 

@@ -124,6 +124,8 @@ def _per(text: str, end: int, lang: Lang, unit: str) -> bool:
 def _rate(text: str, end: int, lang: Lang) -> bool:
     """The value is a rate of something: "$38 a share", "a $33-a-share approach"; "£69 million a year" is still an
     amount (a yearly one)."""
+    if re.match(r"\s*[,;:.]", text[end:]):
+        return False  # "$6 million, a fraction of…": the clause goes on, no rate follows
     after = [fold(w) for w in re.findall(r"\w+", text[end:end + 30])[:2]]  # "-a-share" is two words here
     if len(after) < 2 or after[0] not in lang.rate_words or not after[1][:1].isalpha() or after[1] in lang.stopwords:
         return False
@@ -174,9 +176,9 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "two men, aged 23 and 31": ages, not counts
     if re.search(r"[A-ZÀ-ÖØ-Þ][\w'’-]+,\s*$", s.text[:v.start]) and re.match(r"\s*,", s.text[v.end:]):
         return False  # "Elderly resident Amparo Ruiz, 86, said…": an age set off after a name
-    before = fold(s.text[max(0, v.start - 20):v.start]).rstrip()
-    asked = set(words(fold(query.text)))
-    if any(numbers.ends_with_word(before, p) and p not in asked for p in lang.difference_prepositions):
+    before = words(re.split(r"[,;:]", fold(s.text[max(0, v.start - 60):v.start]))[-1])
+    if before and before[-1] in lang.difference_prepositions and set(before[-6:-1]) & lang.difference_verbs \
+            and before[-1] not in words(fold(query.text)):
         return False  # "declared the winner by 3,105 votes": a margin, unless the question asks "by how many"
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
@@ -364,6 +366,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if query.payer and not {stem(w) for w in query.payer} & (window | clause_terms(s.title)):
                 continue  # "how much will residents pay": the sum residents pay, not the contract's whole value
+            if query.paid_for and stem(query.paid_for) not in window | clause_terms(s.title):
+                continue  # "how much did it pay lobbyists": not the contract it won
             cues = {stem(head[-1])} | ({stem(w) for w in lang.money_cues} if fold(head[-1]) in qlang.generic_money else set()) if head else set()
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per \
                     and not _modifies_asked(s.text, v.end, query, lang):

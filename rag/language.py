@@ -49,8 +49,10 @@ class Lang:
     money_cues: frozenset[str]
     generic_money: frozenset[str]
     payer_verbs: frozenset[str]
+    purpose_prepositions: frozenset[str]
     part_markers: tuple[str, ...]
     difference_prepositions: tuple[str, ...]
+    difference_verbs: frozenset[str]
     past_markers: tuple[str, ...]
     anaphors: tuple[str, ...]
     person_nouns: frozenset[str]
@@ -158,7 +160,7 @@ def load(code: str = DEFAULT) -> Lang:
         stopwords=frozenset(fold(raw["stopwords"]).split()),
         question_words=tup("question_words"), yesno_openers=tup("yesno_openers"), how_count=tup("how_count"),
         how_much=tup("how_much"), how_measure=tup("how_measure"), percent_cues=tup("percent_cues"),
-        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"), payer_verbs=fs("payer_verbs"), part_markers=tup("part_markers"), difference_prepositions=tup("difference_prepositions"), past_markers=tup("past_markers"), anaphors=tup("anaphors"),
+        date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"), payer_verbs=fs("payer_verbs"), purpose_prepositions=fs("purpose_prepositions"), part_markers=tup("part_markers"), difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"), past_markers=tup("past_markers"), anaphors=tup("anaphors"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},

@@ -69,6 +69,7 @@ class Query:
     relation: tuple[str, ...] = ()  # what happened to the counted thing: "died", "took part", "were evacuated"
     per: str = ""  # a rate's unit: "price per share" -> "share"
     payer: tuple[str, ...] = ()  # who pays, in common nouns: "how much will residents pay" -> residents
+    paid_for: str = ""  # what the money goes on: "pay lobbyists", "spend each year on agency nurses" -> agency
 
     @property
     def subject(self) -> str:
@@ -135,9 +136,23 @@ def analyse(question: str, previous: str | None = None) -> Query:
     if run:
         runs.append(tuple(run))
     per = "" if qtype is AnswerType.PERCENT else _per_unit(low, lang)
-    payer = _payer(low, head, lang, names) if qtype is AnswerType.MONEY and head in lang.payer_verbs else ()
+    paying = qtype is AnswerType.MONEY and head in lang.payer_verbs
+    payer = _payer(low, head, lang, names) if paying else ()
+    paid_for = _paid_for(low, head, lang, names) if paying else ""
     return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
-                 premise=premise, relation=relation, per=per, payer=payer)
+                 premise=premise, relation=relation, per=per, payer=payer, paid_for=paid_for)
+
+
+def _paid_for(low: str, head: str, lang: Lang, names: tuple[str, ...]) -> str:
+    """The first common noun the money goes on, after the verb of paying or its purpose preposition; empty where
+    that is a name (checked as the subject already) or the question says none."""
+    m = re.search(rf"(?<!\w){re.escape(head)}(?!\w)", low)
+    named = {fold(n) for n in names}
+    for w in words(low[m.end():]) if m else []:
+        if w in lang.purpose_prepositions or w in lang.stopwords or w in lang.date_nouns:
+            continue
+        return "" if re.sub(r"['’]s$", "", w) in named else w
+    return ""
 
 
 def _payer(low: str, head: str, lang: Lang, names: tuple[str, ...]) -> tuple[str, ...]:

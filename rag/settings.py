@@ -106,8 +106,10 @@ class ClaimSettings(BaseModel):
     rounding_tolerance: float = Field(ROUNDING_TOLERANCE, description="Two figures this close (relative) may be one figure rounded.")
     aligned_min_ratio: float = Field(0.6, description="Word-level similarity above which two sources' sentences are "
                                                       "copies, so a differing name or number in them is a conflict.")
-    ambiguity_max_cosine: float = Field(0.3, description="Articles whose leads (the shared name removed) are less "
+    ambiguity_max_cosine: float = Field(0.4, description="Articles whose leads (the shared name removed) are less "
                                                          "similar than this are about different things of that name.")
+    ambiguity_lead_chars: int = Field(600, description="An article's lead for that test: its title and this many "
+                                                       "first characters (titles alone are too short to tell).")
     min_claim_score: float = Field(0.25, description="A claim's sentence must score at least this (cosine to the "
                                                      "question plus word overlap) to count as an answer.")
     claim_score_margin: float = Field(0.4, description="...and at most this far below the best claim sentence.")

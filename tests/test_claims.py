@@ -369,6 +369,11 @@ def test_a_question_about_what_someone_pays_needs_the_payer_in_the_source():
     assert [d.value for d in drafts] == ["£48"]
     _, drafts, _ = _claims(sents[:1], "How much will Westmoor residents pay for garden waste collection?")
     assert drafts == []  # the contract's worth is not what residents pay
+    won = [_s("c", "Vestry won a £2.1 billion signalling contract in October.", "Sentinel")]
+    query, drafts, _ = _claims(won, "How much did Vestry pay lobbyists during the signalling contract tender?")
+    assert query.paid_for == "lobbyists" and drafts == []  # what it won is not what it paid lobbyists
+    query, _, _ = _claims(won, "How much does the Vestry trust spend each year on agency nurses?")
+    assert query.paid_for == "agency"
 
 
 def test_rival_figures_a_day_apart_are_a_conflict_unless_the_later_one_is_reported_as_a_revision():
@@ -459,6 +464,9 @@ def test_an_age_set_off_after_a_name_and_a_winning_margin_are_not_counts():
     assert [d.reading.number for d in drafts] == [14382]
     _, drafts, _ = _claims(won[:1], "By how many votes did Priya Lomax win in Harwick?")
     assert [d.reading.number for d in drafts] == [3105]  # asked as a margin, the margin is the answer
+    served = _s("d", "The Elmfield stadium, which is served by 40 shuttle buses on match days, opened in May.", "Post")
+    (d,) = _claims([served], "How many shuttle buses serve the Elmfield stadium?")[1]
+    assert d.reading.number == 40  # a passive "by" is no margin
 
 
 def test_attendance_is_counted_in_the_words_for_those_who_came():

@@ -7,6 +7,7 @@ test_answer.py (slow).
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -120,3 +121,29 @@ def test_the_prompt_is_trimmed_to_fit_a_small_context_window(seed_store, seed_se
     used = scripted.count_tokens(prompt[0]["content"] + "\n" + _user(prompt))
     assert used <= gen.n_ctx - gen.max_answer_tokens - gen.prompt_margin_tokens
     assert _user(prompt).splitlines()[-1] == prompts.question_line("Who founded DeepSeek?")
+
+
+def test_two_articles_about_different_things_of_one_name_are_an_ambiguity(tmp_path, empty_store, settings):
+    """Real index and embedder: a dairy cutting jobs and a solar firm hiring, both named Norvale, answer one
+    question about two different things; the statement says what each answer is about."""
+    from rag.ingest import Ingestor
+    from rag.types import DisagreementKind
+
+    rows = [
+        {"id": "dairy", "title": "Dairy group Norvale to cut 420 jobs as milk prices slide", "outlet": "Farm Weekly",
+         "date": "2026-06-03", "text": "The dairy cooperative Norvale said on Wednesday it would cut 420 jobs at its "
+         "creameries, blaming low milk prices and falling cheese exports. Farmers' leaders called the cuts a blow to "
+         "rural towns. The cooperative will close two plants by the end of the year."},
+        {"id": "solar", "title": "Norvale to hire 300 for prairie solar build-out", "outlet": "Energy Desk",
+         "date": "2026-06-04", "text": "Norvale, the renewable energy developer, will create 300 jobs to build three "
+         "solar parks on the prairie, the company said. Construction of the panels and battery storage begins in "
+         "the autumn, and the parks will power 90,000 homes."},
+    ]
+    path = tmp_path / "norvale.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    Ingestor(empty_store, settings).ingest_paths([path], progress=False)
+    event = next(e for e in Assistant(empty_store, settings).stream("How many jobs are affected by Norvale's announcement?")
+                 if e.kind is EventKind.EVIDENCE)
+    (d,) = event.disagreements
+    assert d.kind is DisagreementKind.AMBIGUITY
+    assert {c.number for c in d.claims} == {420, 300}
