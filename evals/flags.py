@@ -3,7 +3,8 @@
 `python -m evals.flags [stories|seed] [--work DIR] [--show]` runs each question up to the stream's evidence event
 (everything but generation, so a full pass over the 208-question dev set takes minutes, not an hour) and counts,
 per question kind, how often a disagreement is flagged exactly when the gold says there is one (and how often
-as that kind: a conflict as a conflict, an update as an update). With `--show`
+as that kind: a conflict as a conflict, an update as an update; and how often the code's own statement of it names
+every gold side). With `--show`
 it prints each wrong question with the claims it found. It measures flags only; `rag eval` measures answers.
 """
 
