@@ -17,7 +17,7 @@ from .question import AnswerType, Query, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
-_PLACE_BEFORE = "|".join(re.escape(w) for w in everywhere("place_prepositions"))
+_PLACE_BEFORE = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions'))})\s+$")
 _PARTICLES = "|".join(re.escape(w) for w in everywhere("name_particles"))
 NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
@@ -494,7 +494,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             if set(folded.split()) & asked or folded in lang.stopwords \
                     or (fold(who.claimant) == folded and not titled):
                 continue
-            if query.type is AnswerType.PLACE and not re.search(rf"(?<!\w)(?:{_PLACE_BEFORE})\s+$", s.text[:start]):
+            if query.type is AnswerType.PLACE and not _PLACE_BEFORE.search(s.text[:start]):
                 continue
             if folded in places:
                 continue  # "the stage from Kerrow": a place, never the person asked for
@@ -533,7 +533,7 @@ def _places(sentences: list[Sentence]) -> set[str]:
     for s in sentences:
         for text in (s.prev, s.text):
             for m in NAME.finditer(text):
-                if re.search(rf"(?<!\w)(?:{_PLACE_BEFORE})\s+$", text[:m.start()]):
+                if _PLACE_BEFORE.search(text[:m.start()]):
                     out.add(fold(m.group(1).rstrip(".")))
     return out
 
