@@ -4,7 +4,7 @@
 (everything but generation, so a full pass over the 208-question dev set takes minutes, not an hour) and counts,
 per question kind, how often a disagreement is flagged exactly when the gold says there is one (and how often
 as that kind: a conflict as a conflict, an update as an update; and how often the code's own statement of it names
-every gold side). With `--show`
+every gold side; and how often some claim holds a gold value). With `--show`
 it prints each wrong question with the claims it found. It measures flags only; `rag eval` measures answers.
 """
 
@@ -14,6 +14,7 @@ import argparse
 import json
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from tqdm import tqdm
 
@@ -28,13 +29,24 @@ from rag.settings import Settings
 from rag.types import IngestReport
 
 
-def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, tuple[int, int, int, int]]:
-    """Per kind: (questions whose flag matches the gold, of those flagged the ones flagged as that kind, of those
-    flagged the ones whose code statements name every gold side, questions). The statements stand in every answer
-    whatever the model drafts, so the third count is a floor on `rag eval`'s conflict_all_sides."""
+class FlagCounts(NamedTuple):
+    """One kind's counts. `all_sides` is a floor on `rag eval`'s conflict_all_sides (the code's statements stand in
+    every answer whatever the model drafts); `gold_value` counts answerable questions where some per-source claim
+    holds a gold fact, a ceiling of sorts on what the model can be shown."""
+
+    right: int  # the flag matches the gold
+    as_kind: int  # flagged as the gold's kind (a conflict as a conflict, an update as an update)
+    all_sides: int  # flagged, and the code's statements name every gold side
+    gold_value: int  # some claim's value holds a gold fact
+    total: int
+
+
+def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, FlagCounts]:
+    """Per kind, the counts of `FlagCounts`."""
     right: Counter[str] = Counter()
     as_kind: Counter[str] = Counter()
     named: Counter[str] = Counter()
+    valued: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for item in tqdm(items, desc="Claims", unit="question"):
         event = next(e for e in assistant.stream(item.question) if e.kind is EventKind.EVIDENCE)
@@ -46,12 +58,14 @@ def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[s
         said = " ".join(statement(d, analyse(item.question)) for d in event.disagreements or [])
         all_named = flagged and item.disagreement and all(has_fact(said, f) for f in item.gold_sides or item.gold_facts)
         named[kind] += all_named
+        values = " | ".join(c.value for c in event.claims or [])
+        valued[kind] += item.answerable and any(has_fact(values, f) for f in item.gold_facts)
         if show and (flagged != item.disagreement or (flagged and not all_named)):
             sides = [f"{c.claimant[:25]}: {c.value[:40]} @{c.source}" for c in event.claims or []][:8]
             why = "sides" if flagged == item.disagreement else "flag"
             tqdm.write(f"✖ {why} {item.id} [{kind}] {item.question}\n    gold {item.gold_sides or item.gold_facts} → "
                        + (said if why == "sides" else str(sides)))
-    return {k: (right[k], as_kind[k], named[k], total[k]) for k in sorted(total)}
+    return {k: FlagCounts(right[k], as_kind[k], named[k], valued[k], total[k]) for k in sorted(total)}
 
 
 def main() -> None:
@@ -70,8 +84,8 @@ def main() -> None:
         Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
         store.lexical.refresh()
     result = flags(items, Assistant(store, s), args.show)
-    print(json.dumps({k: f"{r}/{t}" + (f" ({n} as {k}, {m} all sides)" if n or m else "")
-                      for k, (r, n, m, t) in result.items()}))
+    print(json.dumps({k: f"{c.right}/{c.total}" + (f" ({c.as_kind} as {k}, {c.all_sides} all sides)" if c.as_kind or c.all_sides else "")
+                      + (f" gold value {c.gold_value}" if c.gold_value else "") for k, c in result.items()}))
 
 
 if __name__ == "__main__":

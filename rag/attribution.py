@@ -123,6 +123,10 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
         pronoun = re.search(r"(\w+)\s*$", text[:start])
         if not who and pronoun and fold(pronoun.group(1)) in lang.pronouns:
             who = pronoun.group(1)
+        relative = re.search(rf",\s*(?:{'|'.join(map(re.escape, lang.relative_pronouns))})\b[^,;]*,\s*$", fold(text[:start])) \
+            if not who and lang.relative_pronouns else None
+        if relative:  # "Law firm Hartley Moss, which is bringing the case, said…": the speaker stands before "which"
+            who = _phrase_before(text, relative.start(), lang)
         if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)
             who = who if who and fold(who.split()[0]) not in lang.pronouns | set(everywhere("complementisers")) else ""

@@ -140,13 +140,19 @@ def _of_other_amount(text: str, start: int, lang: Lang, query: Query) -> bool:
     return len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked
 
 
+def _measures_other(text: str, end: int, query: Query, lang: Lang) -> bool:
+    """"12 km of coastline" measures the coastline, not the oil asked about ("70 tonnes of crude oil" does)."""
+    m = re.match(rf"\s+(?:{'|'.join(map(re.escape, lang.fraction_of))})\s+([^.,;:()]*)", fold(text[end:end + 60]))
+    return m is not None and bool(query.head) and stem(query.head) not in {stem(w) for w in words(m.group(1))[:3]}
+
+
 def _modifies_asked(text: str, end: int, query: Query, lang: Lang) -> bool:
     """A value set before the asked thing measures it: "a £4.7 billion railway", "a £7.4 billion line between
     Calderford and Hullmouth", "the 178 km stage" (not "48.2 billion yen in the year to March": a preposition
     follows)."""
     after = words(text[end:end + 60])[:4]
     asked = {stem(t) for t in query.terms} | {stem(n) for n in query.names}
-    return bool(after) and after[0][:1].islower() and fold(after[0]) not in lang.stopwords \
+    return bool(after) and (lang.nouns_capitalised or after[0][:1].islower()) and fold(after[0]) not in lang.stopwords \
         and any(stem(w) in asked for w in after)
 
 
@@ -287,9 +293,13 @@ def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     a past figure, not this story's answer."""
     if not s.date[:4].isdigit():
         return False
+    if not lang.year_prepositions:
+        return False
     after = s.text[v.end:v.end + 60]  # the same clause: no comma, semicolon or full stop before the year
-    pattern = rf"^[^.;,]{{0,40}}?(?<!\w)(?:{'|'.join(map(re.escape, lang.year_prepositions))})\s+((?:1[89]|20)\d\d)(?!\d)"
-    m = re.search(pattern, fold(after)) if lang.year_prepositions else None
+    preps = "|".join(map(re.escape, lang.year_prepositions))
+    m = re.search(rf"^[^.;,]{{0,40}}?(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)", fold(after))
+    # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…"
+    m = m or re.search(rf"(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)[^.;,]{{0,40}}$", fold(s.text[_clause_bounds(s.text, v.start)[0]:v.start]))
     return m is not None and int(m.group(1)) < int(s.date[:4])
 
 
@@ -328,6 +338,9 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
         v.kind is ValueKind.YEAR for v in numbers.find(query.text, qlang)) \
         or any(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", fold(query.text)) for m in qlang.past_markers)
     past: set[tuple[Sentence, int]] = set()
+    # "how much oil", "what is its diameter": a noun names what is measured ("how long" is an adjective of `how_measure`)
+    asked_noun = query.type is AnswerType.MEASURE and bool(query.head) \
+        and not any(words(cue)[-1] == fold(query.head) for cue in qlang.how_measure)
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -349,6 +362,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if not past_is_answer and _said_of_the_past(s.text, v, values, lang):
                 past.add((s, v.start))
+            if asked_noun and _measures_other(s.text, v.end, query, lang):
+                continue
             if query.per and not _per(s.text, v.end, lang, query.per):
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
             if not query.per and query.type is AnswerType.MONEY and _rate(s.text, v.end, lang):
@@ -362,6 +377,14 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
             restated = query.type is AnswerType.COUNT and _restated(s.text, v.start, lang)
             named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near))
+            properties = units().measure_groups.get(v.dimension, {})
+            measured = [w for w in near if v.dimension in units().dimension_words.get(fold(w), ()) or fold(w) in properties] \
+                if query.type is AnswerType.MEASURE else []
+            said = {properties.get(fold(w), "") for w in measured} - {""}
+            asked = properties.get(fold(query.head), "")
+            if asked and said and asked not in said:
+                continue  # "what is its diameter": not "passing at a distance of 1.2 million km"
+            named = named or (bool(measured) and (not asked or asked in said))  # "how cold": "The temperature … fell to minus 14F"
             if terms and not (terms & window) and not mentions(clause, query.names) and not named:
                 continue
             if query.payer and not {stem(w) for w in query.payer} & (window | clause_terms(s.title)):
@@ -373,12 +396,12 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                     and not _modifies_asked(s.text, v.end, query, lang):
                 continue  # "how much did it cost": an amount near "cost", not any amount
             own = clause_terms(clause)
-            found.append((len(terms & own), named, v, who, own, restated))
-        if any(named for _, named, _, _, _, _ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
+            found.append((len(terms & own), named, v, who, own, restated, bool(asked) and asked in said))
+        if any(named for _, named, *_ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
-        best_fit = max((f for f, _, _, _, _, _ in found), default=0)
+        best_fit = max((f for f, *_ in found), default=0)
         generic = fold(query.head) in qlang.people_nouns | qlang.count_nouns | qlang.generic_money
-        for fit, named, v, who, own, restated in found:
+        for fit, named, v, who, own, restated, property_named in found:
             if fit < best_fit and not restated:  # a restated figure answers what its sentence's best clause asks
                 continue
             hedged = v.hedged or who.stance is Stance.ESTIMATE
@@ -387,7 +410,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
                 or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own) \
                 or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, query, lang)) \
-                or (query.type is AnswerType.MEASURE and _modifies_asked(s.text, v.end, query, lang))
+                or (query.type is AnswerType.MEASURE and (property_named or _modifies_asked(s.text, v.end, query, lang)))
             a, b = value_span(s.text, v, query.head, lang)
             out.append(ClaimDraft(s, who.claimant or source_label(s), who.verb, s.text[a:b],
                                   ClaimKind.VALUE, hedged=hedged, norm=v.key, reading=v, fit=fit, typed=typed))
@@ -398,6 +421,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     if query.type is AnswerType.MONEY:  # a source that states the asked price answers with it, not its other sums
         priced = {d.sentence.source for d in out if d.typed}
         out = [d for d in out if d.typed or d.sentence.source not in priced]
+    # "what is its diameter" (a noun, not the adjective of "how close"): a source that names it outranks bare lengths
+    if asked_noun and any(
+            units().measure_groups.get(d.reading.dimension, {}).get(fold(query.head)) for d in out if d.typed and d.reading):
+        out = [d for d in out if d.typed]
     dims = {d.reading.dimension for d in out if d.reading}
     if query.type is AnswerType.MEASURE and len(dims) > 1:  # "how long": miles or minutes, whichever fits
         best_dim = max(sorted(dims), key=lambda dim: max(d.fit for d in out if d.reading and d.reading.dimension == dim))
@@ -410,13 +437,19 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
 
 def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Yes / no / open per sentence that uses the question's most specific term ("smuggled", not "chips")."""
-    stems = [stem(t) for t in query.terms]
+    # "was the tram speeding when it derailed": the point is the speeding; what follows "when" only sets the scene
+    qlang = load(query.lang)
+    scene = re.search(rf"(?<!\w)(?:{'|'.join(map(re.escape, qlang.scene_subordinators))})(?!\w)", fold(query.text)) \
+        if qlang.scene_subordinators else None
+    background = {stem(w) for w in words(fold(query.text)[scene.end():])} if scene else set()
+    terms = [t for t in query.terms if stem(t) not in background] or list(query.terms)
+    stems = [stem(t) for t in terms]
     tokens = [(s, {stem(w) for w in words(s.text)}) for s in sentences]
     counts = {st: sum(st in toks for _, toks in tokens) for st in stems}
     present = [st for st in stems if counts[st]]
     if not present:
         return []
-    long = [st for st in present if len(st) >= 5] or present  # "smuggled" says more than "use"
+    long = [stem(t) for t in terms if stem(t) in present and len(t) >= 5] or present  # "smuggled" says more than "use"
     key = min(long, key=lambda st: counts[st])
     out = []
     for s, toks in tokens:

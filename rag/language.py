@@ -54,6 +54,12 @@ class Lang:
     difference_prepositions: tuple[str, ...]
     difference_verbs: frozenset[str]
     past_markers: tuple[str, ...]
+    minus_words: tuple[str, ...]
+    duration_verbs: frozenset[str]
+    months_capitalised: bool
+    scene_subordinators: tuple[str, ...]
+    relative_pronouns: tuple[str, ...]
+    number_compounds: bool
     anaphors: tuple[str, ...]
     person_nouns: frozenset[str]
     org_nouns: frozenset[str]
@@ -134,6 +140,7 @@ class Units:
     units: dict[str, Unit]  # alias after a number
     prefix_units: dict[str, Unit]  # alias before a number ("magnitude 6.4")
     dimension_words: dict[str, tuple[str, ...]]  # question word -> dimensions it asks about
+    measure_groups: dict[str, dict[str, str]]  # dimension -> word -> the property it names ("deepest" -> depth)
 
 
 def fold(text: str) -> str:
@@ -163,7 +170,8 @@ def load(code: str = DEFAULT) -> Lang:
         date_cues=tup("date_cues"), place_cues=tup("place_cues"), money_cues=fs("money_cues"), generic_money=fs("generic_money"),
         payer_verbs=fs("payer_verbs"), purpose_prepositions=fs("purpose_prepositions"), part_markers=tup("part_markers"),
         difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"),
-        past_markers=tup("past_markers"), anaphors=tup("anaphors"),
+        past_markers=tup("past_markers"), minus_words=tup("minus_words"), duration_verbs=fs("duration_verbs"),
+        months_capitalised=raw.get("months_capitalised", False), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), number_compounds=raw.get("number_compounds", False), anaphors=tup("anaphors"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
@@ -200,6 +208,8 @@ def units() -> Units:
         currencies={fold(k): v for k, v in raw["currencies"].items()},
         units=unit("units"), prefix_units=unit("prefix_units"),
         dimension_words={fold(k): tuple(v) for k, v in raw["dimension_words"].items()},
+        measure_groups={dim: {fold(w): group for group, ws in groups.items() for w in ws}
+                        for dim, groups in raw["measure_groups"].items()},
     )
 
 

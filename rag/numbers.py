@@ -143,6 +143,15 @@ def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float
             parts = w.split("-")
             if len(parts) == 2 and all(p in lang.number_words for p in parts) and lang.number_words[parts[0]] >= 20:
                 found = (1, lang.number_words[parts[0]] + lang.number_words[parts[1]])
+            elif len(parts) == 2 and parts[0] in lang.number_words and parts[1] in units().units:
+                out.append((s0, s0 + len(parts[0]), float(lang.number_words[parts[0]]), 1))  # "a four-hour strike"
+                i += 1
+                continue
+            elif lang.number_compounds and (glued := next((n for n in _by_length(tuple(lang.number_words))
+                                                           if w.startswith(n) and len(w) - len(n) > 3 and w[len(n):] in units().units), None)):
+                out.append((s0, s0 + len(glued), float(lang.number_words[glued]), 1))  # "ein vierstündiger Streik"
+                i += 1
+                continue
         if found is None or found[1] is None:
             i += 1
             continue
@@ -171,6 +180,9 @@ def _fractions(low: str, lang: Lang) -> list[tuple[int, int, float]]:
 def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     """What follows a number: (end, scale, currency, unit, is_percent)."""
     end, scale = pos, 1.0
+    hyphened = _phrase_at(low, pos + 1, units().units) if text[pos:pos + 1] == "-" else None
+    if hyphened and hyphened[0][-1].isalpha() and text[hyphened[1]:hyphened[1] + 1] != "-":  # "a 35-day trip", not "35-year-old"
+        return hyphened[1], scale, "", units().units[hyphened[0]], False
     p = _skip_space(text, pos)
     sc = _phrase_at(low, p, lang.scales)
     # a short scale ("m", "bn") only beside money: "€300m" is millions, "300m" alone is metres
@@ -194,12 +206,25 @@ def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     return end, scale, "", None, False
 
 
-def _currency_before(low: str, start: int) -> tuple[str, int] | None:
+def _currency_before(text: str, low: str, start: int) -> tuple[str, int] | None:
     before = low[max(0, start - 12):start]
     stripped = before.rstrip(" \u00a0")
     for alias in _by_length(tuple(units().currencies)):
-        if ends_with_word(stripped, alias):
+        # a currency word before a number is a code ("CHF 2 Mio"); in lower case it is a word ("won 2-1")
+        if ends_with_word(stripped, alias) and not (alias.isalpha() and not text[start - len(before) + len(stripped) - len(alias):start].lstrip().isupper()):
             return units().currencies[alias], start - (len(before) - len(stripped)) - len(alias)
+    return None
+
+
+def _minus_before(text: str, low: str, start: int, lang: Lang) -> int | None:
+    """Where a minus sign or word written right before a number begins ("minus 14", "−3,5", not the "-" of "2-1")."""
+    if start and text[start - 1] in "-\u2212" and (start == 1 or text[start - 2] in " (\u00a0"):
+        return start - 1
+    before = low[max(0, start - 12):start]
+    stripped = before.rstrip(" \u00a0")
+    word = next((w for w in lang.minus_words if ends_with_word(stripped, w)), None)
+    if word and stripped != before:
+        return start - (len(before) - len(stripped)) - len(word)
     return None
 
 
@@ -224,8 +249,12 @@ def _dates(text: str, low: str, lang: Lang) -> list[Value]:
         rf"(?<!\w)(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<mon>{names})\.?,?\s+(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
         rf"(?<!\w)(?P<mon>{names})\.?\s+(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
     ]
+    yearless = [  # "on 19 May", "le 19 mai", "am 19. Mai", "May 19": a day whose year the article's date gives
+        rf"(?<!\w)(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<mon>{names})(?!\w)",
+        rf"(?<!\w)(?P<mon>{names})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?![\w]|[.,]?\d)",
+    ]
     taken: list[tuple[int, int]] = []
-    for pat in pats:
+    for pat in pats + yearless:
         for m in re.finditer(pat, low):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -233,10 +262,14 @@ def _dates(text: str, low: str, lang: Lang) -> list[Value]:
             if not mon:
                 continue
             day = m.groupdict().get("day")
-            iso = f"{m.group('year')}-{mon:02d}" + (f"-{int(day):02d}" if day else "")
+            year = m.groupdict().get("year")
+            if not year:
+                written = text[m.start("mon")]
+                if not 1 <= int(day or 0) <= 31 or written.islower() and (lang.months_capitalised or m.group("mon") in lang.stopwords):
+                    continue  # "12 may have", "the 20 march"
+            iso = (f"{year}-{mon:02d}" if year else f"--{mon:02d}") + (f"-{int(day):02d}" if day else "")
             taken.append(m.span())
-            out.append(Value(m.start(), m.end(), text[m.start():m.end()], ValueKind.DATE, float(m.group("year")),
-                             iso=iso))
+            out.append(Value(m.start(), m.end(), text[m.start():m.end()], ValueKind.DATE, float(year or 0), iso=iso))
     for m in _ISO_DATE.finditer(text):
         if not any(s < m.end() and m.start() < e for s, e in taken):
             out.append(Value(m.start(), m.end(), m.group(0), ValueKind.DATE, float(m.group(1)), iso=m.group(0)))
@@ -277,8 +310,10 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
             continue  # ordinals, times, fractions like 3/4
         if start and re.match(r"[^\W\d_]", text[start - 1]) or (start > 1 and text[start - 1] == "-" and text[start - 2].isalpha() and not _prefix_unit(low, start)):
             continue  # part of a name: "COVID-19", "G7", "F-35"
-        cur_before = _currency_before(low, start)
+        cur_before = _currency_before(text, low, start)
         fin, scale, cur_after, unit, percent = _unit_after(text, low, end, lang, bool(cur_before))
+        if not cur_before and (minus := _minus_before(text, low, start, lang)) is not None:
+            start, number = minus, -number  # "minus 14F", "-3.5 °C"
         first = cur_before[1] if cur_before else start
         hedge = hedge_before(low, first, lang)
         hedged = bool(hedge)
@@ -321,6 +356,9 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
 def same(a: Value, b: Value) -> bool:
     """The same figure as written, up to notation: "2,048" = "2048" = "2.048" (de); "$1.2 billion" = "$1,200 million"."""
     if a.kind in (ValueKind.YEAR, ValueKind.DATE) or b.kind in (ValueKind.YEAR, ValueKind.DATE):
+        if a.iso.startswith("--") or b.iso.startswith("--"):  # "19 May" is "19 May 2026": the year is not said
+            days = all(v.iso.startswith("--") or len(v.iso) == 10 for v in (a, b))
+            return days and a.iso[-5:] == b.iso[-5:]
         return a.iso == b.iso or (a.iso[:4] == b.iso[:4] and min(len(a.iso), len(b.iso)) == 4 and a.kind != b.kind)
     if (a.dimension or "") != (b.dimension or "") and a.dimension and b.dimension:
         return False

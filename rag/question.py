@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+
+from nltk.stem.porter import PorterStemmer
 
 from . import numbers
 from .language import Lang, base_forms, detect, fold, load, units, words
@@ -76,11 +79,18 @@ class Query:
         return " ".join(self.names) or " ".join(self.terms[:4])
 
 
+_PORTER = PorterStemmer()
+
+
+@cache
 def stem(word: str) -> str:
-    """A crude prefix stem, good enough to match "smuggled" with "smuggling" (and, through the language data's
-    irregular forms, "found" with "finds") in any of our languages."""
+    """A crude prefix stem, good enough to match "smuggled" with "smuggling", "paint" with "painted" (Porter's
+    suffix rules first) and, through the language data's irregular forms, "found" with "finds", in any of our
+    languages."""
     w = fold(word)
     w = base_forms().get(w, w)
+    if w.isascii() and w.isalpha():  # Porter knows English suffixes only; it leaves other words' letters alone
+        w = _PORTER.stem(w, to_lowercase=False)
     return w[:6] if len(w) > 6 else w.rstrip("s") if len(w) > 3 else w
 
 
@@ -224,6 +234,8 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
             head = f"{head} {following}"  # "dock workers", "police officers": the plural is what is counted
         if head in u.units:
             return AnswerType.MEASURE, head, (u.units[head].dimension,)
+        if head in u.dimension_words and head not in lang.count_nouns:  # "combien de temps": a time, not a count
+            return AnswerType.MEASURE, head, u.dimension_words[head]
         if head in lang.percent_words:
             return AnswerType.PERCENT, head, ()
         return AnswerType.COUNT, head, ()
@@ -239,13 +251,17 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         counted = next((w for w in content if w in lang.count_nouns), "")
         if counted:
             return AnswerType.COUNT, counted, ()  # "how big was the crowd": a head count
-        return AnswerType.MEASURE, adjective, u.dimension_words.get(adjective, ())
+        dims = u.dimension_words.get(adjective, ())
+        if "duration" in dims and any(w in lang.duration_verbs for w in content):
+            dims = ("duration",)  # "how long did the expedition last": days, not metres
+        return AnswerType.MEASURE, adjective, dims
     if _starts(low, lang.how_much) is not None:
         money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
         dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))
         if money:
             return AnswerType.MONEY, money, ()
-        return AnswerType.MEASURE, "", dims  # "how much oil leaked": an amount in whatever unit the source uses
+        # "how much oil leaked": an amount of oil in whatever unit the source uses
+        return AnswerType.MEASURE, _next_content(low, _starts(low, lang.how_much) or "", lang), dims
     if first in lang.question_words or first in lang.question_prepositions:
         nxt = _next_content(low, first, lang)
         money = next((w for w in content[1:6] if w in lang.money_cues), "")

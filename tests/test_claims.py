@@ -521,3 +521,76 @@ def test_a_denial_of_what_the_sentence_before_said_is_the_other_side():
     _, drafts, _ = _claims(sents, "Is oil still leaking from the damaged Marrick Energy pipeline at Port Ellery?")
     assert [(d.claimant, d.stance) for d in drafts] == [("the coast guard", StanceValue.YES),
                                                          ("Marrick Energy", StanceValue.NO)]
+
+
+def test_signs_hyphenated_units_glued_german_durations_and_yearless_days_are_values():
+    def kinds(text, code="en"):
+        return [(v.text, v.kind, v.number, v.unit) for v in numbers.find(text, load(code))]
+
+    assert kinds("The temperature fell to minus 14F overnight.")[0][2] == -14.0
+    assert kinds("Lows of −3.5 °C were recorded.")[0][2] == -3.5
+    assert kinds("Valdemora won 2-1 on Saturday.") == [("2", numbers.ValueKind.NUMBER, 2.0, ""), ("1", numbers.ValueKind.NUMBER, 1.0, "")]
+    assert kinds("during a 35-day expedition")[0][1:] == (numbers.ValueKind.MEASURE, 35.0, "d")
+    assert kinds("a four-hour strike")[0][1:] == (numbers.ValueKind.MEASURE, 4.0, "h")
+    assert [k[1] for k in kinds("a 35-year-old man")] == [numbers.ValueKind.NUMBER]  # an age, left to the age rule
+    assert kinds("Mit einem vierstündigen Warnstreik", "de") == [("vierstündigen", numbers.ValueKind.MEASURE, 4.0, "h")]
+    assert kinds("paid CHF 2 million")[0][1:] == (numbers.ValueKind.MONEY, 2e6, "CHF")
+    may, = numbers.find("officials will be questioned on 19 May.")
+    assert may.iso == "--05-19" and numbers.same(may, numbers.find("on 19 May 2026")[0])
+    assert not numbers.same(may, numbers.find("on 20 May 2026")[0])
+    assert [v.kind for v in numbers.find("Of the 12 may have left.")] == [numbers.ValueKind.NUMBER]
+    assert numbers.find("am 19. Mai", load("de"))[0].iso == "--05-19"
+
+
+def test_a_measure_answers_with_the_property_asked_and_a_duration_with_time():
+    q = analyse("How long did the Halcyon research vessel's expedition to the Meridian Seamounts last?")
+    assert q.dimensions == ("duration",)
+    _, drafts, _ = _claims([_s("a", "The vessel Halcyon dived to 5,600 metres during a 35-day expedition to the Meridian Seamounts.")], q.text)
+    assert [d.value for d in drafts] == ["35-day"]
+    assert analyse("Wie lange dauerte der Warnstreik bei Wendel?").dimensions == ("duration",)
+    asked = "What is the estimated diameter of asteroid 2026 RK7?"
+    sents = [_s("a", "Its diameter is estimated at about 140 metres.", prev="The asteroid 2026 RK7 was found in August."),
+             _s("b", "2026 RK7 will pass at a distance of about 1.2 million km."),
+             _s("c", "The asteroid 2026 RK7 will pass 2.1 million km from our planet.")]
+    _, drafts, _ = _claims(sents, asked)
+    assert [(d.sentence.source, d.value) for d in drafts] == [("a", "about 140 metres")]
+    # "how close": the adjective asks a distance, which a source may give without the word
+    _, drafts, _ = _claims(sents[1:], "How close will asteroid 2026 RK7 come to Earth?")
+    assert {d.sentence.source for d in drafts} == {"b", "c"}
+    # "how cold": a word of the dimension in the clause names the value even where the place is in the sentence before
+    _, drafts, _ = _claims([_s("a", "The temperature at the airport fell to minus 14F overnight.",
+                               prev="A blizzard hit Averill on Monday.")], "How cold did it get at Averill airport during the blizzard?")
+    assert [d.value for d in drafts] == ["minus 14F"]
+
+
+def test_a_speaker_before_a_relative_clause_is_the_claimant_and_a_clause_opening_on_a_past_year_is_the_past():
+    text = "Law firm Hartley Moss, which is bringing the case, said 1,900 tenants had joined the claim."
+    assert attribute(text, text.index("1,900"), load("en")).claimant == "Law firm Hartley Moss"
+    de = "Die Polizei, die den Zug begleitete, sprach von 1.900 Teilnehmern."
+    assert attribute(de, de.index("1.900"), load("de")).claimant == "Die Polizei"
+    past = _s("a", "Bereits im Jahr 2023 hatte ein zweitägiger Streik in Oberbrück zu Lieferengpässen geführt.", date="2026-03-03")
+    now = _s("b", "Mit einem vierstündigen Warnstreik haben Beschäftigte von Wendel die Produktion in Oberbrück lahmgelegt.",
+             date="2026-03-03")
+    _, drafts, _ = _claims([past, now], "Wie lange dauerte der Warnstreik bei Wendel in Oberbrück?")
+    assert [d.value for d in drafts] == ["vierstündigen"]
+
+
+def test_how_much_of_a_thing_is_not_another_things_measure_and_a_stance_skips_the_scene():
+    q = analyse("How much oil leaked from Marrick Energy's pipeline at Port Ellery?")
+    assert q.head == "oil"
+    sents = [_s("a", "Crude oil from a pipeline at Marrick Energy's terminal in Port Ellery has washed up along 12 km of coastline."),
+             _s("b", "Marrick Energy said about 70 tonnes of oil had leaked from the pipeline at Port Ellery.")]
+    _, drafts, _ = _claims(sents, q.text)
+    assert [d.value for d in drafts] == ["about 70 tonnes of oil"]
+    sents = [_s("a", "A Line 4 tram derailed in Kellerton on Wednesday, injuring eleven people."),
+             _s("b", "A Line 4 tram in Kellerton derailed at the junction, the operator said."),
+             _s("c", "The operator, KellerTram, denied that the Kellerton tram had been speeding.")]
+    _, drafts, _ = _claims(sents, "Was the Kellerton Line 4 tram speeding when it derailed?")
+    assert [(d.sentence.source, d.stance) for d in drafts] == [("c", StanceValue.NO)]
+
+
+def test_the_stemmer_matches_inflections_in_every_language_it_meets():
+    from rag.question import stem
+    assert stem("paint") == stem("painted") and stem("join") == stem("joined") and stem("died") == stem("die")
+    assert stem("smuggled") == stem("smuggling") and stem("found") == stem("finds")
+    assert stem("Beschäftigte") == stem("Beschäftigten")  # non-English words keep the prefix rule

@@ -59,7 +59,8 @@ def test_the_claims_only_loop_counts_flags_per_kind_against_the_gold(seed_store,
                                                                        "What is the capital"))]
     assert len(items) >= 1
     result = flags(items, Assistant(seed_store, seed_settings))
-    right, _, named, total = result["seed"]
-    assert total == len(items) and right == total  # the Llama GPU-hours conflict is flagged; the rest are not
+    counts = result["seed"]
+    assert counts.total == len(items) and counts.right == counts.total  # the Llama GPU-hours conflict is flagged; the rest are not
     conflicts = sum(it.disagreement for it in items)
-    assert conflicts >= 1 and named == conflicts  # and the code's statement names both figures
+    assert conflicts >= 1 and counts.all_sides == conflicts  # and the code's statement names both figures
+    assert counts.gold_value >= conflicts  # a claim holds a gold figure
