@@ -251,6 +251,9 @@ def _asked_happening(query: Query) -> set[str]:
 _JOIN = re.compile(rf",|;|(?<!\w)(?:{'|'.join(everywhere('and_words'))})(?!\w)", re.IGNORECASE)
 
 
+_RELATIVE = re.compile(rf",\s+(?:{'|'.join(everywhere('relative_pronouns'))})\s[^,;]*,", re.IGNORECASE)
+
+
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     cuts = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
     return next(((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b), (0, len(text)))
@@ -258,6 +261,19 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def clause_of(text: str, pos: int) -> str:
     a, b = _clause_bounds(text, pos)
+    return text[a:b]
+
+
+def own_words(text: str, pos: int) -> str:
+    """The words said of the value at `pos`: its clause, less a relative clause that interrupts it; or that
+    relative clause where the value stands inside it ("Cardew, who died in 1911, painted it in 1884")."""
+    a, b = _clause_bounds(text, pos)
+    inner = [(m.start() + 1, m.end()) for m in _RELATIVE.finditer(text) if a <= m.start() and m.end() <= b]
+    inside = next(((x, y) for x, y in inner if x <= pos < y), None)
+    if inside:
+        return text[inside[0]:inside[1]]
+    for x, y in reversed(inner):
+        text, b = text[:x] + text[y:], b - (y - x)
     return text[a:b]
 
 
@@ -395,7 +411,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             if query.type is AnswerType.MONEY and head and not (window & cues) and not query.per \
                     and not _modifies_asked(s.text, v.end, query, lang):
                 continue  # "how much did it cost": an amount near "cost", not any amount
-            own = clause_terms(clause)
+            own = clause_terms(own_words(s.text, v.start))
             found.append((len(terms & own), named, v, who, own, restated, bool(asked) and asked in said))
         if any(named for _, named, *_ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
@@ -418,9 +434,12 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     current = {d.sentence.source for d in out if (d.sentence, d.reading.start if d.reading else -1) not in past}
     out = [d for d in out if d.sentence.source not in current
            or (d.sentence, d.reading.start if d.reading else -1) not in past]
-    if query.type is AnswerType.MONEY:  # a source that states the asked price answers with it, not its other sums
-        priced = {d.sentence.source for d in out if d.typed}
+    if query.type in (AnswerType.MONEY, AnswerType.PERCENT):  # a source that states the asked price or share answers
+        priced = {d.sentence.source for d in out if d.typed}  # with it, not with its other sums
         out = [d for d in out if d.typed or d.sentence.source not in priced]
+    if query.type is AnswerType.PERCENT and fold(query.head) not in qlang.percent_nouns | set(qlang.percent_cues) \
+            and any(d.typed for d in out):
+        out = [d for d in out if d.typed]  # "what growth rate": sources that say growth outrank other shares
     # "what is its diameter" (a noun, not the adjective of "how close"): a source that names it outranks bare lengths
     if asked_noun and any(
             units().measure_groups.get(d.reading.dimension, {}).get(fold(query.head)) for d in out if d.typed and d.reading):

@@ -129,7 +129,7 @@ def analyse(question: str, previous: str | None = None) -> Query:
     if lang.nouns_capitalised:  # German capitalises every noun: only words the stop list and a noun test leave
         names = tuple(n for n in names if not fold(n).endswith(lang.noun_suffixes))
     ignore = set(lang.stopwords) | set(lang.question_words) | set(lang.yesno_openers) | {fold(n) for n in names}
-    ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure) for w in words(p)}
+    ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure, *lang.date_cues) for w in words(p)}
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
                                 and fold(w) != head))
     relation = tuple(w for w in (_relation(low, head, lang) if qtype is AnswerType.COUNT else ()) if w not in {fold(n) for n in names})
@@ -275,6 +275,12 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
                 return AnswerType.COUNT, w, ()
             if w in lang.money_cues and first not in person_or_place:
                 return AnswerType.MONEY, w, ()
+            if w in lang.percent_nouns:  # "what economic growth rate": a share, written in per cent, of growth
+                i = content.index(w)
+                before = content[i - 1] if i > 1 else ""
+                of = _next_content(low, f"{w} {lang.fraction_of[0]}", lang) if lang.fraction_of else ""
+                modifier = before if before and before not in lang.stopwords and before not in lang.question_words else of
+                return AnswerType.PERCENT, modifier or w, ()
         if _starts(low, lang.date_cues, anywhere=False) is not None:
             return AnswerType.DATE, "", ()
         if _starts(low, lang.place_cues, anywhere=False) is not None:

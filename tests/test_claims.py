@@ -594,3 +594,18 @@ def test_the_stemmer_matches_inflections_in_every_language_it_meets():
     assert stem("paint") == stem("painted") and stem("join") == stem("joined") and stem("died") == stem("die")
     assert stem("smuggled") == stem("smuggling") and stem("found") == stem("finds")
     assert stem("Beschäftigte") == stem("Beschäftigten")  # non-English words keep the prefix rule
+
+
+def test_a_rate_question_asks_a_share_of_its_modifier_and_a_relative_clause_speaks_for_itself():
+    q = analyse("What economic growth rate does the Valmora budget forecast for next year?")
+    assert (q.type, q.head) == (AnswerType.PERCENT, "growth")
+    sents = [_s("a", "The Valmora budget raises defence spending to 2.4 per cent of GDP and cuts the top rate of income tax."),
+             _s("b", "The Valmora ministry forecasts economic growth of 1.6 per cent next year in its budget.")]
+    _, drafts, _ = _claims(sents, q.text)
+    assert [d.value for d in drafts] == ["1.6 per cent"]
+    text = "Cardew, who died in 1911, painted the scene in 1884."
+    assert cl.own_words(text, text.index("1911")).strip(" ,") == "who died in 1911"
+    assert "1911" not in cl.own_words(text, text.index("1884"))
+    _, drafts, _ = _claims([_s("a", text, prev="Harbour at Dusk by Eliza Cardew sold for £2m.")],
+                           "In what year did Eliza Cardew paint Harbour at Dusk?")
+    assert [d.value for d in drafts] == ["1884"]
