@@ -127,7 +127,7 @@ class Assistant:
         sentences = self.selector.candidates(hits)
         query = cl.distinctive(query, sentences)
         scored = list(zip(sentences, self.selector.score(search_text, sentences)))
-        drafts = self._relevant(cl.extract(sentences, query, self._doc_names(hits, query)), dict(scored))
+        drafts = self._relevant(cl.extract(sentences, query, self._doc_names(hits, query)), dict(scored), query.lang)
         evidence = self.selector.select(scored, [d.sentence for d in drafts])
         by_pos = {(e.source, e.start): e for e in evidence}
         pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id)) for d in drafts
@@ -180,7 +180,7 @@ class Assistant:
                 out[h.source] = cl.mentions(f"{h.title} {text[:self.settings.claims.lead_chars]}", query.names) if query.names else True
         return out
 
-    def _relevant(self, drafts: list[cl.ClaimDraft], scores: dict[Sentence, float]) -> list[cl.ClaimDraft]:
+    def _relevant(self, drafts: list[cl.ClaimDraft], scores: dict[Sentence, float], lang: str) -> list[cl.ClaimDraft]:
         """Claims from sentences that bear on the question: close to the best claim's sentence, above a floor."""
         if not drafts:
             return []
@@ -190,8 +190,12 @@ class Assistant:
         # a stance sentence already uses the question's own key word, and a value typed by the question's specific
         # word ("9 metres long", "41 species") is an answer however the rest of its sentence is worded: for those
         # only the absolute floor applies
-        return [replace(d, relevance=scores.get(d.sentence, 0.0)) for d in drafts
-                if scores.get(d.sentence, 0.0) >= (cfg.min_claim_score if d.kind is ClaimKind.STANCE or d.typed else floor)]
+        def needed(d: cl.ClaimDraft) -> float:
+            if not (d.kind is ClaimKind.STANCE or d.typed):
+                return floor
+            return cfg.min_claim_score if cl.sentence_lang(d.sentence).code == lang else cfg.min_claim_score_other_language
+
+        return [replace(d, relevance=scores.get(d.sentence, 0.0)) for d in drafts if scores.get(d.sentence, 0.0) >= needed(d)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their leads (title and opening), the name

@@ -13,7 +13,7 @@ from . import numbers
 from .attribution import attribute
 from .language import Lang, Stance, detect, everywhere, fold, load, relation_groups, units, words
 from .numbers import Value, ValueKind
-from .question import AnswerType, Query, stem
+from .question import AnswerType, Query, name_stem, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
@@ -71,7 +71,7 @@ def mentions(text: str, names: tuple[str, ...]) -> bool:
                 return True
         elif len(name) > 5:  # "Lyon's", "Privatbanken" by the stem, as a name: "private equity" is not "Privatbank"
             raw = unicodedata.normalize("NFC", text)
-            if any(raw[m.start()].isupper() for m in re.finditer(rf"(?<!\w){re.escape(stem(name))}", low)
+            if any(raw[m.start()].isupper() for m in re.finditer(rf"(?<!\w){re.escape(name_stem(name))}", low)
                    if len(raw) == len(low)):
                 return True
     return False
@@ -188,7 +188,7 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "declared the winner by 3,105 votes": a margin, unless the question asks "by how many"
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
-    if any(stem(w) == head_last for w in after):
+    if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
         return True
     if head_words and fold(head_words[-1]) in units().units:
         return False  # "GPU hours": the unit itself must follow the number
@@ -202,9 +202,9 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
     if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count, where the clause says
         # what the question asks happened to them ("died", "took part")
-        own_words = words(clause_of(s.text, v.start) + " " + s.prev)
+        said = words(clause_of(s.text, v.start) + " " + s.prev)
         return not query.relation or not own_noun \
-            or bool(_asked_happening(query) & ({stem(w) for w in own_words} | _happenings(own_words, lang)))
+            or bool(_asked_happening(query) & ({stem(w) for w in said} | _happenings(said, lang)))
     return not own_noun and head_last in window
 
 
@@ -214,22 +214,30 @@ _CLAUSE_CUT = re.compile(
     re.IGNORECASE)
 
 
+def _part(text: str, u: Value, lang: Lang) -> bool:
+    """"seven people, including two port workers": the two are some of the seven."""
+    return any(numbers.ends_with_word(fold(text[max(0, u.start - 20):u.start]).rstrip(), m) for m in lang.part_markers)
+
+
+def _own_segment(text: str, v: Value, values: list[Value], restated: bool, lang: Lang) -> str:
+    """The figure's own words: from the figure before it (or, where not restated, the last "and" or comma) to the
+    figure after it, inside its clause ("six people died and 31 are missing": "31 are missing")."""
+    a, b = _clause_bounds(text, v.start)
+    a = 0 if restated else max([a, *(u.end for u in values if u.end <= v.start)])
+    if not restated:
+        a += max((m.end() for m in _JOIN.finditer(text[a:v.start])), default=0)
+    b = min([b, *(u.start for u in values if u.start >= v.end and not _part(text, u, lang))])
+    return text[a:b]
+
+
 def _happened(query: Query, text: str, v: Value, values: list[Value], restated: bool, lang: Lang) -> bool:
     """Between the figure's neighbouring figures in its clause, what the question says happened to those counted
     ("died", "missing") is said in any of its words ("the death toll reached 27"), or at least nothing else that
     happens to people ("six people died and 31 are missing": the six are not the missing). A figure restated ("put
     the number at 167", "gives a figure of 142") keeps what the sentence said before it."""
-    def part(u: Value) -> bool:  # "seven people, including two port workers": the two are some of the seven
-        return any(numbers.ends_with_word(fold(text[max(0, u.start - 20):u.start]).rstrip(), m) for m in lang.part_markers)
-
-    if part(v):
+    if _part(text, v, lang):
         return False
-    a, b = _clause_bounds(text, v.start)
-    a = 0 if restated else max([a, *(u.end for u in values if u.end <= v.start)])
-    if not restated:  # "six people died and 31 are missing": the 31's words start after the "and"
-        a += max((m.end() for m in _JOIN.finditer(text[a:v.start])), default=0)
-    b = min([b, *(u.start for u in values if u.start >= v.end and not part(u))])
-    said = [fold(w) for w in words(text[a:b])]
+    said = [fold(w) for w in words(_own_segment(text, v, values, restated, lang))]
     happened = _happenings(said, lang)
     if _asked_happening(query) & (happened | {stem(w) for w in said}):
         return True
@@ -239,6 +247,18 @@ def _happened(query: Query, text: str, v: Value, values: list[Value], restated: 
 def _happenings(said: list[str], lang: Lang) -> set[str]:
     groups = relation_groups(lang.code)
     return {groups[fold(w)] for w in said if fold(w) in groups}
+
+
+def _noun_in_asked_group(query: Query, nouns: list[str], clause: str, lang: Lang) -> bool:
+    """The counted noun is, in its own language, one of the question's head or asked happening ("how many
+    spectators": "48.500 espectadores"; "how many people took part": "12 400 manifestants"), or people of whom
+    the clause says that ("40 000 personnes ont défilé", "la asistencia en 42.000 personas")."""
+    head = words(query.head)
+    asked = _asked_happening(query) | ({relation_groups(query.lang).get(fold(head[-1]), "")} - {""} if head else set())
+    groups = relation_groups(lang.code)
+    folded = [fold(n) for n in nouns]
+    return any(groups.get(n) in asked for n in folded) \
+        or (any(n in lang.people_nouns for n in folded) and bool(asked & _happenings(words(clause), lang)))
 
 
 def _asked_happening(query: Query) -> set[str]:
@@ -251,7 +271,7 @@ def _asked_happening(query: Query) -> set[str]:
 _JOIN = re.compile(rf",|;|(?<!\w)(?:{'|'.join(everywhere('and_words'))})(?!\w)", re.IGNORECASE)
 
 
-_RELATIVE = re.compile(rf",\s+(?:{'|'.join(everywhere('relative_pronouns'))})\s[^,;]*,", re.IGNORECASE)
+_RELATIVE = re.compile(rf",\s+(?:{'|'.join(everywhere('relative_pronouns'))})\s[^,;]*(?:,|$)", re.IGNORECASE)
 
 
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -298,7 +318,8 @@ def _said_of_the_past(text: str, v: Value, values: list[Value], lang: Lang) -> b
     for m in lang.past_markers:
         for hit in re.finditer(rf"(?<!\w){re.escape(m)}(?!\w)", low[a:b]):
             at = a + hit.start()
-            nearest = min((u for u in values if a <= u.start < b), key=lambda u: min(abs(at - u.start), abs(at - u.end)))
+            nearest = min((u for u in values if a <= u.start < b and u.kind is v.kind),
+                          key=lambda u: min(abs(at - u.start), abs(at - u.end)))
             if nearest is v:
                 return True
     return False
@@ -392,7 +413,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             # ("Turnout was 41.2 per cent")
             near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
             restated = query.type is AnswerType.COUNT and _restated(s.text, v.start, lang)
-            named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near))
+            named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near)) \
+                or (query.type is AnswerType.COUNT and _noun_in_asked_group(query, near[:1], own_words(s.text, v.start), lang))
             properties = units().measure_groups.get(v.dimension, {})
             measured = [w for w in near if v.dimension in units().dimension_words.get(fold(w), ()) or fold(w) in properties] \
                 if query.type is AnswerType.MEASURE else []
@@ -424,7 +446,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             # typed: the question's specific noun names the value, or (for people and other generic heads) what the
             # question says happened to them is said in the value's own clause ("police have arrested two men")
             typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
-                or (query.type is AnswerType.COUNT and generic and bool(rel) and rel <= own) \
+                or (query.type is AnswerType.COUNT and generic and bool(rel) and (rel <= own or bool(
+                    _asked_happening(query) & _happenings(words(_own_segment(s.text, v, values, restated, lang)), lang)))) \
                 or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, query, lang)) \
                 or (query.type is AnswerType.MEASURE and (property_named or _modifies_asked(s.text, v.end, query, lang)))
             a, b = value_span(s.text, v, query.head, lang)
@@ -608,9 +631,12 @@ def age_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, boo
 
 
 def revised(d: ClaimDraft) -> bool:
-    """The claim's sentence reports its figure as a revision ("rose to 19", "have now arrested five")."""
+    """The claim's sentence reports its figure as a revision ("rose to 19", "have now arrested five"; a count
+    "reached 27")."""
     low = fold(d.sentence.text)
-    return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in sentence_lang(d.sentence).update_cues)
+    lang = sentence_lang(d.sentence)
+    cues = lang.update_cues + (lang.count_update_cues if d.reading and d.reading.kind is ValueKind.NUMBER else ())
+    return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in cues)
 
 
 def normalise_name(name: str) -> str:

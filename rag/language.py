@@ -126,6 +126,7 @@ class Lang:
     update_up: str
     update_down: str
     update_cues: tuple[str, ...]
+    count_update_cues: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def load(code: str = DEFAULT) -> Lang:
         ordinal_suffixes=tup("ordinal_suffixes"), speaker_verbs=tup("speaker_verbs"),
         noun_suffixes=tup("noun_suffixes"), abbreviations=tuple(raw.get("abbreviations", [])),
         sentence_openers=tuple(raw.get("sentence_openers", [])),  # case kept: abbreviations, openers
-        update_up=raw["update_up"], update_down=raw["update_down"], update_cues=tup("update_cues"),
+        update_up=raw["update_up"], update_down=raw["update_down"], update_cues=tup("update_cues"), count_update_cues=tup("count_update_cues"),
     )
 
 

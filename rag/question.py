@@ -91,6 +91,12 @@ def stem(word: str) -> str:
     w = base_forms().get(w, w)
     if w.isascii() and w.isalpha():  # Porter knows English suffixes only; it leaves other words' letters alone
         w = _PORTER.stem(w, to_lowercase=False)
+    return name_stem(w)
+
+
+def name_stem(word: str) -> str:
+    """A name's stem: its prefix only ("Lyon's" is Lyon), never a suffix rule ("Racing" is not "Race")."""
+    w = fold(word)
     return w[:6] if len(w) > 6 else w.rstrip("s") if len(w) > 3 else w
 
 

@@ -113,6 +113,9 @@ class ClaimSettings(BaseModel):
     min_claim_score: float = Field(0.25, description="A claim's sentence must score at least this (cosine to the "
                                                      "question plus word overlap) to count as an answer.")
     claim_score_margin: float = Field(0.4, description="...and at most this far below the best claim sentence.")
+    min_claim_score_other_language: float = Field(0.15, description="The floor for a typed claim in a language other "
+                                                                    "than the question's: the English embedder scores "
+                                                                    "such sentences low however well they answer.")
     lead_chars: int = Field(1500, description="An article whose title or first characters name the subject is about "
                                               "it: its sentences that name no one else may answer for it.")
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")

@@ -609,3 +609,30 @@ def test_a_rate_question_asks_a_share_of_its_modifier_and_a_relative_clause_spea
     _, drafts, _ = _claims([_s("a", text, prev="Harbour at Dusk by Eliza Cardew sold for £2m.")],
                            "In what year did Eliza Cardew paint Harbour at Dusk?")
     assert [d.value for d in drafts] == ["1884"]
+
+
+def test_counts_in_another_language_answer_by_their_nouns_and_what_the_clause_says_happened():
+    question = "How many people took part in the pension reform march in Montclar?"
+    sents = [_s("a", "À Montclar, la préfecture a dénombré 12 400 manifestants, plus que lors de la mobilisation du "
+                     "28 janvier, qui avait réuni 7 800 personnes d'après la même source."),
+             _s("b", "À Montclar, le syndicat affirme que 40 000 personnes ont défilé dans la ville."),
+             _s("c", "À Montclar, la préfecture dit que 2 100 personnes travaillent pour la ville.")]
+    _, drafts, _ = _claims(sents, question)
+    assert sorted(d.value.split()[0] for d in drafts) == ["12", "40"]
+    assert all(d.typed for d in drafts)
+    _, drafts, _ = _claims([_s("a", "Según el club, 48.500 espectadores llenaron las gradas del estadio de Valdemora."),
+                            _s("b", "La policía cifró la asistencia en Valdemora en 42.000 personas.")],
+                           "How many spectators attended the final in Valdemora?")
+    assert sorted(d.reading.number for d in drafts) == [42000, 48500]
+    # held: the employees were among those held, not the 2,100 staff after "and"
+    sent = _s("a", "The Belmara port authority said employees were among those held and would review passes for its 2,100 staff.")
+    _, drafts, _ = _claims([sent], "How many people were arrested after the seizure at the Port of Belmara?")
+    assert not any(d.typed for d in drafts)
+
+
+def test_a_count_that_reached_a_new_figure_is_a_revision_a_dive_that_reached_a_depth_is_not():
+    toll = _s("a", "The death toll from the capsizing off Kerran Island reached 27.", date="2026-09-04")
+    dive = _s("b", "The vehicle's deepest dive off the Meridian Seamounts reached 4,800 metres.", date="2026-09-04")
+    (t,) = cl.extract([toll], analyse("How many people died off Kerran Island?"), {"a": True})
+    (d,) = cl.extract([dive], analyse("What maximum depth did the vehicle reach at the Meridian Seamounts?"), {"b": True})
+    assert cl.revised(t) and not cl.revised(d)
