@@ -11,9 +11,10 @@ from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
+from .entities import not_a_person
 from .language import Lang, Stance, detect, everywhere, fold, load, relation_groups, units, words
 from .numbers import Value, ValueKind
-from .question import AnswerType, Query, name_stem, stem
+from .question import AnswerType, Query, name_stem, plural, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
@@ -69,10 +70,10 @@ def mentions(text: str, names: tuple[str, ...]) -> bool:
             parts = [p for p in re.split(r"[-\s]", name) if any(c.isdigit() for c in p) and len(p) > 1]
             if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low) for p in parts):
                 return True
-        elif len(name) > 5:  # "Lyon's", "Privatbanken" by the stem, as a name: "private equity" is not "Privatbank"
-            raw = unicodedata.normalize("NFC", text)
-            if any(raw[m.start()].isupper() for m in re.finditer(rf"(?<!\w){re.escape(name_stem(name))}", low)
-                   if len(raw) == len(low)):
+        elif len(name) > 5:  # "Lyon's", "Privatbanken" by the stem, as a name: "private equity" is not "Privatbank",
+            raw = unicodedata.normalize("NFC", text)  # nor "Hollinsford" "Hollin" (at most a short ending more)
+            if any(raw[m.start()].isupper() and len(m.group()) <= len(name) + 3
+                   for m in re.finditer(rf"(?<!\w){re.escape(name_stem(name))}[\w'’]*", low) if len(raw) == len(low)):
                 return True
     return False
 
@@ -188,6 +189,9 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "declared the winner by 3,105 votes": a margin, unless the question asks "by how many"
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
+    if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
+            and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
+        return False  # "two pupil referral units": a singular after "two" modifies what is counted
     if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
         return True
     if head_words and fold(head_words[-1]) in units().units:
@@ -387,6 +391,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if query.type is AnswerType.MEASURE and query.dimensions and v.dimension not in query.dimensions:
                 continue
+            if query.type is AnswerType.MEASURE and not query.dimensions and v.dimension == "duration":
+                continue  # "how much of the jewellery": an amount, never "less than four minutes"
             if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
                 continue
             if query.type is AnswerType.COUNT and rel and fold(query.head) in qlang.people_nouns | qlang.count_nouns \
@@ -437,6 +443,12 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             found.append((len(terms & own), named, v, who, own, restated, bool(asked) and asked in said))
         if any(named for _, named, *_ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
+        if query.type is not AnswerType.COUNT and head and len(found) > 1:
+            # "91 per cent … voted for strike action, on a turnout of 58 per cent": the figure nearest the head word
+            spots = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(name_stem(head[-1]))}", fold(s.text))]
+            if spots:
+                gap = {id(f): min(min(abs(p - f[2].start), abs(p - f[2].end)) for p in spots) for f in found}
+                found = [f for f in found if gap[id(f)] == min(gap.values())]
         best_fit = max((f for f, *_ in found), default=0)
         generic = fold(query.head) in qlang.people_nouns | qlang.count_nouns | qlang.generic_money
         for fit, named, v, who, own, restated, property_named in found:
@@ -573,6 +585,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue
             if folded in places:
                 continue  # "the stage from Kerrow": a place, never the person asked for
+            if query.type is AnswerType.PERSON and not_a_person(s.text, start, start + len(name), lang.code):
+                continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
             found.append((0 if titled else min(abs(start - a) for a in anchors), name))
         if found:
             _, name = min(found)

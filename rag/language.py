@@ -141,6 +141,7 @@ class Units:
     currencies: dict[str, str]  # alias -> ISO code
     units: dict[str, Unit]  # alias after a number
     prefix_units: dict[str, Unit]  # alias before a number ("magnitude 6.4")
+    volume_per_area: tuple[str, ...]  # "pro Quadratmeter" after litres: rain in mm
     dimension_words: dict[str, tuple[str, ...]]  # question word -> dimensions it asks about
     measure_groups: dict[str, dict[str, str]]  # dimension -> word -> the property it names ("deepest" -> depth)
 
@@ -209,6 +210,7 @@ def units() -> Units:
     return Units(
         currencies={fold(k): v for k, v in raw["currencies"].items()},
         units=unit("units"), prefix_units=unit("prefix_units"),
+        volume_per_area=tuple(fold(p) for p in raw["volume_per_area"]["phrases"]),
         dimension_words={fold(k): tuple(v) for k, v in raw["dimension_words"].items()},
         measure_groups={dim: {fold(w): group for group, ws in groups.items() for w in ws}
                         for dim, groups in raw["measure_groups"].items()},

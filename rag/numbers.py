@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from .language import Lang, everywhere, fold, load, units
+from .language import Lang, Unit, everywhere, fold, load, units
 
 # Same figure, rounded: at most this far apart (relative), and the coarser one a rounding of the finer.
 ROUNDING_TOLERANCE = 0.05
@@ -202,7 +202,12 @@ def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
         return p + 1, scale, "", units().units["°" + text[p].lower()], False
     un = _phrase_at(low, p, units().units)
     if un and not (un[0] in ("m", "t") and scale != 1.0):
-        return un[1], scale, "", units().units[un[0]], False
+        unit = units().units[un[0]]
+        if unit.symbol == "l":  # "87 Liter Regen pro Quadratmeter": a litre on each square metre is a millimetre of rain
+            area = re.match(rf"\s+(?:[^\W\d]+\s+)?({'|'.join(map(re.escape, units().volume_per_area))})", low[un[1]:un[1] + 40])
+            if area:
+                return un[1] + area.end(), scale, "", Unit("mm", "length", 0.001), False
+        return un[1], scale, "", unit, False
     return end, scale, "", None, False
 
 

@@ -194,7 +194,7 @@ def _per_unit(low: str, lang: Lang) -> str:
     return ""
 
 
-def _plural(word: str, lang: Lang, *, modifier: bool = False) -> bool:
+def plural(word: str, lang: Lang, *, modifier: bool = False) -> bool:
     """Written as a plural; a modifier ending in -us or -is ("virus cases", "crisis talks") is taken as singular."""
     return len(word) > 3 and word.endswith(lang.plural_endings) and not word.endswith(("ss", "us", "is") if modifier else "ss")
 
@@ -236,7 +236,7 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         following = _next_content(low, head, lang) if head else ""
         if following in u.units and head not in u.units:  # "GPU hours": the unit names what is counted
             head = f"{head} {following}"
-        elif _plural(following, lang) and not _plural(head, lang, modifier=True) and re.search(rf"(?<!\w){re.escape(head)}\s+{re.escape(following)}(?!\w)", low):
+        elif plural(following, lang) and not plural(head, lang, modifier=True) and re.search(rf"(?<!\w){re.escape(head)}\s+{re.escape(following)}(?!\w)", low):
             head = f"{head} {following}"  # "dock workers", "police officers": the plural is what is counted
         if head in u.units:
             return AnswerType.MEASURE, head, (u.units[head].dimension,)
