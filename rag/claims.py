@@ -116,10 +116,12 @@ def about_subject(s: Sentence, query: Query, upto: int, doc_names: bool, claiman
 
 
 def _per(text: str, end: int, lang: Lang, unit: str) -> bool:
-    """The value is a rate of that unit: "$38 a share", "€12 pro Stunde"."""
-    after = [fold(w) for w in words(text[end:end + 40])[:3]]
-    return any(w in lang.rate_words and i + 1 < len(after) and stem(after[i + 1]) == stem(unit)
-               for i, w in enumerate(after))
+    """The value is a rate of that unit: "$38 a share", "€12 pro Stunde", or its clause says before it whose each
+    one is ("Each claimant is seeking up to £12,000")."""
+    def rate_of(ws: list[str]) -> bool:
+        return any(w in lang.rate_words and i + 1 < len(ws) and stem(ws[i + 1]) == stem(unit) for i, w in enumerate(ws))
+    start = _clause_bounds(text, end - 1)[0]
+    return rate_of([fold(w) for w in words(text[end:end + 40])[:3]]) or rate_of([fold(w) for w in words(text[start:end])])
 
 
 def _rate(text: str, end: int, lang: Lang) -> bool:
@@ -189,6 +191,13 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "declared the winner by 3,105 votes": a margin, unless the question asks "by how many"
     if any(w in units().units for w in after[:2]) and not any(w in units().units for w in map(fold, head_words)):
         return False  # "2.8 million GPU hours" is a measure, not a count of GPUs
+    qlang = load(query.lang)  # the head is a word of the question's language, whatever the article's
+    generic = query.head in qlang.people_nouns or query.head in qlang.count_nouns or not query.head
+    if after and after[0] in lang.fraction_of and head_words and not generic:
+        rest = [fold(w) for w in words(s.text[v.end:v.end + 60])[1:7]]
+        rest = [w for w in rest if w not in lang.stopwords and not w[0].isdigit() and w not in lang.number_words]
+        if head_last not in {stem(w) for w in rest[:3]} | clause_terms(clause_of(s.text, v.start)):
+            return False  # "11 of the 15 affected villages" counts villages, not the homes asked about
     if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
             and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
         return False  # "two pupil referral units": a singular after "two" modifies what is counted
@@ -199,8 +208,6 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
         return False
     window = clause_terms(s.prev + " " + s.text)
-    qlang = load(query.lang)  # the head is a word of the question's language, whatever the article's
-    generic = query.head in qlang.people_nouns or query.head in qlang.count_nouns or not query.head
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
         and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
@@ -219,8 +226,11 @@ _CLAUSE_CUT = re.compile(
 
 
 def _part(text: str, u: Value, lang: Lang) -> bool:
-    """"seven people, including two port workers": the two are some of the seven."""
-    return any(numbers.ends_with_word(fold(text[max(0, u.start - 20):u.start]).rstrip(), m) for m in lang.part_markers)
+    """"seven people, including two port workers": the two are some of the seven ("most of them over 75" too)."""
+    before = fold(text[max(0, u.start - 30):u.start]).rstrip()
+    hedge = numbers.hedge_before(before + " ", len(before) + 1, lang)  # "most of them over 75"
+    before = before[:len(before) - len(hedge)].rstrip() if hedge else before
+    return any(numbers.ends_with_word(before, m) for m in lang.part_markers)
 
 
 def _own_segment(text: str, v: Value, values: list[Value], restated: bool, lang: Lang) -> str:
@@ -395,7 +405,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "how much of the jewellery": an amount, never "less than four minutes"
             if query.type is AnswerType.COUNT and not _count_fits(query, v, s, lang):
                 continue
-            if query.type is AnswerType.COUNT and rel and fold(query.head) in qlang.people_nouns | qlang.count_nouns \
+            if query.type is AnswerType.COUNT and rel \
                     and not _happened(query, s.text, v, values, _restated(s.text, v.start, lang), lang):
                 continue  # "six people died and 31 are missing": the six are not the missing
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")

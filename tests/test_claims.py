@@ -674,3 +674,29 @@ def test_a_singular_after_a_count_modifies_the_counted_noun_and_the_figure_neare
     _, drafts, _ = _claims([_s("a", "The Brennan union said 91 per cent of members had voted for a strike, on a turnout of 58 per cent.")],
                            "What was the turnout in the Brennan strike ballot?")
     assert [d.value for d in drafts] == ["58 per cent"]
+
+
+def test_a_count_of_a_part_of_something_else_or_of_other_happenings_is_no_answer():
+    # "11 of the 15 affected villages" counts villages; "30 of the animals … confirmed as new species" does count species
+    _, drafts, _ = _claims([_s("a", "In Hazar province rescuers reached 11 of the 15 affected villages by Friday.")],
+                           "How many homes were destroyed in the Hazar province earthquake?")
+    assert drafts == []
+    _, drafts, _ = _claims([_s("a", "The Halcyon census said 30 of the animals collected are confirmed as new species.")],
+                           "How many new species were found by the Halcyon expedition?")
+    assert [d.reading.number for d in drafts] == [30]
+    # treated is not died; "most of them over 75" is a part, and an age
+    _, drafts, _ = _claims([_s("a", "In Castrela the hospital said it had treated 230 people for heat exhaustion during the "
+                                    "heatwave, most of them over 75.")], "How many people died during the heatwave in Castrela?")
+    assert drafts == []
+    # a specific head too: tenants taking part in an action are not tenants in hospital
+    sent = _s("a", "The number of Greystone tenants taking part in the mould class action has reached 2,600.")
+    assert cl.extract([sent], analyse("How many Greystone tenants have joined the mould class action?"), {"a": True})
+    assert not cl.extract([sent], analyse("How many Greystone tenants have been hospitalised because of mould?"), {"a": True})
+
+
+def test_each_asks_a_rate_that_a_source_must_state():
+    sents = [_s("a", "The Calden strike has led operators to offer a one-off payment of 800 pounds to dockers."),
+             _s("b", "Each Calden claimant is seeking up to £12,000 in damages.")]
+    assert cl.extract(sents[:1], analyse("How much money is the Calden strike costing the port each day?"), {"a": True}) == []
+    (d,) = cl.extract(sents[1:], analyse("How much in damages is each Calden claimant seeking?"), {"b": True})
+    assert d.reading.number == 12000
