@@ -201,12 +201,12 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
             and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
         return False  # "two pupil referral units": a singular after "two" modifies what is counted
+    if after and after[0] in lang.rate_words and not (query.per and len(after) > 1 and stem(after[1]) == stem(query.per)):
+        return False  # "37 billion per token" is a rate, unless the question asks one per token
     if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
         return True
     if head_words and fold(head_words[-1]) in units().units:
         return False  # "GPU hours": the unit itself must follow the number
-    if after and after[0] in lang.rate_words:  # "37 billion per token" is a rate
-        return False
     window = clause_terms(s.prev + " " + s.text)
     # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
     own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \

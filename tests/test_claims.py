@@ -700,3 +700,15 @@ def test_each_asks_a_rate_that_a_source_must_state():
     assert cl.extract(sents[:1], analyse("How much money is the Calden strike costing the port each day?"), {"a": True}) == []
     (d,) = cl.extract(sents[1:], analyse("How much in damages is each Calden claimant seeking?"), {"b": True})
     assert d.reading.number == 12000
+
+
+def test_a_rate_answers_only_a_question_that_asks_that_rate_and_market_value_is_money():
+    text = "Kestrel-9 has 671 billion parameters, activating 37 billion per token, trained on over 14.8 trillion tokens."
+    sents = [_s("a", text)]
+    assert [d.reading.number for d in cl.extract(sents, analyse("How many tokens was Kestrel-9 trained on?"), {"a": True})] == [14.8e12]
+    assert [d.reading.number for d in cl.extract(sents, analyse("How many parameters does Kestrel-9 activate per token?"),
+                                                 {"a": True})] == [37e9]
+    q = analyse("How much market capitalization was wiped out after the Orlen crash?")
+    assert q.type is AnswerType.MONEY
+    (v,) = numbers.find("up to 4 petaFLOPS of FP8 compute")
+    assert (v.unit, v.dimension) == ("PFLOPS", "compute")
