@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
-from .entities import not_a_person
+from .entities import refused
 from .language import Lang, Stance, detect, everywhere, fold, load, relation_groups, units, words
 from .numbers import Value, ValueKind
 from .question import AnswerType, Query, name_stem, plural, stem
@@ -201,6 +201,12 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
             and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
         return False  # "two pupil referral units": a singular after "two" modifies what is counted
+    ratio = re.match(rf"\s+(?:[^\W\d]+\s+)?(?:{'|'.join(map(re.escape, lang.ratio_words))})\s+(\w+)", fold(s.text[v.end:v.end + 40])) \
+        if lang.ratio_words else None
+    denominator = re.search(rf"(\w+)\s+(?:[^\W\d]+\s+)?(?:{'|'.join(map(re.escape, lang.ratio_words))})\s+$", fold(s.text[max(0, v.start - 40):v.start])) \
+        if lang.ratio_words else None
+    if any(m and (m.group(1)[0].isdigit() or m.group(1) in lang.number_words) for m in (ratio, denominator)):
+        return False  # "un train sur trois", "seven in ten voters": a ratio, not a count
     if after and after[0] in lang.rate_words and not (query.per and len(after) > 1 and stem(after[1]) == stem(query.per)):
         return False  # "37 billion per token" is a rate, unless the question asks one per token
     if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
@@ -595,7 +601,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue
             if folded in places:
                 continue  # "the stage from Kerrow": a place, never the person asked for
-            if query.type is AnswerType.PERSON and not_a_person(s.text, start, start + len(name), lang.code):
+            if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
             found.append((0 if titled else min(abs(start - a) for a in anchors), name))
         if found:

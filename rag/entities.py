@@ -2,7 +2,8 @@
 
 The claims code picks a who-question's answer by position (the name nearest the question's words). A tournament,
 a village or a nationality can stand there too ("coached at the Adelaide Hills Open", "the Little Hadwell
-fraudster"), so a name the pipeline labels as a place, an event or a group is refused as the person asked for.
+fraudster"), so a name the pipeline labels as a place, an event or a group is refused as the person asked for
+(and a headland as a company, a person as a place).
 A name it does not label is left alone: the veto removes, it never adds.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import ModelUnavailable
+from .question import AnswerType
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,16 @@ PIPELINES = {
     ),
 }
 
-# labels that are never the person a who-question asks for (an organisation may be: "who bought the painting")
-NOT_A_PERSON = frozenset({"GPE", "LOC", "FAC", "NORP", "EVENT", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT",
-                          "CARDINAL", "ORDINAL", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"})
+_NO_NAME = frozenset({"DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL", "LANGUAGE"})
+# labels that are never what the question asks for, by what it asks (spaCy's label scheme, OntoNotes)
+REFUSED = {
+    # who: a person, or an organisation ("who bought the painting"); never a place, an event or a nationality
+    AnswerType.PERSON: _NO_NAME | {"GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"},
+    # which company: never a country, town or region ("off Saltmarsh Point")
+    AnswerType.ORGANISATION: _NO_NAME | {"GPE", "LOC", "EVENT", "WORK_OF_ART", "LAW"},
+    # where: never a person
+    AnswerType.PLACE: _NO_NAME | {"PERSON", "NORP", "EVENT", "WORK_OF_ART", "LAW"},
+}
 
 
 def _folder(spec: NerSpec) -> Path:
@@ -75,6 +84,8 @@ def labels(text: str, code: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((e.start_char, e.end_char, e.label_) for e in _pipeline(code)(text).ents)
 
 
-def not_a_person(text: str, start: int, end: int, code: str) -> bool:
-    """The pipeline labels the name at text[start:end] as something no person is (a place, an event, a group)."""
-    return any(a < end and start < b and label in NOT_A_PERSON for a, b, label in labels(text, code))
+def refused(text: str, start: int, end: int, code: str, asked: AnswerType) -> bool:
+    """The pipeline labels the name at text[start:end] as something the question does not ask for (a village for
+    a who-question, a headland for a company)."""
+    bad = REFUSED.get(asked, frozenset())
+    return bool(bad) and any(a < end and start < b and label in bad for a, b, label in labels(text, code))

@@ -639,11 +639,12 @@ def test_a_count_that_reached_a_new_figure_is_a_revision_a_dive_that_reached_a_d
 
 
 def test_a_who_question_never_answers_with_a_place_an_event_or_a_group_the_entity_pipeline_labels():
-    from rag.entities import not_a_person
+    from rag.entities import refused
     text = "Marsh won the Adelaide Hills Open last month under her coach, Tom Pryce."
-    assert not_a_person(text, text.index("Adelaide"), text.index(" last"), "en")
-    assert not not_a_person(text, text.index("Tom"), text.index("."), "en")
-    assert not not_a_person("Le juge Paul Martin a parlé.", 9, 19, "fr")  # no pipeline for French: no veto
+    assert refused(text, text.index("Adelaide"), text.index(" last"), "en", AnswerType.PERSON)
+    assert not refused(text, text.index("Tom"), text.index("."), "en", AnswerType.PERSON)
+    assert refused(text, text.index("Tom"), text.index("."), "en", AnswerType.PLACE)
+    assert not refused("Le juge Paul Martin a parlé.", 9, 19, "fr", AnswerType.PLACE)  # no pipeline for French: no veto
     question = "Who coached Elena Marsh?"
     _, drafts, _ = _claims([_s("a", "Elena Marsh was coached to victory at the Adelaide Hills Open last month.")], question)
     assert drafts == []
@@ -712,3 +713,14 @@ def test_a_rate_answers_only_a_question_that_asks_that_rate_and_market_value_is_
     assert q.type is AnswerType.MONEY
     (v,) = numbers.find("up to 4 petaFLOPS of FP8 compute")
     assert (v.unit, v.dimension) == ("PFLOPS", "compute")
+
+
+def test_a_ratio_is_no_count_and_a_company_is_never_a_headland():
+    assert cl.extract([_s("a", "Un train sur trois a été supprimé dans le Val-de-Brenne.")],
+                      analyse("Combien de trains régionaux ont été supprimés dans le Val-de-Brenne ?"), {"a": True}) == []
+    (d,) = cl.extract([_s("a", "In Tarn, seven in ten voters backed the plan, while 4,000 voters abstained.")],
+                      analyse("How many voters abstained in Tarn?"), {"a": True})
+    assert d.reading.number == 4000
+    from rag.entities import refused
+    text = "The Kestrel Bank wind farm will be built 22 km off the coast of Norfolk by developer Solwen Renewables."
+    assert refused(text, text.index("Norfolk"), text.index(" by"), "en", AnswerType.ORGANISATION)
