@@ -61,7 +61,7 @@ def _phrase_after(text: str, start: int, lang: Lang) -> str:
     m = re.match(r"\s*([^,.;:()\"“”\d]{2,60})", text[start:])
     if not m:
         return ""
-    words = m.group(1).split()[:6]
+    words = m.group(1).split()[:10]
     if lang.nouns_capitalised:
         kept: list[str] = []
         for w in words:

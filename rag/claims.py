@@ -207,6 +207,10 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         if lang.ratio_words else None
     if any(m and (m.group(1)[0].isdigit() or m.group(1) in lang.number_words) for m in (ratio, denominator)):
         return False  # "un train sur trois", "seven in ten voters": a ratio, not a count
+    low_after = fold(s.text[v.end:v.end + 30]).lstrip()
+    if any(re.match(rf"{re.escape(w)}(?!\w)", low_after) for w in lang.increment_after) \
+            or any(numbers.ends_with_word(fold(s.text[max(0, v.start - 25):v.start]).rstrip(), w) for w in lang.increment_before):
+        return False  # "five more bodies", "another five": what was added, not the figure
     if after and after[0] in lang.rate_words and not (query.per and len(after) > 1 and stem(after[1]) == stem(query.per)):
         return False  # "37 billion per token" is a rate, unless the question asks one per token
     if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
@@ -355,8 +359,13 @@ def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
     after = s.text[v.end:v.end + 60]  # the same clause: no comma, semicolon or full stop before the year
     preps = "|".join(map(re.escape, lang.year_prepositions))
     m = re.search(rf"^[^.;,]{{0,40}}?(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)", fold(after))
-    # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…"
-    m = m or re.search(rf"(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)[^.;,]{{0,40}}$", fold(s.text[_clause_bounds(s.text, v.start)[0]:v.start]))
+    # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…", "En 2019, otro
+    # incendio…", "in 1998, when more than 200 people died"
+    scene = "|".join(map(re.escape, lang.scene_subordinators)) or "(?!)"
+    before = fold(s.text[_clause_bounds(s.text, v.start)[0]:v.start])
+    year = r"((?:1[89]|20)\d\d)(?!\d)"
+    m = m or re.search(rf"(?<!\w)(?:{preps})\s+{year}(?:,\s*(?:{scene})\b)?[^.;,]{{0,40}}$", before) \
+        or re.match(rf"\W*(?:\w+\s+)?(?:{preps})\s+{year},[^.;,]{{0,60}}$", before)
     return m is not None and int(m.group(1)) < int(s.date[:4])
 
 

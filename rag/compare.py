@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from . import numbers
 from .claims import ClaimDraft, revised
+from .language import fold
 from .question import AnswerType, Query
 from .settings import ClaimSettings
 from .types import Claim, ClaimKind, Disagreement, DisagreementKind, StanceValue
@@ -56,6 +57,13 @@ def _sources(side: list[Claim]) -> set[str]:
     return {c.source for c in side}
 
 
+def _same_speaker(a: str, b: str) -> bool:
+    """One speaker however each article words it: "the interior ministry" twice, or a shared name ("el último
+    balance de la Consejería" and "el balance facilitado por la Consejería")."""
+    names = lambda s: {w for w in re.findall(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]{3,}", s) if not s.startswith(w)}  # noqa: E731
+    return fold(a) == fold(b) or bool(names(a) & names(b))
+
+
 def classify(groups: list[list[Claim]], settings: ClaimSettings,
              unrelated: Callable[[str, str], bool] | None = None,
              revised: Callable[[Claim], bool] | None = None) -> DisagreementKind | None:
@@ -78,7 +86,7 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
         order = sorted(groups, key=lambda g: min(c.date for c in g))
         spans = [sorted(c.date for c in g) for g in order]
         if all(a[-1] < b[0] for a, b in zip(spans, spans[1:])) and (revised is None or all(
-                any(revised(c) or c.claimant in {e.claimant for g in order[:i] for e in g} for c in later)
+                any(revised(c) or any(_same_speaker(c.claimant, e.claimant) for g in order[:i] for e in g) for c in later)
                 for i, later in enumerate(order[1:], 1))):
             return DisagreementKind.UPDATE
     n_sources = len(set().union(*(_sources(g) for g in groups)))

@@ -57,6 +57,8 @@ class Lang:
     minus_words: tuple[str, ...]
     duration_verbs: frozenset[str]
     months_capitalised: bool
+    increment_after: tuple[str, ...]
+    increment_before: tuple[str, ...]
     ratio_words: tuple[str, ...]
     percent_nouns: frozenset[str]
     scene_subordinators: tuple[str, ...]
@@ -175,7 +177,7 @@ def load(code: str = DEFAULT) -> Lang:
         payer_verbs=fs("payer_verbs"), purpose_prepositions=fs("purpose_prepositions"), part_markers=tup("part_markers"),
         difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"),
         past_markers=tup("past_markers"), minus_words=tup("minus_words"), duration_verbs=fs("duration_verbs"),
-        months_capitalised=raw.get("months_capitalised", False), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), number_compounds=raw.get("number_compounds", False), anaphors=tup("anaphors"),
+        months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), number_compounds=raw.get("number_compounds", False), anaphors=tup("anaphors"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},

@@ -724,3 +724,20 @@ def test_a_ratio_is_no_count_and_a_company_is_never_a_headland():
     from rag.entities import refused
     text = "The Kestrel Bank wind farm will be built 22 km off the coast of Norfolk by developer Solwen Renewables."
     assert refused(text, text.index("Norfolk"), text.index(" by"), "en", AnswerType.ORGANISATION)
+
+
+def test_an_increment_or_a_figure_of_an_earlier_year_is_no_answer_and_one_speaker_revising_is_an_update():
+    toll = _s("a", "The Hazar death toll has risen to 14, the ministry said, after rescuers pulled five more bodies "
+                   "from the rubble.", date="2026-04-10")
+    assert [d.reading.number for d in cl.extract([toll], analyse("How many people died in the Hazar earthquake?"),
+                                                 {"a": True})] == [14]
+    for text, code in (("En 2019, otro incendio en la misma sierra quemó 900 hectáreas.", "es"),
+                       ("Hazar was last hit by a major quake in 1998, when more than 200 people died.", "en")):
+        s = _s("a", text, date="2026-04-10")
+        v = [v for v in numbers.find(text, load(code)) if v.kind is not numbers.ValueKind.YEAR][0]
+        assert cl.earlier_year(s, v, load(code)), text
+    s = _s("a", "Brightwell, founded in Dayton in 1961, operates 212 supermarkets.", date="2026-04-10")
+    assert not cl.earlier_year(s, numbers.find(s.text)[1], load("en"))
+    from rag.compare import _same_speaker
+    assert _same_speaker("el último balance de la Consejería", "el balance facilitado por la Consejería de Medio Ambiente")
+    assert not _same_speaker("the coast guard", "Bluewater Island Lines")
