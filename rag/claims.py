@@ -136,11 +136,15 @@ def _rate(text: str, end: int, lang: Lang) -> bool:
     return after[1] not in everywhere("date_nouns") and not (unit and unit.dimension == "duration")
 
 
-def _of_other_amount(text: str, start: int, lang: Lang, query: Query) -> bool:
-    """The value is "<money noun> of" it ("sales of", "a fine of") where the noun is not one the question asks."""
+def _of_other_amount(text: str, start: int, end: int, lang: Lang, query: Query) -> bool:
+    """The value is "<money noun> of" it ("sales of", "a fine of") or "of <money noun>", where the noun is not one
+    the question asks."""
     before = [fold(w) for w in words(text[max(0, start - 40):start])][-2:]
     asked = {stem(w) for w in words(query.text)}
-    return len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked
+    if len(before) == 2 and before[1] in lang.fraction_of and before[0] in lang.money_cues and stem(before[0]) not in asked:
+        return True
+    after = [fold(w) for w in words(text[end:end + 30])][:2]  # "£31 million of sales": the sales, not the price
+    return len(after) == 2 and after[0] in lang.fraction_of and after[1] in lang.money_cues and stem(after[1]) not in asked
 
 
 def _measures_other(text: str, end: int, query: Query, lang: Lang) -> bool:
@@ -163,7 +167,15 @@ def _priced(text: str, v: Value, query: Query, lang: Lang) -> bool:
     """The amount is what the question's generic money word asks: that word governs it in its clause ("sold for
     £6.8m", "the final price was £7.9m"; not "raised £60,000 for legal costs"), or it prices the asked thing."""
     before = text[_clause_bounds(text, v.start)[0]:v.start]
-    return bool({stem(w) for w in words(before)} & {stem(w) for w in lang.generic_money}) or _modifies_asked(text, v.end, query, lang)
+    return any(is_word_of(w, lang.generic_money, lang) for w in words(before)) or _modifies_asked(text, v.end, query, lang)
+
+
+def is_word_of(word: str, vocabulary: frozenset[str], lang: Lang) -> bool:
+    """The word is one of the vocabulary's, by stem, or (where the language compounds) ends in one:
+    "Gesamtkosten" is a "Kosten"."""
+    w = fold(word)
+    return stem(w) in {stem(c) for c in vocabulary} \
+        or (lang.compounds and any(w.endswith(c) for c in vocabulary if len(c) > 4))
 
 
 def clause_terms(text: str) -> set[str]:
@@ -436,7 +448,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "price per share": "$38 a share", not the deal's $1.45 billion
             if not query.per and query.type is AnswerType.MONEY and _rate(s.text, v.end, lang):
                 continue  # "how much is it paying": the $1.2 billion, not "$38 a share"
-            if query.type is AnswerType.MONEY and _of_other_amount(s.text, v.start, lang, query):
+            if query.type is AnswerType.MONEY and _of_other_amount(s.text, v.start, v.end, lang, query):
                 continue  # "sales of $3.9 billion" answers what the sales were, not what was paid
             window = clause_terms(s.prev + " " + s.text)
             clause = clause_of(s.text, v.start)
@@ -445,7 +457,9 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             near = words(s.text[v.end:v.end + 50])[:3] if query.type is AnswerType.COUNT else words(clause)
             restated = query.type is AnswerType.COUNT and _restated(s.text, v.start, lang)
             named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near)) \
-                or (query.type is AnswerType.COUNT and _noun_in_asked_group(query, near[:1], own_words(s.text, v.start), lang))
+                or (query.type is AnswerType.COUNT and _noun_in_asked_group(query, near[:1], own_words(s.text, v.start), lang)) \
+                or (query.type is AnswerType.MONEY and fold(query.head) in qlang.generic_money
+                    and any(is_word_of(w, lang.money_cues, lang) for w in near))  # "wie viel kostet": "die Kosten auf"
             properties = units().measure_groups.get(v.dimension, {})
             measured = [w for w in near if v.dimension in units().dimension_words.get(fold(w), ()) or fold(w) in properties] \
                 if query.type is AnswerType.MEASURE else []

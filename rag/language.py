@@ -63,7 +63,7 @@ class Lang:
     percent_nouns: frozenset[str]
     scene_subordinators: tuple[str, ...]
     relative_pronouns: tuple[str, ...]
-    number_compounds: bool
+    compounds: bool
     anaphors: tuple[str, ...]
     person_nouns: frozenset[str]
     org_nouns: frozenset[str]
@@ -177,7 +177,7 @@ def load(code: str = DEFAULT) -> Lang:
         payer_verbs=fs("payer_verbs"), purpose_prepositions=fs("purpose_prepositions"), part_markers=tup("part_markers"),
         difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"),
         past_markers=tup("past_markers"), minus_words=tup("minus_words"), duration_verbs=fs("duration_verbs"),
-        months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), number_compounds=raw.get("number_compounds", False), anaphors=tup("anaphors"),
+        months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), compounds=raw.get("compounds", False), anaphors=tup("anaphors"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},

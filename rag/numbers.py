@@ -147,7 +147,7 @@ def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float
                 out.append((s0, s0 + len(parts[0]), float(lang.number_words[parts[0]]), 1))  # "a four-hour strike"
                 i += 1
                 continue
-            elif lang.number_compounds and (glued := next((n for n in _by_length(tuple(lang.number_words))
+            elif lang.compounds and (glued := next((n for n in _by_length(tuple(lang.number_words))
                                                            if w.startswith(n) and len(w) - len(n) > 3 and w[len(n):] in units().units), None)):
                 out.append((s0, s0 + len(glued), float(lang.number_words[glued]), 1))  # "ein vierstündiger Streik"
                 i += 1

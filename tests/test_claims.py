@@ -741,3 +741,14 @@ def test_an_increment_or_a_figure_of_an_earlier_year_is_no_answer_and_one_speake
     from rag.compare import _same_speaker
     assert _same_speaker("el último balance de la Consejería", "el balance facilitado por la Consejería de Medio Ambiente")
     assert not _same_speaker("the coast guard", "Bluewater Island Lines")
+
+
+def test_a_cost_in_a_german_compound_and_occasions_for_times_answer():
+    sents = [_s("a", "Die Bürgerinitiative in Kirchenbach rechnet mit Gesamtkosten von 6,1 Millionen Euro.", date="2026-04-30"),
+             _s("a", "Der Eintritt in Kirchenbach soll danach 5 Euro betragen.", date="2026-04-30"),
+             _s("b", "Die Verwaltung in Kirchenbach beziffert die Kosten auf 4,8 Millionen Euro.", date="2026-04-30")]
+    drafts = cl.extract(sents, analyse("Wie viel kostet die Sanierung des Hallenbads in Kirchenbach?"), {"a": True, "b": True})
+    assert sorted(d.reading.number for d in drafts) == [4.8e6, 6.1e6]
+    (d,) = cl.extract([_s("a", "The Vestry minister had met Vestry representatives on three occasions, a spokesperson said.")],
+                      analyse("How many times did the minister meet Vestry Rail Systems?"), {"a": True})
+    assert d.reading.number == 3
