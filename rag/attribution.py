@@ -33,6 +33,9 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _phrase_before(text: str, end: int, lang: Lang) -> str:
     """The noun phrase just before `end`, walking back over words until punctuation or a function word."""
+    head = text[:end].rstrip()
+    if head.endswith(")") and "(" in head:  # "The Federal Banking Oversight Office (FBOO) said": the name before it
+        end = head.rfind("(")
     words = list(_WORD.finditer(text[:end]))
     taken: list[re.Match] = []
     for m in reversed(words):

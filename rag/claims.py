@@ -91,6 +91,8 @@ def other_names(text: str, lang: Lang, besides: str = "") -> list[str]:
             continue
         if name.isupper() and len(name) <= 3:
             continue
+        if re.search(r"-[a-zà-ÿ]+$", name):
+            continue  # "the St. Gallen-based bank", "a London-listed firm": an attribute, not another subject
         out.append(name)
     return out
 

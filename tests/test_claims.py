@@ -752,3 +752,11 @@ def test_a_cost_in_a_german_compound_and_occasions_for_times_answer():
     (d,) = cl.extract([_s("a", "The Vestry minister had met Vestry representatives on three occasions, a spokesperson said.")],
                       analyse("How many times did the minister meet Vestry Rail Systems?"), {"a": True})
     assert d.reading.number == 3
+
+
+def test_a_speaker_with_an_acronym_in_brackets_and_a_place_adjective_in_the_clause():
+    text = ("The Federal Banking Oversight Office (FBOO) said the St. Gallen-based bank had breached rules in "
+            "1,140 Rheintal accounts.")
+    assert attribute(text, text.index("1,140"), load("en")).claimant == "The Federal Banking Oversight Office"
+    (d,) = cl.extract([_s("a", text)], analyse("How many Rheintal accounts were involved in the failures?"), {"a": True})
+    assert d.reading.number == 1140
