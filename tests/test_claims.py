@@ -760,3 +760,19 @@ def test_a_speaker_with_an_acronym_in_brackets_and_a_place_adjective_in_the_clau
     assert attribute(text, text.index("1,140"), load("en")).claimant == "The Federal Banking Oversight Office"
     (d,) = cl.extract([_s("a", text)], analyse("How many Rheintal accounts were involved in the failures?"), {"a": True})
     assert d.reading.number == 1140
+
+
+def test_an_entity_pipeline_whose_weights_do_not_match_their_pin_is_refused_with_a_clear_error(monkeypatch):
+    import pytest
+
+    from rag import entities
+    from rag.models import ModelUnavailable
+    spec = entities.PIPELINES["en"]
+    bad = entities.NerSpec(spec.package, spec.folder, {"ner/model": "0" * 64}, spec.install)
+    monkeypatch.setitem(entities.PIPELINES, "xx", bad)
+    with pytest.raises(ModelUnavailable, match="does not match its pinned SHA-256"):
+        entities.labels("Tom Pryce coaches Marsh.", "xx")
+    missing = entities.NerSpec("no_such_pipeline_package", spec.folder, spec.sha256, "pip install no-such")
+    monkeypatch.setitem(entities.PIPELINES, "yy", missing)
+    with pytest.raises(ModelUnavailable, match="is missing; install with"):
+        entities.labels("Tom Pryce coaches Marsh.", "yy")
