@@ -215,10 +215,9 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
             and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
         return False  # "two pupil referral units": a singular after "two" modifies what is counted
-    ratio = re.match(rf"\s+(?:[^\W\d]+\s+)?(?:{'|'.join(map(re.escape, lang.ratio_words))})\s+(\w+)", fold(s.text[v.end:v.end + 40])) \
-        if lang.ratio_words else None
-    denominator = re.search(rf"(\w+)\s+(?:[^\W\d]+\s+)?(?:{'|'.join(map(re.escape, lang.ratio_words))})\s+$", fold(s.text[max(0, v.start - 40):v.start])) \
-        if lang.ratio_words else None
+    ratio_words = "|".join(map(re.escape, lang.ratio_words)) or "(?!)"
+    ratio = re.match(rf"\s+(?:[^\W\d]+\s+)?(?:{ratio_words})\s+(\w+)", fold(s.text[v.end:v.end + 40]))
+    denominator = re.search(rf"(\w+)\s+(?:[^\W\d]+\s+)?(?:{ratio_words})\s+$", fold(s.text[max(0, v.start - 40):v.start]))
     if any(m and (m.group(1)[0].isdigit() or m.group(1) in lang.number_words) for m in (ratio, denominator)):
         return False  # "un train sur trois", "seven in ten voters": a ratio, not a count
     low_after = fold(s.text[v.end:v.end + 30]).lstrip()

@@ -211,26 +211,30 @@ def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     return end, scale, "", None, False
 
 
-def _currency_before(text: str, low: str, start: int) -> tuple[str, int] | None:
+def _written_before(low: str, start: int, phrases, keep=lambda phrase, at: True) -> tuple[str, int] | None:
+    """The longest of `phrases` written right before `start`, spaces allowed between: (phrase, where it begins)."""
     before = low[max(0, start - 12):start]
     stripped = before.rstrip(" \u00a0")
-    for alias in _by_length(tuple(units().currencies)):
-        # a currency word before a number is a code ("CHF 2 Mio"); in lower case it is a word ("won 2-1")
-        if ends_with_word(stripped, alias) and not (alias.isalpha() and not text[start - len(before) + len(stripped) - len(alias):start].lstrip().isupper()):
-            return units().currencies[alias], start - (len(before) - len(stripped)) - len(alias)
+    for phrase in _by_length(tuple(phrases)):
+        at = start - (len(before) - len(stripped)) - len(phrase)
+        if ends_with_word(stripped, phrase) and keep(phrase, at):
+            return phrase, at
     return None
+
+
+def _currency_before(text: str, low: str, start: int) -> tuple[str, int] | None:
+    # a currency word before a number is a code ("CHF 2 Mio"); in lower case it is a word ("won 2-1")
+    found = _written_before(low, start, units().currencies,
+                            lambda alias, at: not alias.isalpha() or text[at:at + len(alias)].isupper())
+    return (units().currencies[found[0]], found[1]) if found else None
 
 
 def _minus_before(text: str, low: str, start: int, lang: Lang) -> int | None:
     """Where a minus sign or word written right before a number begins ("minus 14", "−3,5", not the "-" of "2-1")."""
     if start and text[start - 1] in "-\u2212" and (start == 1 or text[start - 2] in " (\u00a0"):
         return start - 1
-    before = low[max(0, start - 12):start]
-    stripped = before.rstrip(" \u00a0")
-    word = next((w for w in lang.minus_words if ends_with_word(stripped, w)), None)
-    if word and stripped != before:
-        return start - (len(before) - len(stripped)) - len(word)
-    return None
+    found = _written_before(low, start, lang.minus_words)
+    return found[1] if found and found[1] + len(found[0]) < start else None  # a word, then a space
 
 
 def _prefix_unit(low: str, start: int):

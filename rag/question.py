@@ -261,13 +261,13 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         if "duration" in dims and any(w in lang.duration_verbs for w in content):
             dims = ("duration",)  # "how long did the expedition last": days, not metres
         return AnswerType.MEASURE, adjective, dims
-    if _starts(low, lang.how_much) is not None:
+    if (cue := _starts(low, lang.how_much)) is not None:
         money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
         dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))
         if money:
             return AnswerType.MONEY, money, ()
         # "how much oil leaked": an amount of oil in whatever unit the source uses
-        return AnswerType.MEASURE, _next_content(low, _starts(low, lang.how_much) or "", lang), dims
+        return AnswerType.MEASURE, _next_content(low, cue, lang), dims
     if first in lang.question_words or first in lang.question_prepositions:
         nxt = _next_content(low, first, lang)
         money = next((w for w in content[1:6] if w in lang.money_cues), "")
