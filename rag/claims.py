@@ -215,11 +215,6 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if len(after) > 1 and v.number > 1 and head_words and stem(after[0]) == head_last and lang.plural_endings \
             and not plural(after[0], lang) and plural(fold(head_words[-1]), lang) and after[1] not in lang.stopwords:
         return False  # "two pupil referral units": a singular after "two" modifies what is counted
-    ratio_words = "|".join(map(re.escape, lang.ratio_words)) or "(?!)"
-    ratio = re.match(rf"\s+(?:[^\W\d]+\s+)?(?:{ratio_words})\s+(\w+)", fold(s.text[v.end:v.end + 40]))
-    denominator = re.search(rf"(\w+)\s+(?:[^\W\d]+\s+)?(?:{ratio_words})\s+$", fold(s.text[max(0, v.start - 40):v.start]))
-    if any(m and (m.group(1)[0].isdigit() or m.group(1) in lang.number_words) for m in (ratio, denominator)):
-        return False  # "un train sur trois", "seven in ten voters": a ratio, not a count
     low_after = fold(s.text[v.end:v.end + 30]).lstrip()
     if any(re.match(rf"{re.escape(w)}(?!\w)", low_after) for w in lang.increment_after) \
             or any(numbers.ends_with_word(fold(s.text[max(0, v.start - 25):v.start]).rstrip(), w) for w in lang.increment_before):
@@ -420,6 +415,7 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     # "how much oil", "what is its diameter": a noun names what is measured ("how long" is an adjective of `how_measure`)
     asked_noun = query.type is AnswerType.MEASURE and bool(query.head) \
         and not any(words(cue)[-1] == fold(query.head) for cue in qlang.how_measure)
+    change = query.type is AnswerType.PERCENT and fold(query.head) in qlang.change_words  # any word of change names it
     for s in sentences:
         lang = sentence_lang(s)
         found = []
@@ -460,7 +456,9 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             named = restated or (bool(head) and any(stem(w) == stem(head[-1]) for w in near)) \
                 or (query.type is AnswerType.COUNT and _noun_in_asked_group(query, near[:1], own_words(s.text, v.start), lang)) \
                 or (query.type is AnswerType.MONEY and fold(query.head) in qlang.generic_money
-                    and any(is_word_of(w, lang.money_cues, lang) for w in near))  # "wie viel kostet": "die Kosten auf"
+                    and any(is_word_of(w, lang.money_cues, lang) for w in near)) \
+                or (change and any(fold(w) in lang.change_words for w in near)  # "grow": "Net sales rose 6 per cent",
+                    and bool(terms & clause_terms(_own_segment(s.text, v, values, False, lang))))  # not "volumes fell 3 per cent"
             properties = units().measure_groups.get(v.dimension, {})
             measured = [w for w in near if v.dimension in units().dimension_words.get(fold(w), ()) or fold(w) in properties] \
                 if query.type is AnswerType.MEASURE else []
@@ -485,7 +483,10 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             found = [f for f in found if f[1]]
         if query.type is not AnswerType.COUNT and head and len(found) > 1:
             # "91 per cent … voted for strike action, on a turnout of 58 per cent": the figure nearest the head word
-            spots = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(name_stem(head[-1]))}", fold(s.text))]
+            heads = sorted(lang.change_words, key=len, reverse=True) if change else [name_stem(head[-1])]
+            spots = [m.start() for m in re.finditer(rf"(?<!\w)(?:{'|'.join(map(re.escape, heads))})", fold(s.text))]
+            if change and not spots:  # "its offer is worth 4.5 per cent, against inflation of 4.4": nearest the offer
+                spots = [m.start() for m in re.finditer(r"\w+", s.text) if stem(fold(m.group())) in terms]
             if spots:
                 gap = {id(f): min(min(abs(p - f[2].start), abs(p - f[2].end)) for p in spots) for f in found}
                 found = [f for f in found if gap[id(f)] == min(gap.values())]
@@ -512,9 +513,11 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     if query.type in (AnswerType.MONEY, AnswerType.PERCENT):  # a source that states the asked price or share answers
         priced = {d.sentence.source for d in out if d.typed}  # with it, not with its other sums
         out = [d for d in out if d.typed or d.sentence.source not in priced]
-    if query.type is AnswerType.PERCENT and fold(query.head) not in qlang.percent_nouns | set(qlang.percent_cues) \
-            and any(d.typed for d in out):
-        out = [d for d in out if d.typed]  # "what growth rate": sources that say growth outrank other shares
+    # "what growth rate": sources that say growth outrank other shares; a rise is often left unsaid ("its offer is
+    # worth 4.5 per cent"), so only each source's own shares are ranked by it (above)
+    if query.type is AnswerType.PERCENT and fold(query.head) not in qlang.percent_nouns | qlang.change_words \
+            | set(qlang.percent_cues) and any(d.typed for d in out):
+        out = [d for d in out if d.typed]
     # "what is its diameter" (a noun, not the adjective of "how close"): a source that names it outranks bare lengths
     if asked_noun and any(
             units().measure_groups.get(d.reading.dimension, {}).get(fold(query.head)) for d in out if d.typed and d.reading):

@@ -61,6 +61,7 @@ class Lang:
     increment_before: tuple[str, ...]
     ratio_words: tuple[str, ...]
     percent_nouns: frozenset[str]
+    change_words: frozenset[str]
     scene_subordinators: tuple[str, ...]
     relative_pronouns: tuple[str, ...]
     compounds: bool
@@ -177,7 +178,7 @@ def load(code: str = DEFAULT) -> Lang:
         payer_verbs=fs("payer_verbs"), purpose_prepositions=fs("purpose_prepositions"), part_markers=tup("part_markers"),
         difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"),
         past_markers=tup("past_markers"), minus_words=tup("minus_words"), duration_verbs=fs("duration_verbs"),
-        months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), compounds=raw.get("compounds", False), anaphors=tup("anaphors"),
+        months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), change_words=fs("change_words"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), compounds=raw.get("compounds", False), anaphors=tup("anaphors"),
         person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},

@@ -177,6 +177,25 @@ def _fractions(low: str, lang: Lang) -> list[tuple[int, int, float]]:
     return out
 
 
+def _ratios(text: str, low: str, raw: list[tuple[int, int, float, int]], lang: Lang) -> list[Value]:
+    """'one in three trains', 'un train sur trois', 'seven out of ten': a share, as a percentage."""
+    if not lang.ratio_words:
+        return []
+    between = re.compile(rf"\s+(?:([^\W\d]+)\s+)?(?:{'|'.join(map(re.escape, lang.ratio_words))})\s+")
+    out = []
+    for (s1, e1, n1, _), (s2, e2, n2, _) in zip(raw, raw[1:]):
+        m = between.fullmatch(low, e1, s2)
+        if not m or not (n1.is_integer() and n2.is_integer() and 1 <= n1 < n2 <= 1000):
+            continue
+        follows = re.match(r"\s*([^\W\d]+)", low[e2:e2 + 30])
+        nxt = follows.group(1) if follows else ""
+        if nxt in units().units or (m.group(1) and nxt and nxt not in lang.stopwords):
+            continue  # "3 in 10 minutes", "12 goals in 20 matches": a count over a span, not a share
+        out.append(Value(s1, e2, text[s1:e2], ValueKind.PERCENT, n1 / n2 * 100, unit="%", dimension="percent",
+                         base=n1 / n2 * 100, significant=2, hedged=True))
+    return out
+
+
 def _unit_after(text: str, low: str, pos: int, lang: Lang, money_context: bool):
     """What follows a number: (end, scale, currency, unit, is_percent)."""
     end, scale = pos, 1.0
@@ -312,6 +331,10 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
     raw += _word_numbers(text, low, lang)
     raw.sort()
     fracs = _fractions(low, lang)
+    for v in _ratios(text, low, raw, lang):
+        if free(v.start, v.end):
+            out.append(v)
+            taken.append((v.start, v.end))
     for start, end, number, sig in raw:
         if not free(start, end):
             continue
@@ -355,7 +378,8 @@ def find(text: str, lang: Lang | None = None) -> list[Value]:
             out.append(v)
             taken.append((v.start, v.end))
     for start, end, share in fracs:
-        if free(start, end) and re.match(rf"\s+(?:{_FRACTION_OF})\b", low[end:end + 5]):
+        # "a quarter of the vote", "reste d'environ un tiers,": a share; "a third attempt" is a rank
+        if free(start, end) and re.match(rf"\s+(?:{_FRACTION_OF})\b|\s*(?:[,.;:)]|$)", low[end:end + 5]):
             out.append(Value(start, end, text[start:end], ValueKind.PERCENT, share, unit="%", dimension="percent", base=share,
                              significant=2, hedged=True))
             taken.append((start, end))

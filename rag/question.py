@@ -264,12 +264,20 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
     if (cue := _starts(low, lang.how_much)) is not None:
         money = next((w for w in content if w in lang.money_cues or w in u.currencies), "")
         dims = tuple(d for w in content for d in u.dimension_words.get(w, ()))
+        change = next((w for w in content if w in lang.change_words), "")
+        # "by how much will charges rise", "how much will prices rise": news gives a change in per cent; "how much
+        # funding was cut" is money
+        if change and not dims and (not money or not low.startswith(cue)):
+            return AnswerType.PERCENT, change, ()
         if money:
             return AnswerType.MONEY, money, ()
         # "how much oil leaked": an amount of oil in whatever unit the source uses
         return AnswerType.MEASURE, _next_content(low, cue, lang), dims
     if first in lang.question_words or first in lang.question_prepositions:
         nxt = _next_content(low, first, lang)
+        change = next((b for a, b in zip(content[1:5], content[2:6]) if a in lang.money_cues and b in lang.change_words), "")
+        if change:  # "what pay rise", "what price increase": a change in per cent
+            return AnswerType.PERCENT, change, ()
         money = next((w for w in content[1:6] if w in lang.money_cues), "")
         person_or_place = (*lang.who_words, *lang.where_words)
         if money and first not in (*person_or_place, *lang.when_words):

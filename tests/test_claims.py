@@ -721,6 +721,13 @@ def test_a_ratio_is_no_count_and_a_company_is_never_a_headland():
     (d,) = cl.extract([_s("a", "In Tarn, seven in ten voters backed the plan, while 4,000 voters abstained.")],
                       analyse("How many voters abstained in Tarn?"), {"a": True})
     assert d.reading.number == 4000
+    shares = {v.text: round(v.number, 1) for t, code in (("Un train sur trois a été supprimé, soit environ un tiers.", "fr"),
+                                                         ("Seven in ten voters backed it; uno de cada tres no.", "en"))
+              for v in numbers.find(t, load(code)) if v.kind is numbers.ValueKind.PERCENT}
+    assert shares == {"Un train sur trois": 33.3, "un tiers": 33.3, "Seven in ten": 70.0}
+    (d,) = cl.extract([_s("a", "Ferro scored 12 goals in 20 matches this season.")],
+                      analyse("How many goals did Ferro score this season?"), {"a": True})
+    assert d.reading.number == 12  # a count over a span, not a share
     from rag.entities import refused
     text = "The Kestrel Bank wind farm will be built 22 km off the coast of Norfolk by developer Solwen Renewables."
     assert refused(text, text.index("Norfolk"), text.index(" by"), "en", AnswerType.ORGANISATION)
@@ -776,3 +783,15 @@ def test_an_entity_pipeline_whose_weights_do_not_match_their_pin_is_refused_with
     monkeypatch.setitem(entities.PIPELINES, "yy", missing)
     with pytest.raises(ModelUnavailable, match="is missing; install with"):
         entities.labels("Tom Pryce coaches Marsh.", "yy")
+
+
+def test_a_rise_asked_by_how_much_or_as_a_pay_rise_is_a_share_said_by_any_word_of_change():
+    assert (analyse("By how much will the council's charges to households rise?").type, analyse(
+        "What pay rise have the employers offered?").type) == (AnswerType.PERCENT, AnswerType.PERCENT)
+    assert analyse("How much funding did the government cut?").type is AnswerType.MONEY  # an amount cut, not a rate
+    sales = _s("a", "Net sales rose 6 per cent to 612 billion yen, though volumes of its green tea fell 3 per cent.")
+    offer = _s("b", "The operators insist their offer is worth 4.5 per cent, against inflation of 4.4 per cent.")
+    query = analyse("By how much did Shiraki's net sales grow?")
+    assert [(d.value, d.typed) for d in cl.extract([sales], query, {"a": True})] == [("6 per cent", True)]
+    query = analyse("What pay rise have the operators offered?")
+    assert [d.value for d in cl.extract([offer], query, {"b": True})] == ["4.5 per cent"]  # nearest the offer
