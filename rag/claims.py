@@ -754,6 +754,13 @@ def extract(sentences: list[Sentence], query: Query, doc_names: dict[str, bool])
         return entity_claims(sentences, query, doc_names)
     if query.type is AnswerType.AGE:
         return age_claims(sentences, query, doc_names)
+    if query.type.valued and query.alternatives:  # "accounts or clients": each source's count of either
+        drafts = [d for h in (query.head, *query.alternatives)
+                  for d in value_claims(sentences, replace(query, head=h, alternatives=()), doc_names)]
+        unique: dict[tuple[Sentence, int], ClaimDraft] = {}
+        for d in drafts:
+            unique.setdefault((d.sentence, d.reading.start if d.reading else -1), d)
+        return list(unique.values())
     if query.type.valued:
         return value_claims(sentences, query, doc_names)
     counted = [p for p in query.premise if p.kind is ValueKind.NUMBER]

@@ -109,6 +109,7 @@ class Lang:
     clause_conjunctions: tuple[str, ...]
     contrast_conjunctions: tuple[str, ...]
     and_words: tuple[str, ...]
+    or_words: tuple[str, ...]
     clause_auxiliaries: tuple[str, ...]
     year_prepositions: tuple[str, ...]
     age_markers: tuple[str, ...]
@@ -195,7 +196,7 @@ def load(code: str = DEFAULT) -> Lang:
         entity_openers=tup("entity_openers"), category_openers=tup("category_openers"),
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
         passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
-        contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"),
+        contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"), or_words=tup("or_words"),
         clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), subordinators=tup("subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),

@@ -73,6 +73,7 @@ class Query:
     per: str = ""  # a rate's unit: "price per share" -> "share"
     payer: tuple[str, ...] = ()  # who pays, in common nouns: "how much will residents pay" -> residents
     paid_for: str = ""  # what the money goes on: "pay lobbyists", "spend each year on agency nurses" -> agency
+    alternatives: tuple[str, ...] = ()  # other counted nouns: "how many accounts or clients" -> ("clients",)
 
     @property
     def subject(self) -> str:
@@ -138,7 +139,10 @@ def analyse(question: str, previous: str | None = None) -> Query:
     ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure, *lang.date_cues) for w in words(p)}
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
                                 and fold(w) != head))
-    relation = tuple(w for w in (_relation(low, head, lang) if qtype is AnswerType.COUNT else ()) if w not in {fold(n) for n in names})
+    alternatives = _alternatives(low, head, lang) if qtype is AnswerType.COUNT else ()
+    relation = tuple(w for w in (_relation(low, (alternatives or (head,))[-1], lang) if qtype is AnswerType.COUNT else ())
+                     if w not in {fold(n) for n in names})
+    terms = tuple(t for t in terms if t not in alternatives)
     if previous and not names:
         before = analyse(previous)
         names, terms = before.names, tuple(dict.fromkeys(terms + before.terms))
@@ -156,6 +160,7 @@ def analyse(question: str, previous: str | None = None) -> Query:
     payer = _payer(low, head, lang, names) if paying else ()
     paid_for = _paid_for(low, head, lang, names) if paying else ""
     return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
+                 alternatives=alternatives,
                  premise=premise, relation=relation, per=per, payer=payer, paid_for=paid_for)
 
 
@@ -197,6 +202,15 @@ def _per_unit(low: str, lang: Lang) -> str:
 def plural(word: str, lang: Lang, *, modifier: bool = False) -> bool:
     """Written as a plural; a modifier ending in -us or -is ("virus cases", "crisis talks") is taken as singular."""
     return len(word) > 3 and word.endswith(lang.plural_endings) and not word.endswith(("ss", "us", "is") if modifier else "ss")
+
+
+def _alternatives(low: str, head: str, lang: Lang) -> tuple[str, ...]:
+    """Counted nouns joined to the head by "or": "how many accounts or clients were involved" -> ("clients",)."""
+    if not head or not lang.or_words:
+        return ()
+    ors = "|".join(map(re.escape, lang.or_words))
+    m = re.search(rf"(?<!\w){re.escape(head)}\s+(?:{ors})\s+([^\W\d]+)", low)
+    return (m.group(1),) if m and m.group(1) not in lang.stopwords and plural(m.group(1), lang) else ()
 
 
 def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:

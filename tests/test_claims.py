@@ -795,3 +795,12 @@ def test_a_rise_asked_by_how_much_or_as_a_pay_rise_is_a_share_said_by_any_word_o
     assert [(d.value, d.typed) for d in cl.extract([sales], query, {"a": True})] == [("6 per cent", True)]
     query = analyse("What pay rise have the operators offered?")
     assert [d.value for d in cl.extract([offer], query, {"b": True})] == ["4.5 per cent"]  # nearest the offer
+
+
+def test_a_count_asked_of_one_noun_or_another_is_answered_by_either():
+    query = analyse("How many Rheintal accounts or clients were involved in the failures?")
+    assert (query.head, query.alternatives, query.relation) == ("accounts", ("clients",), ("involved",))
+    sents = [_s("a", "The regulator said Rheintal had breached the rules in 1,140 accounts between 2017 and 2022."),
+             _s("b", "The failures at Rheintal involved about 3,000 clients, two people with knowledge of it said."),
+             _s("c", "Rheintal employs 640 staff in the failures' aftermath.")]
+    assert sorted(d.reading.number for d in cl.extract(sents, query, {"a": True, "b": True, "c": True})) == [1140, 3000]
