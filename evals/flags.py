@@ -1,6 +1,6 @@
 """Claims and disagreement flags without the model: the fast loop for work on the claims code.
 
-`python -m evals.flags [stories|seed] [--work DIR] [--show]` runs each question up to the stream's evidence event
+`python -m evals.flags [stories|seed|rgb|rgb-clean] [--work DIR] [--show]` runs each question up to the stream's evidence event
 (everything but generation, so a full pass over the 208-question dev set takes minutes, not an hour) and counts,
 per question kind, how often a disagreement is flagged exactly when the gold says there is one (and how often
 as that kind: a conflict as a conflict, an update as an update; and how often the code's own statement of it names
@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from tqdm import tqdm
 
-from evals.datasets import SEED, Item, load_jsonl, load_stories
+from evals.datasets import SEED, Item, load_jsonl, load_rgb, load_stories
 from evals.metrics import has_fact
 from evals.run import fresh_store, seed_index
 from rag.answer import Assistant, EventKind
@@ -41,17 +42,17 @@ class FlagCounts(NamedTuple):
     total: int
 
 
-def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[str, FlagCounts]:
-    """Per kind, the counts of `FlagCounts`."""
+def flags(items: list[Item], assistant_for: Callable[[Item], Assistant], show: bool = False) -> dict[str, FlagCounts]:
+    """Per kind, the counts of `FlagCounts`; `assistant_for` gives the assistant over each item's corpus."""
     right: Counter[str] = Counter()
     as_kind: Counter[str] = Counter()
     named: Counter[str] = Counter()
     valued: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for item in tqdm(items, desc="Claims", unit="question"):
-        event = next(e for e in assistant.stream(item.question) if e.kind is EventKind.EVIDENCE)
+        event = next(e for e in assistant_for(item).stream(item.question) if e.kind is EventKind.EVIDENCE)
         flagged = bool(event.disagreements)
-        kind = item.kind or "seed"
+        kind = item.kind or ("rgb" if item.docs else "seed")
         total[kind] += 1
         right[kind] += flagged == item.disagreement
         as_kind[kind] += flagged and item.disagreement and any(d.kind == kind for d in event.disagreements or [])
@@ -70,20 +71,32 @@ def flags(items: list[Item], assistant: Assistant, show: bool = False) -> dict[s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dataset", choices=["stories", "seed"])
+    ap.add_argument("dataset", choices=["stories", "seed", "rgb", "rgb-clean"])
     ap.add_argument("--work", type=Path, default=Path("evals/reports/flags-index"), help="index folder (rebuilt)")
     ap.add_argument("--show", action="store_true", help="print each wrong question with its claims")
     args = ap.parse_args()
     settings = Settings()
-    if args.dataset == "seed":
-        store, s = seed_index(args.work, settings)
-        items = load_jsonl(SEED)
+    if args.dataset.startswith("rgb"):  # each question over its own passages, as `rag eval` runs them
+        items = load_rgb(conflict=args.dataset == "rgb")
+
+        def own_index(item: Item) -> Assistant:
+            store, s = fresh_store(args.work, settings)
+            Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=False)
+            store.lexical.refresh()
+            return Assistant(store, s)
+
+        result = flags(items, own_index, args.show)
     else:
-        items = load_stories()
-        store, s = fresh_store(args.work, settings)
-        Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
-        store.lexical.refresh()
-    result = flags(items, Assistant(store, s), args.show)
+        if args.dataset == "seed":
+            store, s = seed_index(args.work, settings)
+            items = load_jsonl(SEED)
+        else:
+            items = load_stories()
+            store, s = fresh_store(args.work, settings)
+            Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)  # one shared index
+            store.lexical.refresh()
+        assistant = Assistant(store, s)
+        result = flags(items, lambda item: assistant, args.show)
     print(json.dumps({k: f"{c.right}/{c.total}" + (f" ({c.as_kind} as {k}, {c.all_sides} all sides)" if c.as_kind or c.all_sides else "")
                       + (f" gold value {c.gold_value}" if c.gold_value else "") for k, c in result.items()}))
 

@@ -269,8 +269,9 @@ def _happened(query: Query, text: str, v: Value, values: list[Value], restated: 
     the number at 167", "gives a figure of 142") keeps what the sentence said before it."""
     if _part(text, v, lang):
         return False
-    said = [fold(w) for w in words(_own_segment(text, v, values, restated, lang))]
-    happened = _happenings(said, lang)
+    counted = {stem(w) for h in (query.head, *query.alternatives) for w in words(h)}
+    said = [fold(w) for w in words(_own_segment(text, v, values, restated, lang)) if stem(w) not in counted]
+    happened = _happenings(said, lang)  # "polled 14,382 votes": the counted noun is no happening
     if _asked_happening(query) & (happened | {stem(w) for w in said}):
         return True
     return not happened  # refused only where something else is said to have happened to them
@@ -592,6 +593,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     # "Councillor Ann Whitlow"), all of them and not only the distinctive ones
     asked = {fold(w) for n in (*query.names, *(w for run in query.runs for w in run)) for w in n.split()}
     places = _places(sentences) if query.type is AnswerType.PERSON else set()
+    agent = _asks_agent(query)
     out = []
     for s in sentences:
         lang = sentence_lang(s)
@@ -624,19 +626,40 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             if set(folded.split()) & asked or folded in lang.stopwords \
                     or (fold(who.claimant) == folded and not titled):
                 continue
+            if all(stem(w) in terms for w in words(folded)):
+                continue  # "Directed by …", "Women's Singles": the question's own words, capitalised, are no answer
             if query.type is AnswerType.PLACE and not _PLACE_BEFORE.search(s.text[:start]):
                 continue
             if folded in places:
                 continue  # "the stage from Kerrow": a place, never the person asked for
             if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
-            found.append((0 if titled else min(abs(start - a) for a in anchors), name))
+            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang)))
+        if agent and any(not obj for *_, obj in found):  # "who won": "Andy Murray defeated Novak Djokovic"
+            found = [f for f in found if not f[2]]
         if found:
-            _, name = min(found)
+            _, name, _ = min(found)
             own = who.claimant and fold(who.claimant) != fold(name)  # "Urs Baumgartner said" names him, not a source
             out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", name,
                                   ClaimKind.ENTITY, False, normalise_name(name)))
     return out
+
+
+def _asks_agent(query: Query) -> bool:
+    """"Who won", "which company bought": the one who did it, not the one it was done to ("who was acquitted")."""
+    qlang = load(query.lang)
+    after = [w for w in words(fold(query.text))[1:3] if w not in qlang.person_nouns | qlang.org_nouns]
+    return bool(after) and after[0] not in qlang.passive_auxiliaries and after[0] not in qlang.stopwords
+
+
+def _object(text: str, start: int, lang: Lang) -> bool:
+    """The name stands right after a lower-case word that is no function word: a verb's object ("defeated Novak
+    Djokovic"), not its subject or an agent after "by"."""
+    before = re.search(r"([^\W\d]+)\s+$", text[max(0, start - 30):start])
+    if before is None or not before.group(1).islower():
+        return False
+    word = fold(before.group(1))
+    return word not in lang.stopwords and word not in lang.person_nouns | lang.org_nouns  # "race leader Sem Verhoeven"
 
 
 def _ages(text: str, lang: Lang, names: tuple[str, ...]) -> list[tuple[int, int, int, int, bool]]:
@@ -696,8 +719,17 @@ def revised(d: ClaimDraft) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in cues)
 
 
+_TITLES = frozenset(everywhere("person_nouns"))
+
+
 def normalise_name(name: str) -> str:
-    return re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
+    """How names compare: no article, no title before the name ("Professor Gurnah" is "Gurnah"), no accents
+    ("Chloé Zhao" is "Chloe Zhao")."""
+    folded = re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
+    parts = folded.split()
+    while len(parts) > 1 and parts[0] in _TITLES:
+        parts = parts[1:]
+    return "".join(c for c in unicodedata.normalize("NFKD", " ".join(parts)) if not unicodedata.combining(c))
 
 
 def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,

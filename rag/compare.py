@@ -57,6 +57,10 @@ def _sources(side: list[Claim]) -> set[str]:
     return {c.source for c in side}
 
 
+def _speakers(side: list[Claim]) -> set[tuple[str, str]]:
+    return {(c.source, c.claimant) for c in side}
+
+
 def _same_speaker(a: str, b: str) -> bool:
     """One speaker however each article words it: "the interior ministry" twice, or a shared name ("el último
     balance de la Consejería" and "el balance facilitado por la Consejería")."""
@@ -71,12 +75,16 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
 
     Later figures are an update when each later one is reported as a revision (`revised`: "rose to", "now") or comes
     from a speaker of an earlier one; rival figures a day apart are still a conflict."""
-    speakers = {(c.source, c.claimant) for g in groups for c in g}
-    if len(groups) < 2 or len(speakers) < 2:
+    if len(groups) < 2 or len(set().union(*map(_speakers, groups))) < 2:
         return None
     if groups[0] and groups[0][0].kind is ClaimKind.STANCE:
         stances = {c.stance for g in groups for c in g}
         return DisagreementKind.CONFLICT if {StanceValue.YES, StanceValue.NO} <= stances else None
+    # a name a source gives beside the one the others give is that source's other fact ("Andy Murray defeated Novak
+    # Djokovic"), not dissent: speakers that all also say the most-sourced value agree
+    agreed = max(groups, key=lambda g: len(_sources(g)))
+    if len(_sources(agreed)) >= 2 and all(_speakers(g) <= _speakers(agreed) for g in groups):
+        return None
     if unrelated is not None:  # different things of one name, whatever their dates
         firsts = [g[0].source for g in groups]
         if all(unrelated(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
@@ -92,7 +100,6 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
     n_sources = len(set().union(*(_sources(g) for g in groups)))
     # one figure several sources agree on, and every other figure from one source alone: a dissenting minority (a
     # second figure of a source that also gives the agreed one is that source's other fact, not dissent)
-    agreed = max(groups, key=lambda g: len(_sources(g)))
     dissent = [g for g in groups if g is not agreed and not _sources(g) <= _sources(agreed)]
     if n_sources >= settings.min_outlier_sources and len(_sources(agreed)) >= 2 and dissent \
             and all(len(_sources(g)) == 1 for g in dissent):

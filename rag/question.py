@@ -10,7 +10,7 @@ from functools import cache
 from nltk.stem.porter import PorterStemmer
 
 from . import numbers
-from .language import Lang, base_forms, detect, fold, load, units, words
+from .language import Lang, base_forms, detect, fold, load, relation_groups, units, words
 
 
 class AnswerType(StrEnum):
@@ -140,8 +140,8 @@ def analyse(question: str, previous: str | None = None) -> Query:
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
                                 and fold(w) != head))
     alternatives = _alternatives(low, head, lang) if qtype is AnswerType.COUNT else ()
-    relation = tuple(w for w in (_relation(low, (alternatives or (head,))[-1], lang) if qtype is AnswerType.COUNT else ())
-                     if w not in {fold(n) for n in names})
+    relation = _relation(low, (alternatives or (head,))[-1], lang, {fold(n) for n in names}) \
+        if qtype is AnswerType.COUNT else ()
     terms = tuple(t for t in terms if t not in alternatives)
     if previous and not names:
         before = analyse(previous)
@@ -213,20 +213,23 @@ def _alternatives(low: str, head: str, lang: Lang) -> tuple[str, ...]:
     return (m.group(1),) if m and m.group(1) not in lang.stopwords and plural(m.group(1), lang) else ()
 
 
-def _relation(low: str, head: str, lang: Lang) -> tuple[str, ...]:
-    """The content words after a count's head up to the first function word that is not an auxiliary:
-    "how many people died during…" -> ("died",); "how many residents were evacuated" -> ("evacuated",)."""
+def _relation(low: str, head: str, lang: Lang, names: set[str]) -> tuple[str, ...]:
+    """The content words after a count's head up to the first function word that is not an auxiliary, names
+    skipped: "how many people died during…" -> ("died",); "how many members of the National Assembly voted in
+    favour" -> ("voted", "favour")."""
     if not head:
         return ()
     m = re.search(rf"(?<!\w){re.escape(head)}(?!\w)", low)
     if not m:
         return ()
     out: list[str] = []
-    for w in words(low[m.end():])[:6]:
-        if w in lang.yesno_openers or w in lang.passive_auxiliaries:
+    after = words(low[m.end():])[:8]
+    groups = relation_groups(lang.code)
+    for i, w in enumerate(after):
+        if w in lang.yesno_openers or w in lang.passive_auxiliaries or w in names:
             continue
-        if w in lang.stopwords:
-            if out:
+        if w in lang.stopwords and w not in groups:
+            if out and not (i + 1 < len(after) and after[i + 1] in groups):  # "voted in favour", "voted against"
                 break
             continue
         out.append(w)

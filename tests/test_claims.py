@@ -804,3 +804,22 @@ def test_a_count_asked_of_one_noun_or_another_is_answered_by_either():
              _s("b", "The failures at Rheintal involved about 3,000 clients, two people with knowledge of it said."),
              _s("c", "Rheintal employs 640 staff in the failures' aftermath.")]
     assert sorted(d.reading.number for d in cl.extract(sents, query, {"a": True, "b": True, "c": True})) == [1140, 3000]
+
+
+def test_who_won_is_the_one_who_did_it_and_a_name_a_source_gives_beside_the_agreed_one_is_no_dissent():
+    final = [_s("a", "Andy Murray defeated Novak Djokovic in the final at Wimbledon in 2013."),
+             _s("b", "At Wimbledon in 2013, Andy Murray won the title and ended a 77-year wait."),
+             _s("c", "Wimbledon 2013 was won by Andy Murray, and race leader Sem Verhoeven rested.")]
+    query, drafts, claims = _claims(final, "Who won the men's singles at Wimbledon in 2013?")
+    assert {d.value for d in drafts} == {"Andy Murray"}  # never the one he defeated
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings()) == []
+    query, drafts, claims = _claims([_s("a", "Judge Hale cleared Kevin Ruddock of conspiracy at Wimbledon in 2013.")],
+                                    "Who was cleared of conspiracy at Wimbledon in 2013?")
+    assert [d.value for d in drafts] == ["Kevin Ruddock"]  # a passive question asks for the one it was done to
+    assert cl.normalise_name("Professor Chloé Zhao") == cl.normalise_name("Chloe Zhao") == "chloe zhao"
+    query, drafts, claims = _claims([_s("a", "Directed by Ava Lund, the Tarn film opened in May."),
+                                     _s("b", "The Tarn film is directed by Ava Lund.")], "Who directed the Tarn film?")
+    assert {d.value for d in drafts} == {"Ava Lund"}  # "Directed" is the question's own word, not a name
+    two = [_s("a", "Ava Lund beat Mia Berg to the Tarn prize."), _s("b", "Mia Berg won the Tarn prize, its jury said.")]
+    query, drafts, claims = _claims(two, "Who won the Tarn prize?")
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())  # two sources, two winners: a conflict

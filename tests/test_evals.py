@@ -58,7 +58,8 @@ def test_the_claims_only_loop_counts_flags_per_kind_against_the_gold(seed_store,
     items = [it for it in load_jsonl(SEED) if it.question.startswith(("How many GPU hours did it take to train Llama",
                                                                        "What is the capital"))]
     assert len(items) >= 1
-    result = flags(items, Assistant(seed_store, seed_settings))
+    assistant = Assistant(seed_store, seed_settings)
+    result = flags(items, lambda item: assistant)
     counts = result["seed"]
     assert counts.total == len(items) and counts.right == counts.total  # the Llama GPU-hours conflict is flagged; the rest are not
     conflicts = sum(it.disagreement for it in items)
