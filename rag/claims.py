@@ -750,8 +750,10 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
             if sm.ratio() < settings.aligned_min_ratio:
                 continue
             for op, i1, i2, j1, j2 in sm.get_opcodes():
-                if op != "replace" or (i1 and fold(ta[i1 - 1]).rstrip(".") in lang.months):
-                    continue  # a publication day, not the fact
+                if op != "replace" or (0 < i1 <= 2 and fold(ta[i1 - 1]).rstrip(".") in lang.months):
+                    continue  # a dateline's publication day, not the fact ("Sep 11, 2021 Emma Raducanu won…")
+                if i1 and j1 and fold(ta[i1 - 1]).rstrip(".") in lang.months:  # "March 3, 2017", not "3, 2017"
+                    i1, j1 = i1 - 1, j1 - 1
                 va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
                 if mentions(va, names) or mentions(vb, names):
                     break  # the subject itself is what differs

@@ -179,6 +179,10 @@ def test_datelines_and_publication_days_are_not_conflicts():
         _s("a", "Sep 11, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
         _s("b", "Sep 12, 2021 Emma Raducanu won the US Open title in New York on Saturday night."),
     ], ClaimSettings()) == []
+    ((_, _, va, vb),) = cl.aligned_conflicts([
+        _s("a", "Tarn Quest was released on the Wii U and the Switch on March 3, 2017."),
+        _s("b", "Tarn Quest was released on the Wii U and the Switch on March 13, 2019.")], ClaimSettings(), ("Tarn",))
+    assert {va, vb} == {"March 3, 2017", "March 13, 2019"}  # a date inside the sentence is the fact
 
 
 def _sentences(store, settings, question):
