@@ -221,7 +221,8 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
         return False  # "five more bodies", "another five": what was added, not the figure
     if after and after[0] in lang.rate_words and not (query.per and len(after) > 1 and stem(after[1]) == stem(query.per)):
         return False  # "37 billion per token" is a rate, unless the question asks one per token
-    if any(stem(w) == head_last for w in after) or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
+    if any(stem(w) == head_last and not _false_friend(query, w, lang) for w in after) \
+            or _noun_in_asked_group(query, after[:1], own_words(s.text, v.start), lang):
         return True
     if head_words and fold(head_words[-1]) in units().units:
         return False  # "GPU hours": the unit itself must follow the number
@@ -292,6 +293,16 @@ def _noun_in_asked_group(query: Query, nouns: list[str], clause: str, lang: Lang
     folded = [fold(n) for n in nouns]
     return any(groups.get(n) in asked for n in folded) \
         or (any(n in lang.people_nouns for n in folded) and bool(asked & _happenings(words(clause), lang)))
+
+
+def _false_friend(query: Query, word: str, lang: Lang) -> bool:
+    """Across languages one stem can name two things ("320 spectacles" is not "spectators"): where the asked noun
+    has a `[same_relation]` group that the article's language has too, the article's noun must be in it."""
+    if lang.code == query.lang or not query.head:
+        return False
+    asked = relation_groups(query.lang).get(fold(words(query.head)[-1]))
+    groups = relation_groups(lang.code)
+    return bool(asked) and asked in groups.values() and groups.get(fold(word)) != asked
 
 
 def _asked_happening(query: Query) -> set[str]:
@@ -365,9 +376,9 @@ def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
         return False
     if not lang.year_prepositions:
         return False
-    after = s.text[v.end:v.end + 60]  # the same clause: no comma, semicolon or full stop before the year
+    after = s.text[v.end:v.end + 80]  # the same clause: no comma, semicolon or full stop before the year
     preps = "|".join(map(re.escape, lang.year_prepositions))
-    m = re.search(rf"^[^.;,]{{0,40}}?(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)", fold(after))
+    m = re.search(rf"^[^.;,]{{0,60}}?(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)", fold(after))
     # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…", "En 2019, otro
     # incendio…", "in 1998, when more than 200 people died"
     scene = "|".join(map(re.escape, lang.scene_subordinators)) or "(?!)"

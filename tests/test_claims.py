@@ -743,7 +743,8 @@ def test_an_increment_or_a_figure_of_an_earlier_year_is_no_answer_and_one_speake
     assert [d.reading.number for d in cl.extract([toll], analyse("How many people died in the Hazar earthquake?"),
                                                  {"a": True})] == [14]
     for text, code in (("En 2019, otro incendio en la misma sierra quemó 900 hectáreas.", "es"),
-                       ("Hazar was last hit by a major quake in 1998, when more than 200 people died.", "en")):
+                       ("Hazar was last hit by a major quake in 1998, when more than 200 people died.", "en"),
+                       ("The fee eclipses the £28 million Brackenridge received for midfielder Kai Delaney in 2023.", "en")):
         s = _s("a", text, date="2026-04-10")
         v = [v for v in numbers.find(text, load(code)) if v.kind is not numbers.ValueKind.YEAR][0]
         assert cl.earlier_year(s, v, load(code)), text
@@ -827,3 +828,10 @@ def test_who_won_is_the_one_who_did_it_and_a_name_a_source_gives_beside_the_agre
     two = [_s("a", "Ava Lund beat Mia Berg to the Tarn prize."), _s("b", "Mia Berg won the Tarn prize, its jury said.")]
     query, drafts, claims = _claims(two, "Who won the Tarn prize?")
     assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())  # two sources, two winners: a conflict
+
+
+def test_across_languages_a_shared_stem_is_no_answer_where_the_asked_noun_has_a_group():
+    sents = [_s("a", "Le festival de Valcourt a proposé 320 spectacles dans les rues de la ville.", "Matin"),
+             _s("b", "Le festival de Valcourt a attiré 95 000 spectateurs, selon la mairie.", "Est")]
+    _, drafts, _ = _claims(sents, "How many spectators attended the Valcourt festival?")
+    assert [d.reading.number for d in drafts] == [95000]  # "spectacles" shares a stem with "spectators", not a meaning
