@@ -270,7 +270,7 @@ def _happened(query: Query, text: str, v: Value, values: list[Value], restated: 
     the number at 167", "gives a figure of 142") keeps what the sentence said before it."""
     if _part(text, v, lang):
         return False
-    counted = {stem(w) for h in (query.head, *query.alternatives) for w in words(h)}
+    counted = {stem(w) for w in words(query.head)}  # `extract` asks each alternative head on its own
     said = [fold(w) for w in words(_own_segment(text, v, values, restated, lang)) if stem(w) not in counted]
     happened = _happenings(said, lang)  # "polled 14,382 votes": the counted noun is no happening
     if _asked_happening(query) & (happened | {stem(w) for w in said}):
