@@ -1,4 +1,4 @@
-"""The disagreement map against the dev stories, without an index or a model: seconds, for work on the map.
+"""The disagreement map against the dev stories, without an index or the language model: seconds, for work on the map.
 
 `python -m evals.mapcheck [--show]` files the claims of all 118 story articles together (one corpus, as a user's
 would be), builds the map, and counts (1) the known conflicts, updates, outliers and ambiguities (the questions of
@@ -15,7 +15,8 @@ from collections import Counter
 
 from evals.datasets import STORIES
 from rag.claimgroups import MapEntry, by_key, entries
-from rag.claimmap import extract
+from rag.claimvectors import claims_of
+from rag.embed import get_embedder
 from rag.settings import Settings
 from rag.types import SourceDoc
 
@@ -36,9 +37,9 @@ def run(show: bool = False) -> dict:
     stories = [json.loads(line) for line in STORIES.read_text(encoding="utf-8").splitlines() if line.strip()]
     settings = Settings()
     story_of = {d["id"]: st["id"] for st in stories for d in st["docs"]}
-    claims = [c for st in stories for d in st["docs"]
-              for c in extract(SourceDoc(d["id"], d.get("title", d["id"]), d.get("outlet", "unknown"), d["text"],
-                                         st["id"], d.get("date", "")), settings)]
+    docs = [SourceDoc(d["id"], d.get("title", d["id"]), d.get("outlet", "unknown"), d["text"], st["id"], d.get("date", ""))
+            for st in stories for d in st["docs"]]
+    claims = [c for found in claims_of(docs, settings, get_embedder(settings).get_text_embedding_batch) for c in found]
     found = entries(by_key(claims), settings)
     known: Counter[str] = Counter()
     hit: Counter[str] = Counter()

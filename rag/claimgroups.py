@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from . import numbers
 from .claimmap import MapClaim
 from .claims import NAME
+from .claimvectors import cosines
 from .compare import classify
-from .language import everywhere
+from .language import everywhere, fold
 from .settings import Settings
 from .types import Claim, ClaimKind, DisagreementKind, StanceValue
 
 _ARTICLES = frozenset(everywhere("articles"))
+_VERSIONED = re.compile(r"\b(?=\w*\d)(?=\w*[^\W\d])\w+\b")  # a word of letters and digits: "H800", "V3"
 _MEASURES = {"number": "number", "money": "amount", "percent": "share (%)"}
 
 
@@ -98,31 +99,76 @@ def _sides(claims: list[MapClaim], settings: Settings) -> list[list[MapClaim]]:
     return [[claims[i] for i in g] for g in numbers.group(readings, settings.claims.rounding_tolerance)]
 
 
-def _components(claims: list[MapClaim], term: str, settings: Settings) -> list[list[MapClaim]]:
-    """Claims linked, directly or through others, by being about the same thing (`_same_thing`). Only claims
-    sharing a word are compared (counts of a named thing need none), so a large group costs little."""
-    if claims and claims[0].kind is ClaimKind.VALUE and claims[0].noun and not settings.map.noun_shared_terms:
-        return [claims]
-    parent = list(range(len(claims)))
+Pair = tuple[MapClaim, MapClaim]  # two claims stating the same fact in two articles of one story
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    postings: dict[str, list[int]] = {}
+def _aligned(claims: list[MapClaim], subject: str, term: str, settings: Settings) -> list[Pair]:
+    """Pairs of claims that state the same fact in two articles of one story: the articles' leads are close
+    (`map.story_similarity`: two attacks in one city, or two towns of one name, are two stories), and each claim is
+    the other's closest one in the other article (`_closeness`) and close enough (`map.same_fact_similarity`; for
+    articles only loosely one story, `map.loose_fact_similarity` and a name in common in their titles and leads).
+    Pairing each claim once keeps a sentence's other figures ("33 of 150 seats", "a loss of 29") out of a contest
+    they take no part in."""
+    docs = sorted({c.doc_id for c in claims})
+    at = {d: i for i, d in enumerate(docs)}
+    story = cosines([next(c.story for c in claims if c.doc_id == d) for d in docs])
+    fact = cosines([c.vector for c in claims])
+    names = {c.doc_id: {n for n in c.names if subject not in n.split()} for c in claims}  # besides the group's own
+    by_doc: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
-        for t in set(c.terms):
-            postings.setdefault(t, []).append(i)
-    for ids in postings.values():
-        for x, i in enumerate(ids):
-            for j in ids[x + 1:]:
-                if root(i) != root(j) and _same_thing(claims[i], claims[j], term, settings):
-                    parent[root(j)] = root(i)
-    out: dict[int, list[MapClaim]] = {}
-    for i, c in enumerate(claims):
-        out.setdefault(root(i), []).append(c)
+        by_doc.setdefault(c.doc_id, []).append(i)
+    pairs: list[Pair] = []
+    for x, dx in enumerate(docs):
+        for dy in docs[x + 1:]:
+            near = story[at[dx], at[dy]]
+            if near < settings.map.loose_story_similarity or (near < settings.map.story_similarity and not names[dx] & names[dy]):
+                continue
+            close = settings.map.same_fact_similarity if near >= settings.map.story_similarity else settings.map.loose_fact_similarity
+            score = {(i, j): _closeness(claims[i], claims[j], float(fact[i, j]), settings)
+                     for i in by_doc[dx] for j in by_doc[dy]
+                     if fact[i, j] >= close and _same_thing(claims[i], claims[j], term, settings)}
+            best_i = {i: max((j for a, j in score if a == i), key=lambda j: score[i, j]) for i, _ in score}
+            best_j = {j: max((i for i, b in score if b == j), key=lambda i: score[i, j]) for _, j in score}
+            pairs += [(claims[i], claims[j]) for i, j in best_i.items() if best_j[j] == i]
+    return pairs
+
+
+def _closeness(a: MapClaim, b: MapClaim, fact: float, settings: Settings) -> tuple[bool, bool, float, int]:
+    """How surely two claims state one fact, compared in order: the same version of the thing or none named ("2,000
+    H800 GPUs" is closer to "2,048 H800 GPUs" than to "10,000 A100 GPUs"); the same value (an article that repeats
+    another's figure agrees with it, whatever else it says); their sentences' closeness; their shared words."""
+    mine, theirs = versions(a), versions(b)
+    if a.kind is ClaimKind.STANCE:
+        same = a.stance == b.stance
+    else:
+        same = bool(a.reading and b.reading and numbers.agrees(a.reading, b.reading, settings.claims.rounding_tolerance))
+    return (not (mine and theirs) or bool(mine & theirs), same, fact, len(set(a.terms) & set(b.terms)))
+
+
+def versions(c: MapClaim) -> set[str]:
+    """Versioned names a claim is about: its sentence's ("Atlas-V2") and its value's own ("2,000 H800 GPUs")."""
+    return set(c.variants) | {fold(w) for w in _VERSIONED.findall(c.value)}
+
+
+def _linked(pairs: list[Pair]) -> list[list[MapClaim]]:
+    """The claims the pairs join, directly or through others."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+    claim: dict[tuple[str, int], MapClaim] = {}
+
+    def root(k: tuple[str, int]) -> tuple[str, int]:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in pairs:
+        for c in (a, b):
+            claim[claim_id(c)] = c
+            parent.setdefault(claim_id(c), claim_id(c))
+        parent[root(claim_id(b))] = root(claim_id(a))
+    out: dict[tuple[str, int], list[MapClaim]] = {}
+    for k, c in claim.items():
+        out.setdefault(root(k), []).append(c)
     return list(out.values())
 
 
@@ -160,55 +206,23 @@ def topic(key: str, claims: list[MapClaim]) -> str:
     return f"{_MEASURES.get(kind, kind)}{unit} ({subject})"
 
 
-def _days_apart(a: str, b: str) -> int | None:
-    try:
-        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
-    except ValueError:  # undated, or dated to the month only
-        return None
-
-
-def _unrelated(key: str, claims: list[MapClaim], settings: Settings):
-    """Two articles are about different things sharing the group's name when their titles and leads share fewer
-    other names than `map.min_shared_names` (no place, person or body in common); one fewer will do for articles
-    published within `map.story_days` of each other (one week's news of one name is likelier one story)."""
-    subject = key.split("|")[0]
-    names = {c.doc_id: {n for n in c.names if subject not in n.split()} for c in claims}
-    dates = {c.doc_id: c.date for c in claims}
-
-    def unrelated(a: str, b: str) -> bool:
-        apart = _days_apart(dates[a], dates[b])
-        close = apart is not None and apart <= settings.map.story_days
-        return len(names[a] & names[b]) < settings.map.min_shared_names - (1 if close else 0)
-
-    return unrelated
-
-
 def _variants_differ(sides: list[list[MapClaim]]) -> bool:
     """Every side names its own version of the thing ("Atlas-V2" against "Atlas-V3"): different things, one name."""
-    named = [set().union(*(c.variants for c in side)) for side in sides]
+    named = [set().union(*(versions(c) for c in side)) for side in sides]
     return all(named) and all(not (a & b) for i, a in enumerate(named) for b in named[i + 1:])
 
 
-def _contested(sides: list[list[MapClaim]], term: str, unrelated, settings: Settings) -> bool:
-    """Some two claims of different sides and articles directly answer the same question (and no sentence states
-    both sides' values): a yes against a no
-    sharing more contested words, or two values about the same thing, from articles about the same story (or, for
-    articles about different things of one name, with the same words around the values)."""
-    for i, side in enumerate(sides):
-        for other in sides[i + 1:]:
-            if {(c.doc_id, c.start) for c in side} & {(c.doc_id, c.start) for c in other}:
-                continue  # one sentence states both ("from 9% to 10%", "between $1,001 and $15,000"): two facts
-            for a in side:
-                for b in other:
-                    if a.doc_id == b.doc_id or not _same_thing(a, b, term, settings):
-                        continue
-                    shared = len(set(a.terms) & set(b.terms))
-                    if a.kind is ClaimKind.STANCE:
-                        if {a.stance, b.stance} == {StanceValue.YES, StanceValue.NO} and not unrelated(a.doc_id, b.doc_id) \
-                                and shared >= settings.map.stance_shared_terms:
-                            return True
-                    elif not unrelated(a.doc_id, b.doc_id) or (shared >= settings.map.min_shared_terms and a.noun):
-                        return True  # articles about different things of one name: only a count of one thing
+def _contested(sides: list[list[MapClaim]], pairs: list[Pair]) -> bool:
+    """Some pair of aligned claims takes different sides: a yes against a no, or two values (where no sentence
+    states both sides' values, as "from 9% to 10%" or "between $1,001 and $15,000" do: two facts, not a contest)."""
+    side_of = {claim_id(c): n for n, side in enumerate(sides) for c in side}
+    sentences = [{(c.doc_id, c.start) for c in side} for side in sides]
+    for a, b in pairs:
+        x, y = side_of.get(claim_id(a)), side_of.get(claim_id(b))
+        if x is None or y is None or x == y or sentences[x] & sentences[y]:
+            continue
+        if a.kind is not ClaimKind.STANCE or {a.stance, b.stance} == {StanceValue.YES, StanceValue.NO}:
+            return True
     return False
 
 
@@ -219,18 +233,16 @@ def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list
     mine = mine[:settings.map.max_group_claims]  # a name in every article is no one story: its newest claims
     if len({c.doc_id for c in mine}) < 2:
         return []
-    unrelated = _unrelated(key, mine, settings)
+    pairs = _aligned(mine, key.split("|")[0], key.split("|")[2], settings)
     out = []
-    for linked in _components(mine, key.split("|")[2], settings):
+    for linked in _linked(pairs):
         component = [sorted(side, key=lambda c: (c.date, c.doc_id, c.value_start)) for side in _sides(linked, settings)]
-        if len(component) < 2 or not _contested(component, key.split("|")[2], unrelated, settings):
+        if len(component) < 2 or not _contested(component, pairs):
             continue
         numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}
         as_claims = [[as_claim(c, numbered[claim_id(c)]) for c in side] for side in component]
-        firsts = [side[0].doc_id for side in component]
-        different = _variants_differ(component) or all(unrelated(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:])
-        # different things sharing a name before anything else: two towns' figures are no update
-        kind = DisagreementKind.AMBIGUITY if different else classify(as_claims, settings.claims)
+        # different versions of one name before anything else: Atlas-V2's figure and Atlas-V3's are no update
+        kind = DisagreementKind.AMBIGUITY if _variants_differ(component) else classify(as_claims, settings.claims)
         if kind is None:
             continue
         if kind is DisagreementKind.UPDATE:

@@ -22,7 +22,7 @@ from .types import ClaimKind, Sentence, SourceDoc, StanceValue
 COMPARED = (ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE)  # dates and years are not compared
 
 
-_GROUPING = ("subjects", "terms", "names")  # what only grouping reads
+_GROUPING = ("subjects", "terms", "names", "vector", "story")  # what only grouping reads
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class MapClaim:
     reading: Value | None = None  # offsets in the article
     stance: StanceValue | None = None
     hedged: bool = False
+    vector: str = ""  # the sentence's embedding, packed (claimvectors): which fact it states
+    story: str = ""  # the article's lead chunk's embedding, packed: which story it belongs to
 
     def keys(self) -> tuple[str, ...]:
         """The groups this claim belongs to, from the claim alone: one per subject (a stance: per subject and

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from .chunk import Chunker
 from .claimmap import extract
+from .claimvectors import lead, pack, with_vectors
 from .corpus import origin_file, read_paths, slugify
 from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
@@ -113,11 +114,17 @@ class Ingestor:
                 t0 = time.perf_counter()
                 vectors = embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
                 check_space(self.settings, INGEST_AGAIN)
+                t1 = time.perf_counter()
+                found, at = [], 0
+                for doc, chunks in pending:  # the disagreement map's input, stored with each article
+                    first = lead(chunks)
+                    found.append((extract(doc, self.settings), pack(vectors[at + first]) if first is not None else ""))
+                    at += len(chunks)
+                claimed = with_vectors(found, embedder.get_text_embedding_batch)
+                log.debug("%d claims in %d documents in %.1f ms", sum(map(len, claimed)), len(pending),
+                          (time.perf_counter() - t1) * 1000)
                 at = 0
-                for doc, chunks in pending:
-                    t1 = time.perf_counter()
-                    claims = extract(doc, self.settings)  # the disagreement map's input, stored with the article
-                    log.debug("%d claims in %s in %.1f ms", len(claims), doc.id, (time.perf_counter() - t1) * 1000)
+                for (doc, chunks), claims in zip(pending, claimed):
                     self.store.put(doc, chunks, vectors[at:at + len(chunks)], claims)
                     at += len(chunks)
                     report.chunks += len(chunks)

@@ -25,7 +25,7 @@ from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
-SCHEMA_VERSION = "2"  # 2: each article's claims and the disagreement map
+SCHEMA_VERSION = "3"  # 2: each article's claims and the disagreement map; 3: claims with their sentence and story vectors
 CLAIMS_PENDING = "claims_pending"  # meta key: articles stored before claims were kept still need theirs
 WRITER_LOCK_KEY = 0x7261_6701  # PostgreSQL advisory lock id of the one-writer rule ("rag" + 1)
 
@@ -169,9 +169,10 @@ class Registry:
                     db.execute(_meta.insert(), [{"key": "schema", "value": SCHEMA_VERSION},
                                                 {"key": "embedder", "value": MODEL_NAME},
                                                 {"key": "generation", "value": "0"}])
-                elif meta.get("schema") == "1" and meta.get("embedder") == MODEL_NAME:
-                    # schema 1 lacks only the claim tables (just created): its articles' claims are extracted on
-                    # first open (Store.backfill_claims), not by re-embedding everything with `rag reindex`
+                elif meta.get("schema") in ("1", "2") and meta.get("embedder") == MODEL_NAME:
+                    # schema 1 lacks only the claim tables (just created), schema 2 its claims' vectors: its articles'
+                    # claims are extracted again on first open (Store.backfill_claims), not by re-embedding every
+                    # chunk with `rag reindex`
                     db.execute(_meta.update().where(_meta.c.key == "schema").values(value=SCHEMA_VERSION))
                     db.execute(_meta.insert().values(key=CLAIMS_PENDING, value="1"))
                     meta["schema"] = SCHEMA_VERSION

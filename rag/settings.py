@@ -134,8 +134,19 @@ class MapSettings(BaseModel):
     noun_shared_terms: int = Field(1, ge=0, description="...and two counts of the same named thing (\"seats\") this "
                                                         "many.")
     min_count: float = Field(2, ge=0, description="Smaller plain counts (\"one of\", \"a\") are not claims.")
-    min_shared_names: int = Field(2, ge=0, description="Two articles whose titles and leads share fewer other names "
-                                                       "than this are about different things of the same name.")
+    story_similarity: float = Field(0.7, ge=-1, le=1, description="Two articles are one story, whose figures may "
+                                                                  "contest each other, where their leads' embeddings "
+                                                                  "are this close (cosine): two attacks in one city "
+                                                                  "are two stories.")
+    same_fact_similarity: float = Field(0.4, ge=-1, le=1, description="...and two claims state the same fact where "
+                                                                      "each is the other's closest in the other article "
+                                                                      "and their sentences are this close.")
+    loose_story_similarity: float = Field(0.6, ge=-1, le=1, description="Articles whose leads are only this close "
+                                                                        "(a lead cluttered with links) are one story where "
+                                                                        "they name someone or something else in common, for "
+                                                                        "claims whose sentences are `loose_fact_similarity` "
+                                                                        "close.")
+    loose_fact_similarity: float = Field(0.55, ge=-1, le=1, description="See `loose_story_similarity`.")
     stance_terms: int = Field(6, ge=1, description="Words after a stance marker (\"no evidence that…\", "
                                                    "\"reportedly…\") a stance is filed under: what is contested.")
     stance_shared_terms: int = Field(2, ge=1, description="A yes and a no disagree only where their contested "
@@ -145,8 +156,6 @@ class MapSettings(BaseModel):
                                                                 "story filed under another name or word).")
     max_group_claims: int = Field(300, ge=2, description="A group with more claims is classified on its newest this "
                                                         "many, so ingest stays fast when a name is in every article.")
-    story_days: int = Field(7, ge=0, description="Dated articles filed under one name this many days apart or "
-                                                  "fewer need one shared name fewer to be one story.")
     page_size: int = Field(50, ge=1, description="Map entries per page, most sources first.")
 
 

@@ -63,9 +63,11 @@ class Store:
         """Extract the claims of articles stored before claims were kept (once, on the first open after an upgrade)."""
         from tqdm import tqdm
 
-        from .claimmap import extract
+        from .claimvectors import claims_of
         from .corpus import furniture_offset
+        from .embed import get_embedder
 
+        embed = get_embedder(self.settings).get_text_embedding_batch
         with self.write_lock():
             if not self.registry.claims_pending():
                 return  # another process did it while this one waited
@@ -74,7 +76,7 @@ class Store:
                 text = self.registry.text(d.id) or ""
                 doc = SourceDoc(id=d.id, title=d.title, outlet=d.outlet, text=text, origin=d.origin, date=d.date, url=d.url,
                                 furniture_from=furniture_offset(text, self.settings))
-                found[d.id] = extract(doc, self.settings)
+                found[d.id] = claims_of([doc], self.settings, embed)[0]
             self.registry.set_claims(found)
 
     def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]],

@@ -8,8 +8,10 @@ import pytest
 
 from rag import numbers
 from rag.claimgroups import as_claim, by_key, entries
-from rag.claimmap import extract
+from rag.claimmap import MapClaim, extract
+from rag.claimvectors import claims_of
 from rag.corpus import read_paths
+from rag.embed import get_embedder
 from rag.settings import PROJECT_ROOT, Settings
 from rag.timeline import Relation, build
 from rag.types import ClaimKind, DisagreementKind, SourceDoc, StanceValue
@@ -32,6 +34,11 @@ def settings() -> Settings:
     return Settings()
 
 
+def claimed(docs: list[SourceDoc], settings: Settings) -> list[MapClaim]:
+    """Claims as ingest stores them: with their sentence's and article's vectors, from the real embedder."""
+    return [c for found in claims_of(docs, settings, get_embedder(settings).get_text_embedding_batch) for c in found]
+
+
 def test_claims_are_verbatim_with_what_they_count_who_says_it_and_what_about(settings):
     claims = extract(FERRY_A, settings)
     c = next(c for c in claims if c.kind is ClaimKind.VALUE)
@@ -52,9 +59,9 @@ def test_a_counted_code_counts_what_the_article_writes_after_it_and_names_with_v
 
 
 def test_stances_take_a_side_on_a_statement(settings):
-    no = extract(doc("a", "Inquiry", "Post", "There is no evidence that Harcastle bribed officials in the tender for the Vestby depot of Norland Rail."),
+    no = claimed([doc("a", "Inquiry", "Post", "There is no evidence that Harcastle bribed officials in the tender for the Vestby depot of Norland Rail.")],
                  settings)
-    yes = extract(doc("b", "Claims", "Wire", "The builder Harcastle reportedly bribed officials in the tender for the Vestby depot of Norland Rail."),
+    yes = claimed([doc("b", "Claims", "Wire", "The builder Harcastle reportedly bribed officials in the tender for the Vestby depot of Norland Rail.")],
                   settings)
     assert [c.stance for c in no] == [StanceValue.NO] and [c.stance for c in yes] == [StanceValue.YES]
     assert set(no[0].keys()) & set(yes[0].keys())  # filed under the same subject and contested word
@@ -64,7 +71,7 @@ def test_stances_take_a_side_on_a_statement(settings):
 
 
 def test_two_sources_for_one_question_conflict_and_the_groups_follow_each_articles_claims(settings):
-    a, b = extract(FERRY_A, settings), extract(FERRY_B, settings)
+    a, b = claimed([FERRY_A], settings), claimed([FERRY_B], settings)
     found = entries(by_key(a + b), settings)
     assert [e.kind for e in found] == [DisagreementKind.CONFLICT]
     assert {s[0].value for s in found[0].sides} == {"142 passengers", "167 passengers"}
@@ -80,11 +87,11 @@ def _dated(id: str, date: str, figure: str, outlet: str) -> SourceDoc:
 def test_values_that_change_between_dates_are_an_update_and_the_timeline_says_revised_repeated_contradicted(settings):
     docs = [_dated("d1", "2026-04-09", "nine", "Global Dispatch"), _dated("d2", "2026-04-10", "14", "Eastern Courier"),
             _dated("d3", "2026/4/11", "14", "Tribune")]
-    claims = [c for d in docs for c in extract(d, settings)]
+    claims = claimed(docs, settings)
     found = entries(by_key(claims), settings)
     assert [e.kind for e in found] == [DisagreementKind.UPDATE]
     assert [s[0].date for s in found[0].sides] == ["2026-04-09", "2026-04-10"]
-    undated = extract(_dated("d0", "", "twelve", "Undated Daily"), settings)
+    undated = claimed([_dated("d0", "", "twelve", "Undated Daily")], settings)
     as_claims = [as_claim(c, n) for n, c in enumerate(claims + undated, 1)]
     line = build("deaths", as_claims, lambda c: {"source": c.source}, settings.claims.rounding_tolerance)
     assert [p.relation for p in line.points] == [Relation.FIRST, Relation.REVISES, Relation.REPEATS]
@@ -101,18 +108,18 @@ def test_one_source_against_several_is_an_outlier_and_rounding_or_a_bound_is_agr
     docs = [doc(i, "Shiraki results", f"Outlet {i}", f"Osaka-based Shiraki Beverages reported operating profit of {f} "
                                                      "for the year to March, President Haruto Ishizaka said in Tokyo.",
                 "2026-05-13") for i, f in figures]
-    found = entries(by_key([c for d in docs for c in extract(d, settings)]), settings)
+    found = entries(by_key(claimed(docs, settings)), settings)
     assert [e.kind for e in found] == [DisagreementKind.OUTLIER] and len(found[0].sides[-1]) == 1
     agree = [doc(i, "Shiraki results", f"Outlet {i}", f"Shiraki Beverages reported operating profit of {f} for the "
                                                       "year to March.", "2026-05-13")
              for i, f in (("r1", "48.2 billion yen"), ("r2", "about 48 billion yen"), ("r3", "over 48.1 billion yen"))]
-    assert entries(by_key([c for d in agree for c in extract(d, settings)]), settings) == []
+    assert entries(by_key(claimed(agree, settings)), settings) == []
 
 
 def test_versioned_names_are_different_things_sharing_a_name(settings):
     docs = [doc("v2", "Atlas launch", "Post", "The Atlas-V2 rocket carries 12 satellites, the company said."),
             doc("v3", "Atlas plans", "Wire", "The Atlas-V3 rocket carries 40 satellites, the company said.")]
-    found = entries(by_key([c for d in docs for c in extract(d, settings)]), settings)
+    found = entries(by_key(claimed(docs, settings)), settings)
     assert [e.kind for e in found] == [DisagreementKind.AMBIGUITY]
 
 
@@ -126,7 +133,7 @@ def test_iso_days_and_bounds():
 
 def test_the_shipped_articles_map_lists_what_a_careful_reader_finds_and_nothing_else(settings):
     docs = [d for _, found, _ in read_paths([PROJECT_ROOT / "corpus"], settings) for d in found]
-    found = entries(by_key([c for d in docs for c in extract(d, settings)]), settings)
+    found = entries(by_key(claimed(docs, settings)), settings)
     by_topic = {e.topic: e for e in found}
     gpus = by_topic["number of GPUs (DeepSeek)"]
     sides = [{numbers.find(c.value)[0].number for c in side} for side in gpus.sides]
@@ -205,9 +212,20 @@ def test_two_places_sharing_a_name_are_never_a_conflict_but_one_weeks_reports_of
     queensland = doc("q", "Hailstorm batters Redwater", "The Queensland Examiner",
                      "A hailstorm damaged 1,350 homes in Redwater, in south-east Queensland, Mayor Karen Pike said.",
                      "2026-05-21")
-    found = entries(by_key(extract(kansas, settings) + extract(queensland, settings)), settings)
-    assert [e.kind for e in found] == [DisagreementKind.AMBIGUITY]  # shown as two things, never a conflict
+    assert entries(by_key(claimed([kansas, queensland], settings)), settings) == []  # two stories: nothing contested
     again = doc("k2", "Redwater tornado damage assessed", "Wichita Wire",
                 "A tornado damaged 230 homes in Redwater, Kansas, county officials said.", "2026-05-20")
-    found = entries(by_key(extract(kansas, settings) + extract(again, settings)), settings)
+    found = entries(by_key(claimed([kansas, again], settings)), settings)
     assert [(e.kind, e.sources) for e in found] == [(DisagreementKind.UPDATE, 2)]  # one story, the next day
+
+
+def test_only_the_figures_that_state_the_same_fact_contest_each_other(settings):
+    """Each claim pairs with its closest in the other article: a sentence's other figures take no part."""
+    a = doc("p1", "Dutch election: Labour routed", "Lowland Post",
+            "Labour won only five seats, a loss of 29 seats, as the party that had 38 seats four years ago collapsed.",
+            "2027-03-16")
+    b = doc("p2", "Dutch election results: Labour collapses", "Polder Wire",
+            "Labour won only nine seats, a loss of 29 seats, its worst result since the war.", "2027-03-16")
+    found = entries(by_key(claimed([a, b], settings)), settings)
+    assert len(found) == 1
+    assert sorted(c.value for c in found[0].claims) == ["five seats", "nine seats"]

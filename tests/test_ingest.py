@@ -161,6 +161,22 @@ def test_an_index_from_before_claims_were_kept_gets_its_claims_on_first_open_wit
     assert reopened.registry.count() == 5  # nothing re-ingested, nothing lost
 
 
+def test_an_index_whose_claims_lack_vectors_gets_them_on_first_open_with_the_same_map(settings: Settings):
+    store = Store(settings)
+    ensure_index(store, settings, progress=False)
+    entries = [e.to_json() for e in store.registry.map_entries()]
+    with store.registry.transaction() as db:  # what a schema-2 registry looks like: claims without vectors
+        db.exec_driver_sql("UPDATE claims SET data = json_remove(data, '$.vector', '$.story')")
+        db.exec_driver_sql("UPDATE meta SET value='2' WHERE key='schema'")
+    store.registry.close()
+    reopened = Store(settings)
+    assert not reopened.registry.claims_pending()
+    claims = [c for d in reopened.registry.docs() for c in reopened.registry.claims(d.id)]
+    assert claims and all(c.vector and c.story for c in claims)
+    assert [e.to_json() for e in reopened.registry.map_entries()] == entries
+    assert reopened.registry.count() == 5
+
+
 def test_index_from_another_version_is_refused_with_the_fix(settings: Settings):
     store = Store(settings)
     with store.registry.transaction() as db:

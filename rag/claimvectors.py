@@ -1,0 +1,70 @@
+"""What each map claim is about, as vectors: its sentence (which fact it states) and its article's lead (which story
+it belongs to). Two figures sharing a name and a noun are one question only where both are close; words alone
+cannot tell "six killed in the Lahore bombing" from "19 died in a Lahore factory collapse"."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from .chunk import Chunk, Chunker
+from .claimmap import MapClaim, extract
+from .claims import clause_of
+from .settings import Settings
+from .types import ClaimKind, SourceDoc
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+def pack(vector: Sequence[float]) -> str:
+    """A unit vector as int8 in base64: 512 characters for the 384-d embedder, cosines kept to about 0.01."""
+    v = np.asarray(vector, dtype=np.float32)
+    v = v / (np.linalg.norm(v) or 1.0)
+    return base64.b64encode(np.clip(np.round(v * 127), -127, 127).astype(np.int8).tobytes()).decode("ascii")
+
+
+def cosines(packed: Sequence[str]) -> np.ndarray:
+    """Every pair's cosine, for vectors packed by `pack`; a missing vector (a claim stored without one) is close to
+    nothing."""
+    dim = _dim(packed)
+    rows = np.stack([np.frombuffer(base64.b64decode(p), dtype=np.int8).astype(np.float32) if p
+                     else np.zeros(dim, dtype=np.float32) for p in packed])
+    unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+    return np.asarray(unit @ unit.T)
+
+
+def _dim(packed: Sequence[str]) -> int:
+    return next((len(base64.b64decode(p)) for p in packed if p), 1)
+
+
+def lead(chunks: Sequence[Chunk]) -> int | None:
+    """The chunk that says what story an article is: its first one that is not page furniture."""
+    return next((i for i, c in enumerate(chunks) if not c.furniture), None)
+
+
+def with_vectors(found: Sequence[tuple[list[MapClaim], str]], embed: Embed) -> list[list[MapClaim]]:
+    """Each article's claims with their sentence's vector and the article's story vector (`found`: an article's
+    claims and its lead chunk's packed vector, which ingest has already computed). Sentences repeated across the
+    batch are embedded once, in one call."""
+    said = {id(c): fact(c) for claims, _ in found for c in claims}
+    texts = sorted(set(said.values()))
+    packed = dict(zip(texts, map(pack, embed(texts)))) if texts else {}
+    return [[replace(c, vector=packed[said[id(c)]], story=story) for c in claims] for claims, story in found]
+
+
+def fact(c: MapClaim) -> str:
+    """What a claim's vector embeds: its value's clause, not the whole sentence, so "2,000 H800 GPUs" is closer to
+    "2,048 H800 GPUs" than to the same sentence's other figures."""
+    return clause_of(c.quote, c.value_start - c.start) if c.kind is ClaimKind.VALUE else c.quote
+
+
+def claims_of(docs: Sequence[SourceDoc], settings: Settings, embed: Embed) -> list[list[MapClaim]]:
+    """Articles' claims with vectors where no ingest has embedded their chunks (claims of stored articles after an
+    upgrade, benchmarks, evals): each article's lead chunk is embedded here, with the sentences."""
+    chunker = Chunker(settings)
+    claims = [extract(d, settings) for d in docs]
+    leads = [next((c.text for c in chunker.chunks(d) if not c.furniture), d.title) for d in docs]
+    return with_vectors(list(zip(claims, map(pack, embed(leads)) if leads else [])), embed)
