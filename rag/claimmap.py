@@ -15,7 +15,7 @@ from .attribution import attribute
 from .claims import NAME, clause_of, earlier_year, is_baseline, source_label, value_span
 from .language import Lang, Stance, detect, fold, load, units, words
 from .numbers import Bound, Value, ValueKind
-from .question import stem
+from .question import plural, stem
 from .settings import Settings
 from .types import ClaimKind, Sentence, SourceDoc, StanceValue
 
@@ -148,6 +148,16 @@ def _variants(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
     """Versioned names outside the values' own phrases: "Atlas-V2", "R2", "Route 9"."""
     found = {fold(m.group(1)).rstrip(".") for m in _VARIANT.finditer(text) if not any(a <= m.start() < b for a, b in spans)}
     return tuple(sorted(v for v in found if not re.fullmatch(r"\S+ (?:1[89]|2[01])\d\d", v)))  # "December 2024" is a date
+
+
+def _a_year(v: Value, noun: tuple[str, str], lang: Lang) -> bool:
+    """A bare year-like figure that counts nothing, or that stands before a word its language would write in the
+    plural after a count ("the 2016 campaign", "2005 federal taxes"; "2000 Menschen" where plurals have no one
+    ending)."""
+    if not re.fullmatch(r"(?:1[89]|20)\d\d", v.text):
+        return False
+    written = noun[1].split()
+    return not noun[0] or bool(lang.plural_endings and written and not plural(written[-1], lang))
 
 
 def _noun(text: str, v: Value, art: _Article) -> tuple[str, str]:
@@ -345,9 +355,8 @@ def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
         nouns = {v: _noun(s.text, v, art) if v.kind is ValueKind.NUMBER else ("", "") for v in values}
         spans = {v: value_span(s.text, v, nouns[v][1], lang) for v in values}
         for v in values:
-            if v.kind is ValueKind.NUMBER and (v.number < cfg.min_count
-                                               or (not nouns[v][0] and re.fullmatch(r"(?:1[89]|20)\d\d", v.text))):
-                continue  # "one of", and a year that counts nothing ("2015 TARGET:")
+            if v.kind is ValueKind.NUMBER and (v.number < cfg.min_count or _a_year(v, nouns[v], lang)):
+                continue  # "one of", and a year ("2015 TARGET:", "the 2016 campaign")
             if _not_a_figure(s.text, v, lang) or is_baseline(s.text, v.start, lang) or earlier_year(s, v, lang):
                 continue  # "up from 41.5 billion", "a penalty in 2019": not this story's figure
             who = attribute(s.text, v.start, lang, s.prev)

@@ -50,7 +50,7 @@ def with_vectors(found: Sequence[tuple[list[MapClaim], str]], embed: Embed) -> l
     claims and its lead chunk's packed vector, which ingest has already computed). Sentences repeated across the
     batch are embedded once, in one call."""
     said = {id(c): fact(c) for claims, _ in found for c in claims}
-    texts = sorted(set(said.values()))
+    texts = sorted(set(said.values()), key=len)  # batches of like lengths: the embedder pads each to its longest
     packed = dict(zip(texts, map(pack, embed(texts)))) if texts else {}
     return [[replace(c, vector=packed[said[id(c)]], story=story) for c in claims] for claims, story in found]
 

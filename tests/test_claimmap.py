@@ -152,6 +152,13 @@ def test_the_shipped_articles_map_lists_what_a_careful_reader_finds_and_nothing_
     assert not any("GPU hours (DeepSeek)" in e.topic for e in found)
 
 
+def test_a_year_before_a_singular_word_is_no_count(settings):
+    text = ("Harwick's 2016 campaign cost 41 staff their jobs, the union said. "
+            "Organisers said 1995 runners finished the Harwick marathon.")
+    counted = {c.value for c in extract(doc("y", "Harwick", "Post", text), settings) if c.kind is ClaimKind.VALUE}
+    assert counted == {"41 staff", "1995 runners"}
+
+
 def test_claims_never_come_from_page_furniture(settings):
     text = "Port Ellery council said 70 tonnes leaked.\n\nMore News\n\nPort Ellery fans counted 300 tonnes of snow."
     d = SourceDoc("f", "Leak", "Post", text, "f.txt", furniture_from=text.index("More News"))

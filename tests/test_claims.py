@@ -63,6 +63,7 @@ def test_numbers_in_words_currencies_units_and_other_languages_normalise():
     assert one("Four people were arrested.").number == 4
     assert one("A dozen were hurt.").number == 12
     assert one("It cost $1.2 billion.").base == 1.2e9 and one("It cost $1.2 billion.").unit == "USD"
+    assert one("the $3bln debt").base == 3e9 and one("fined 4.5 mln rubles").number == 4.5e6  # agency abbreviations
     assert one("Die Kosten: 2,5 Millionen Euro.", "de").base == 2.5e6
     assert one("Selon la police, 12 000 manifestants.", "fr").number == 12000
     assert one("unos 1,2 millones de euros", "es").unit == "EUR"
