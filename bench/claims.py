@@ -77,7 +77,7 @@ def run(limit: int | None, embed_sample: int, out: Path) -> dict:
         t0 = time.perf_counter()  # the sentences' vectors: what claims add to the embedder's work, batched as ingest does
         step = settings.ingest.batch_chunks
         claims = [found for i in tqdm(range(0, len(docs), step), desc="Claims' sentences embedded")
-                  for found in with_vectors(list(zip(claims[i:i + step], leads[i:i + step])), embed)]
+                  for found in with_vectors(list(zip(claims[i:i + step], leads[i:i + step])), settings, embed)]
         vectors_ms = (time.perf_counter() - t0) * 1000 / len(docs)
         registry = Registry(settings)
         t0 = time.perf_counter()

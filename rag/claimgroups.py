@@ -104,8 +104,8 @@ Pair = tuple[MapClaim, MapClaim]  # two claims stating the same fact in two arti
 
 def _aligned(claims: list[MapClaim], subject: str, term: str, settings: Settings) -> list[Pair]:
     """Pairs of claims that state the same fact in two articles of one story: the articles' leads are close
-    (`map.story_similarity`: two attacks in one city, or two towns of one name, are two stories), and each claim is
-    the other's closest one in the other article (`_closeness`) and close enough (`map.same_fact_similarity`; for
+    (`map.story_similarity`: two attacks in one city, or two towns of one name, are two stories), and the claims
+    are matched closest pair first (`_closeness`), each claim once, where close enough (`map.same_fact_similarity`; for
     articles only loosely one story, `map.loose_fact_similarity` and a name in common in their titles and leads).
     Pairing each claim once keeps a sentence's other figures ("33 of 150 seats", "a loss of 29") out of a contest
     they take no part in."""
@@ -127,9 +127,11 @@ def _aligned(claims: list[MapClaim], subject: str, term: str, settings: Settings
             score = {(i, j): _closeness(claims[i], claims[j], float(fact[i, j]), settings)
                      for i in by_doc[dx] for j in by_doc[dy]
                      if fact[i, j] >= close and _same_thing(claims[i], claims[j], term, settings)}
-            best_i = {i: max((j for a, j in score if a == i), key=lambda j: score[i, j]) for i, _ in score}
-            best_j = {j: max((i for i, b in score if b == j), key=lambda i: score[i, j]) for _, j in score}
-            pairs += [(claims[i], claims[j]) for i, j in best_i.items() if best_j[j] == i]
+            taken: set[int] = set()
+            for i, j in sorted(score, key=score.__getitem__, reverse=True):  # closest first, each claim once
+                if i not in taken and j not in taken:
+                    taken |= {i, j}
+                    pairs.append((claims[i], claims[j]))
     return pairs
 
 

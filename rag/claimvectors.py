@@ -45,20 +45,28 @@ def lead(chunks: Sequence[Chunk]) -> int | None:
     return next((i for i, c in enumerate(chunks) if not c.furniture), None)
 
 
-def with_vectors(found: Sequence[tuple[list[MapClaim], str]], embed: Embed) -> list[list[MapClaim]]:
+def with_vectors(found: Sequence[tuple[list[MapClaim], str]], settings: Settings, embed: Embed) -> list[list[MapClaim]]:
     """Each article's claims with their sentence's vector and the article's story vector (`found`: an article's
     claims and its lead chunk's packed vector, which ingest has already computed). Sentences repeated across the
     batch are embedded once, in one call."""
-    said = {id(c): fact(c) for claims, _ in found for c in claims}
+    said = {id(c): fact(c, settings) for claims, _ in found for c in claims}
     texts = sorted(set(said.values()), key=len)  # batches of like lengths: the embedder pads each to its longest
     packed = dict(zip(texts, map(pack, embed(texts)))) if texts else {}
     return [[replace(c, vector=packed[said[id(c)]], story=story) for c in claims] for claims, story in found]
 
 
-def fact(c: MapClaim) -> str:
-    """What a claim's vector embeds: its value's clause, not the whole sentence, so "2,000 H800 GPUs" is closer to
-    "2,048 H800 GPUs" than to the same sentence's other figures."""
-    return clause_of(c.quote, c.value_start - c.start) if c.kind is ClaimKind.VALUE else c.quote
+def fact(c: MapClaim, settings: Settings) -> str:
+    """What a claim's vector embeds: the words of its value's clause nearest the value (`map.fact_words` on each
+    side), so "2,000 H800 GPUs" is closer to "2,048 H800 GPUs" than to the same sentence's other figures, and a
+    long sentence costs the embedder no more than a short one."""
+    if c.kind is not ClaimKind.VALUE:
+        return c.quote
+    at = c.value_start - c.start
+    clause = clause_of(c.quote, at)
+    offset = c.quote.find(clause)
+    before, after = clause[:max(at - offset, 0)].split(), clause[max(at - offset, 0):].split()
+    n = settings.map.fact_words
+    return " ".join(before[-n:] + after[:n + 1])
 
 
 def claims_of(docs: Sequence[SourceDoc], settings: Settings, embed: Embed) -> list[list[MapClaim]]:
@@ -67,4 +75,4 @@ def claims_of(docs: Sequence[SourceDoc], settings: Settings, embed: Embed) -> li
     chunker = Chunker(settings)
     claims = [extract(d, settings) for d in docs]
     leads = [next((c.text for c in chunker.chunks(d) if not c.furniture), d.title) for d in docs]
-    return with_vectors(list(zip(claims, map(pack, embed(leads)) if leads else [])), embed)
+    return with_vectors(list(zip(claims, map(pack, embed(leads)) if leads else [])), settings, embed)

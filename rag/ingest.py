@@ -120,7 +120,7 @@ class Ingestor:
                     first = lead(chunks)
                     found.append((extract(doc, self.settings), pack(vectors[at + first]) if first is not None else ""))
                     at += len(chunks)
-                claimed = with_vectors(found, embedder.get_text_embedding_batch)
+                claimed = with_vectors(found, self.settings, embedder.get_text_embedding_batch)
                 log.debug("%d claims in %d documents in %.1f ms", sum(map(len, claimed)), len(pending),
                           (time.perf_counter() - t1) * 1000)
                 at = 0

@@ -141,6 +141,8 @@ class MapSettings(BaseModel):
     same_fact_similarity: float = Field(0.4, ge=-1, le=1, description="...and two claims state the same fact where "
                                                                       "each is the other's closest in the other article "
                                                                       "and their sentences are this close.")
+    fact_words: int = Field(12, ge=1, description="Words of a value's clause on each side of it that its vector "
+                                                  "embeds: what the figure is said to be.")
     loose_story_similarity: float = Field(0.6, ge=-1, le=1, description="Articles whose leads are only this close "
                                                                         "(a lead cluttered with links) are one story where "
                                                                         "they name someone or something else in common, for "
