@@ -1,8 +1,8 @@
 """`python -m bench.claims`: what the disagreement map costs on the 3,824 news articles (numbers reported, not asserted).
 
-- claim extraction per article and its sentences' vectors (both run inside ingest), beside the embedder's own time
+- claim extraction per article and its claims' vectors (both run inside ingest), beside the embedder's own time
   per article on a sample;
-- storing every article's claims in a registry (no vectors, no embedding) with the map regrouped at each put;
+- storing every article's claims in a registry (no chunks, no vector store) with the map regrouped at each put;
 - the map's first page read from that registry, cold (a new process's first read) and warm, p50 / p95;
 - how many groups and entries it holds, and a seeded sample of 20 entries written out to be read.
 """

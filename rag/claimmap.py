@@ -54,7 +54,7 @@ class MapClaim:
     reading: Value | None = None  # offsets in the article
     stance: StanceValue | None = None
     hedged: bool = False
-    vector: str = ""  # the sentence's embedding, packed (claimvectors): which fact it states
+    vector: str = ""  # the embedding of the words around the value, packed (claimvectors): which fact it states
     story: str = ""  # the article's lead chunk's embedding, packed: which story it belongs to
 
     def keys(self) -> tuple[str, ...]:
@@ -152,8 +152,8 @@ def _variants(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
 
 def _a_year(v: Value, noun: tuple[str, str], lang: Lang) -> bool:
     """A bare year-like figure that counts nothing, or that stands before a word its language would write in the
-    plural after a count ("the 2016 campaign", "2005 federal taxes"; "2000 Menschen" where plurals have no one
-    ending)."""
+    plural after a count ("the 2016 campaign", "a 2005 federal tax bill"; not "1995 runners", nor "2000 Menschen"
+    where plurals have no one ending)."""
     if not re.fullmatch(r"(?:1[89]|20)\d\d", v.text):
         return False
     written = noun[1].split()

@@ -1,6 +1,6 @@
-"""What each map claim is about, as vectors: its sentence (which fact it states) and its article's lead (which story
-it belongs to). Two figures sharing a name and a noun are one question only where both are close; words alone
-cannot tell "six killed in the Lahore bombing" from "19 died in a Lahore factory collapse"."""
+"""What each map claim is about, as vectors: the words around its value (which fact it states) and its article's lead
+(which story it belongs to). Two figures sharing a name and a noun are one question only where both are close;
+shared words alone cannot tell "six killed in the Lahore bombing" from "19 died in a Lahore factory collapse"."""
 
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ def lead(chunks: Sequence[Chunk]) -> int | None:
 
 
 def with_vectors(found: Sequence[tuple[list[MapClaim], str]], settings: Settings, embed: Embed) -> list[list[MapClaim]]:
-    """Each article's claims with their sentence's vector and the article's story vector (`found`: an article's
-    claims and its lead chunk's packed vector, which ingest has already computed). Sentences repeated across the
-    batch are embedded once, in one call."""
+    """Each article's claims with their fact's vector (`fact`) and the article's story vector (`found`: an article's
+    claims and its lead chunk's packed vector, which ingest has already computed). Texts repeated across the batch
+    are embedded once, in one call."""
     said = {id(c): fact(c, settings) for claims, _ in found for c in claims}
     texts = sorted(set(said.values()), key=len)  # batches of like lengths: the embedder pads each to its longest
     packed = dict(zip(texts, map(pack, embed(texts)))) if texts else {}
@@ -71,8 +71,10 @@ def fact(c: MapClaim, settings: Settings) -> str:
 
 def claims_of(docs: Sequence[SourceDoc], settings: Settings, embed: Embed) -> list[list[MapClaim]]:
     """Articles' claims with vectors where no ingest has embedded their chunks (claims of stored articles after an
-    upgrade, benchmarks, evals): each article's lead chunk is embedded here, with the sentences."""
+    upgrade, benchmarks, evals): each article's lead chunk is embedded here, with the claims' facts."""
     chunker = Chunker(settings)
-    claims = [extract(d, settings) for d in docs]
-    leads = [next((c.text for c in chunker.chunks(d) if not c.furniture), d.title) for d in docs]
-    return with_vectors(list(zip(claims, map(pack, embed(leads)) if leads else [])), settings, embed)
+    chunks = [chunker.chunks(d) for d in docs]
+    firsts = [(n, cs[i].text) for n, cs in enumerate(chunks) if (i := lead(cs)) is not None]
+    stories = dict(zip((n for n, _ in firsts), map(pack, embed([t for _, t in firsts])))) if firsts else {}
+    found = [(extract(d, settings), stories.get(n, "")) for n, d in enumerate(docs)]  # all furniture: no story, as at ingest
+    return with_vectors(found, settings, embed)
