@@ -25,7 +25,7 @@ from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
-SCHEMA_VERSION = "3"  # 2: each article's claims and the disagreement map; 3: claims with their sentence and story vectors
+SCHEMA_VERSION = "3"  # 2: each article's claims and the disagreement map; 3: claims with their fact and story vectors
 CLAIMS_PENDING = "claims_pending"  # meta key: articles stored before claims were kept still need theirs
 WRITER_LOCK_KEY = 0x7261_6701  # PostgreSQL advisory lock id of the one-writer rule ("rag" + 1)
 
