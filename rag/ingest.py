@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from .chunk import Chunker
 from .claimmap import extract
-from .claimvectors import lead, pack, with_vectors
+from .claimvectors import ahead, lead, pack, with_stories
 from .corpus import origin_file, read_paths, slugify
 from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
@@ -120,12 +120,14 @@ class Ingestor:
                     first = lead(chunks)
                     found.append((extract(doc, self.settings), pack(vectors[at + first]) if first is not None else ""))
                     at += len(chunks)
-                claimed = with_vectors(found, self.settings, embedder.get_text_embedding_batch)
+                claimed = with_stories(found)  # facts are embedded as the map's regrouping needs them, a batch's at once
+                facts = ahead(claimed, self.store.registry.claims_under({k for cs in claimed for c in cs for k in c.keys()}),
+                              self.settings, embedder.get_text_embedding_batch)
                 log.debug("%d claims in %d documents in %.1f ms", sum(map(len, claimed)), len(pending),
                           (time.perf_counter() - t1) * 1000)
                 at = 0
                 for (doc, chunks), claims in zip(pending, claimed):
-                    self.store.put(doc, chunks, vectors[at:at + len(chunks)], claims)
+                    self.store.put(doc, chunks, vectors[at:at + len(chunks)], claims, facts)
                     at += len(chunks)
                     report.chunks += len(chunks)
                     log.debug("committed %s (%d chunks)", doc.id, len(chunks))

@@ -21,6 +21,7 @@ from sqlalchemy import event
 
 from .claimgroups import MapEntry, classify_group, matches
 from .claimmap import MapClaim
+from .claimvectors import Embed, due, with_facts
 from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
@@ -273,11 +274,12 @@ class Registry:
                 for row in by_doc.get(str(doc_id), none):
                     yield row, str(text)[row.start : row.end]
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = ()) -> None:
+    def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = (), embed: Embed | None = None) -> None:
         """Store a document with its claims; any removal decision on its id or text is cleared in the same
-        transaction, and the map's groups the old and new claims belong to are regrouped in it too."""
+        transaction, and the map's groups the old and new claims belong to are regrouped in it too (`embed` gives
+        the facts' vectors the regrouping now needs: claimvectors.due)."""
         with self.transaction() as db:
-            self._put_claims(db, doc.id, claims)
+            self._put_claims(db, doc.id, claims, embed)
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
             db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc.id))
@@ -309,7 +311,7 @@ class Registry:
             self._bump(db)
         return True
 
-    def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim]) -> None:
+    def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim], embed: Embed | None = None) -> None:
         """Replace an article's claims and regroup every group they leave or join (no other group changes)."""
         old: set[str] = set(db.execute(sa.select(_claim_keys.c.key).where(_claim_keys.c.doc_id == doc_id)).scalars())
         db.execute(_claims.delete().where(_claims.c.doc_id == doc_id))
@@ -319,26 +321,45 @@ class Registry:
                                           for n, c in enumerate(claims)])
             db.execute(_claim_keys.insert(), [{"key": key, "doc_id": doc_id, "n": n}
                                               for n, c in enumerate(claims) for key in dict.fromkeys(c.keys())])
-        self._regroup(db, old | {key for c in claims for key in c.keys()})
+        self._regroup(db, old | {key for c in claims for key in c.keys()}, embed)
 
-    def _regroup(self, db: sa.Connection, keys: set[str]) -> None:
-        """Each group's map entries, recomputed from its current claims."""
+    def _regroup(self, db: sa.Connection, keys: set[str], embed: Embed | None = None) -> None:
+        """Each group's map entries, recomputed from its current claims; the facts' vectors the groups now need are
+        embedded and written back to their claims first, in the same transaction."""
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
             part = ordered[i:i + 500]
-            rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.data).join(
+            rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.doc_id, _claims.c.n, _claims.c.data).join(
                 _claims, (_claims.c.doc_id == _claim_keys.c.doc_id) & (_claims.c.n == _claim_keys.c.n))
                 .where(_claim_keys.c.key.in_(part))).tuples().all()
-            by_key: dict[str, list[str]] = {}
-            for key, data in rows:
-                by_key.setdefault(key, []).append(data)
+            loaded = {(doc_id, n): MapClaim.from_json(json.loads(data)) for _, doc_id, n, data in rows}
+            by_key: dict[str, list[tuple[str, int]]] = {}
+            for key, doc_id, n, _ in rows:
+                by_key.setdefault(key, []).append((doc_id, n))
+            if embed is not None:
+                self._embed_due(db, loaded, [[loaded[r] for r in refs] for refs in by_key.values()], embed)
             db.execute(_map.delete().where(_map.c.key.in_(part)))
-            found = [e for key, data in by_key.items() if len(data) > 1
-                     for e in classify_group(key, [MapClaim.from_json(json.loads(d)) for d in data], self.settings)]
+            found = [e for key, refs in by_key.items() if len(refs) > 1
+                     for e in classify_group(key, [loaded[r] for r in refs], self.settings)]
             if found:
                 db.execute(_map.insert(), [{"key": e.key, "n": n, "sources": e.sources,
                                             "data": json.dumps(e.to_json(), ensure_ascii=False)}
                                            for n, e in enumerate(found)])
+
+    def _embed_due(self, db: sa.Connection, loaded: dict[tuple[str, int], MapClaim],
+                   groups: list[list[MapClaim]], embed: Embed) -> None:
+        """The facts' vectors these groups now need (claimvectors.due), into `loaded` and the claims' rows."""
+        refs = {id(c): ref for ref, c in loaded.items()}
+        todo = due(groups, self.settings)
+        if not todo:
+            return
+        embedded = with_facts(todo, self.settings, embed)
+        for old, new in zip(todo, embedded):
+            loaded[refs[id(old)]] = new
+        db.execute(_claims.update().where((_claims.c.doc_id == sa.bindparam("d")) & (_claims.c.n == sa.bindparam("k")))
+                   .values(data=sa.bindparam("data")),
+                   [{"d": refs[id(old)][0], "k": refs[id(old)][1], "data": json.dumps(new.to_json(), ensure_ascii=False)}
+                    for old, new in zip(todo, embedded)])
 
     def map_entries(self, limit: int | None = None, since: str = "", outlet: str = "") -> list[MapEntry]:
         """The map's stored entries, most sources first (at most `limit` read), those the filters keep."""
@@ -359,6 +380,17 @@ class Registry:
                 self._put_claims(db, doc_id, found)
             db.execute(_meta.delete().where(_meta.c.key == CLAIMS_PENDING))
             self._bump(db)
+
+    def claims_under(self, keys: set[str]) -> list[MapClaim]:
+        """Every stored claim filed under any of these keys, each once."""
+        ordered, found = sorted(keys), dict[tuple[str, int], str]()
+        with self._read() as db:
+            for i in range(0, len(ordered), 500):
+                rows = db.execute(sa.select(_claims.c.doc_id, _claims.c.n, _claims.c.data).join(
+                    _claim_keys, (_claims.c.doc_id == _claim_keys.c.doc_id) & (_claims.c.n == _claim_keys.c.n))
+                    .where(_claim_keys.c.key.in_(ordered[i:i + 500]))).tuples().all()
+                found.update(((doc_id, n), data) for doc_id, n, data in rows)
+        return [MapClaim.from_json(json.loads(d)) for d in found.values()]
 
     def claims(self, doc_id: str) -> list[MapClaim]:
         with self._read() as db:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .claimmap import MapClaim
+from .claimvectors import Embed
 from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
@@ -80,10 +81,10 @@ class Store:
             self.registry.set_claims(found)
 
     def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]],
-            claims: Sequence[MapClaim] = ()) -> None:
+            claims: Sequence[MapClaim] = (), embed: Embed | None = None) -> None:
         self._share_original(doc)
         self.vectors.add(doc, chunks, embeddings)
-        self.registry.put(doc, chunks, claims)  # last, in one transaction: the article, its chunks and its claims
+        self.registry.put(doc, chunks, claims, embed)  # last, in one transaction: the article, its chunks, its claims
         self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
 
     def remove(self, doc_id: str, reason: str = "") -> bool:

@@ -14,7 +14,7 @@ from rag.corpus import read_paths
 from rag.embed import get_embedder
 from rag.settings import PROJECT_ROOT, Settings
 from rag.timeline import Relation, build
-from rag.types import ClaimKind, DisagreementKind, SourceDoc, StanceValue
+from rag.types import ClaimKind, DisagreementKind, IngestReport, SourceDoc, StanceValue
 
 
 def doc(id: str, title: str, outlet: str, text: str, date: str = "") -> SourceDoc:
@@ -236,3 +236,33 @@ def test_only_the_figures_that_state_the_same_fact_contest_each_other(settings):
     found = entries(by_key(claimed([a, b], settings)), settings)
     assert len(found) == 1
     assert sorted(c.value for c in found[0].claims) == ["five seats", "nine seats"]
+
+
+def test_a_claims_fact_is_embedded_only_once_an_article_of_a_like_story_shares_its_group(tmp_path):
+    from rag.disagreements import map_entries
+    from rag.ingest import Ingestor
+    from rag.store import Store
+
+    from .conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    cruise = doc("cruise", "Aurelia Star opens Porto route", "Travel Weekly",
+                 "Aurelia Star, the budget airline, opened its new route from Porto to Geneva on Friday with a ceremony "
+                 "at the terminal. The airline said 180 passengers were on board the first Aurelia Star flight, and fares "
+                 "start at 39 euros.", "2026-05-01")  # another story filed under the same name and noun
+    store = Store(settings)
+    ingestor = Ingestor(store, settings)
+    ingestor.ingest_docs([cruise, FERRY_A], IngestReport(), progress=False)
+    stored = {d: store.registry.claims(d) for d in ("cruise", "ferry-a")}
+    assert all(c.story and not c.vector for found in stored.values() for c in found)  # two stories: nothing to compare
+    assert map_entries(store.registry, settings) == []
+
+    ingestor.ingest_docs([FERRY_B], IngestReport(), progress=False)  # the ferry's second report: its like story
+    ferry = store.registry.claims("ferry-a") + store.registry.claims("ferry-b")
+    assert any(c.vector for c in store.registry.claims("ferry-a")) and any(c.vector for c in store.registry.claims("ferry-b"))
+    assert not any(c.vector for c in store.registry.claims("cruise"))
+    eager = entries(by_key(claimed([cruise, FERRY_A, FERRY_B], settings)), settings)
+    lazy = map_entries(Store(settings).registry, settings)  # as the next process reads it
+    assert [(e.kind, e.topic, [[c.value for c in side] for side in e.sides]) for e in lazy] == \
+        [(e.kind, e.topic, [[c.value for c in side] for side in e.sides]) for e in eager]
+    assert {"142 passengers", "167 passengers"} <= {c.value for c in ferry if c.vector}
