@@ -332,15 +332,17 @@ class Registry:
             rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.doc_id, _claims.c.n, _claims.c.data).join(
                 _claims, (_claims.c.doc_id == _claim_keys.c.doc_id) & (_claims.c.n == _claim_keys.c.n))
                 .where(_claim_keys.c.key.in_(part))).tuples().all()
-            loaded = {(doc_id, n): MapClaim.from_json(json.loads(data)) for _, doc_id, n, data in rows}
             by_key: dict[str, list[tuple[str, int]]] = {}
-            for key, doc_id, n, _ in rows:
+            stored: dict[tuple[str, int], str] = {}
+            for key, doc_id, n, data in rows:
                 by_key.setdefault(key, []).append((doc_id, n))
+                stored[doc_id, n] = data
+            groups = {key: refs for key, refs in by_key.items() if len(refs) > 1}
+            loaded = {ref: MapClaim.from_json(json.loads(stored[ref])) for refs in groups.values() for ref in refs}
             if embed is not None:
-                self._embed_due(db, loaded, [[loaded[r] for r in refs] for refs in by_key.values()], embed)
+                self._embed_due(db, loaded, [[loaded[r] for r in refs] for refs in groups.values()], embed)
             db.execute(_map.delete().where(_map.c.key.in_(part)))
-            found = [e for key, refs in by_key.items() if len(refs) > 1
-                     for e in classify_group(key, [loaded[r] for r in refs], self.settings)]
+            found = [e for key, refs in groups.items() for e in classify_group(key, [loaded[r] for r in refs], self.settings)]
             if found:
                 db.execute(_map.insert(), [{"key": e.key, "n": n, "sources": e.sources,
                                             "data": json.dumps(e.to_json(), ensure_ascii=False)}
