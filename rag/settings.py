@@ -139,8 +139,8 @@ class MapSettings(BaseModel):
                                                                   "are this close (cosine): two attacks in one city "
                                                                   "are two stories.")
     same_fact_similarity: float = Field(0.4, ge=-1, le=1, description="...and two claims state the same fact where "
-                                                                      "each is the other's closest in the other article "
-                                                                      "and their sentences are this close.")
+                                                                      "the words around their values are this close "
+                                                                      "(matched closest pair first, each claim once).")
     fact_words: int = Field(12, ge=1, description="Words of a value's clause on each side of it that its vector "
                                                   "embeds: what the figure is said to be.")
     loose_story_similarity: float = Field(0.6, ge=-1, le=1, description="Articles whose leads are only this close "
