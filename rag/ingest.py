@@ -20,7 +20,7 @@ from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
 from .registry import IndexUnusable, Registry, Removal, read_removals
 from .settings import Settings
-from .store import Store
+from .store import Indexed, Store
 from .types import IngestReport, Problem, SourceDoc
 
 log = logging.getLogger(__name__)
@@ -125,14 +125,15 @@ class Ingestor:
                               self.settings, embedder.get_text_embedding_batch)
                 log.debug("%d claims in %d documents in %.1f ms", sum(map(len, claimed)), len(pending),
                           (time.perf_counter() - t1) * 1000)
-                at = 0
+                at, batch = 0, []
                 for (doc, chunks), claims in zip(pending, claimed):
-                    self.store.put(doc, chunks, vectors[at:at + len(chunks)], claims, facts)
+                    batch.append(Indexed(doc, chunks, vectors[at:at + len(chunks)], claims))
                     at += len(chunks)
-                    report.chunks += len(chunks)
-                    log.debug("committed %s (%d chunks)", doc.id, len(chunks))
-                    bar.update(len(doc.text))
-                    bar.set_postfix_str(doc.id[:30])
+                self.store.put(batch, facts)
+                for item in batch:
+                    report.chunks += len(item.chunks)
+                    bar.update(len(item.doc.text))
+                bar.set_postfix_str(batch[-1].doc.id[:30])
                 log.debug("embedded and committed %d documents in %.2f s", len(pending), time.perf_counter() - t0)
                 pending.clear()
 

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .claimmap import MapClaim
@@ -17,6 +18,16 @@ from .registry import IndexUnusable, Registry, reindex_hint
 from .settings import Settings
 from .types import Chunk, SourceDoc
 from .vectors import Vectors
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """One article ready to store: its chunks, their vectors and its claims."""
+
+    doc: SourceDoc
+    chunks: list[Chunk]
+    embeddings: list[list[float]]
+    claims: Sequence[MapClaim] = ()
 
 
 class Store:
@@ -80,16 +91,22 @@ class Store:
                 found[d.id] = claims_of([doc], self.settings, embed)[0]
             self.registry.set_claims(found)
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]],
-            claims: Sequence[MapClaim] = (), embed: Embed | None = None) -> None:
-        self._share_original(doc)
-        self.vectors.add(doc, chunks, embeddings)
-        self.registry.put(doc, chunks, claims, embed)  # last, in one transaction: the article, its chunks, its claims
-        self.vectors.prune(doc.id, {c.chunk_id(doc.hash) for c in chunks})
+    def put(self, batch: Sequence[Indexed], embed: Embed | None = None) -> None:
+        """A batch of articles: its vectors in one write, then each article's registry transaction, then one prune.
+
+        A kill before an article's transaction leaves only vectors no query returns (no registry row
+        names them); the next ingest of that article replaces them.
+        """
+        for item in batch:
+            self._share_original(item.doc)
+        self.vectors.add([(i.doc, i.chunks, i.embeddings) for i in batch])
+        for i in batch:
+            self.registry.put(i.doc, i.chunks, i.claims, embed)  # in one transaction: the article, its chunks, its claims
+        self.vectors.prune([i.doc.id for i in batch], {c.chunk_id(i.doc.hash) for i in batch for c in i.chunks})
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
         gone = self.registry.remove(doc_id, reason)
-        self.vectors.prune(doc_id, set())
+        self.vectors.prune([doc_id], set())
         return gone
 
     def _upload_name(self, path: Path) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .settings import Settings
 from .types import Chunk, SourceDoc
 
@@ -32,29 +34,36 @@ class Vectors:
         )
         self.store = ChromaVectorStore(chroma_collection=self.collection)
 
-    def add(self, doc: SourceDoc, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+    def add(self, batch: Sequence[tuple[SourceDoc, list[Chunk], list[list[float]]]]) -> None:
+        """A batch of articles' vectors in one delete and one add: Chroma's cost per call outweighs its cost per vector."""
         from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes: list[BaseNode] = []
-        for c, emb in zip(chunks, embeddings):
-            node = TextNode(
-                id_=c.chunk_id(doc.hash),
-                text=c.text,
-                embedding=emb,
-                start_char_idx=c.start,
-                end_char_idx=c.end,
-                metadata={"doc_id": doc.id, "title": doc.title, "outlet": doc.outlet, "furniture": c.furniture},
-            )
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
-            nodes.append(node)
+        for doc, chunks, embeddings in batch:
+            for c, emb in zip(chunks, embeddings):
+                node = TextNode(
+                    id_=c.chunk_id(doc.hash),
+                    text=c.text,
+                    embedding=emb,
+                    start_char_idx=c.start,
+                    end_char_idx=c.end,
+                    metadata={"doc_id": doc.id, "title": doc.title, "outlet": doc.outlet, "furniture": c.furniture},
+                )
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
+                nodes.append(node)
         ids = [n.node_id for n in nodes]
         if ids:
             self.collection.delete(ids=ids)  # a half-finished earlier run may have left some of them
             self.store.add(nodes)
 
-    def prune(self, doc_id: str, keep: set[str]) -> None:
-        """Remove a document's vectors except `keep` (old versions and orphans of killed ingests)."""
-        found = self.collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+    def prune(self, docs: Sequence[str], keep: set[str]) -> None:
+        """Remove these documents' vectors but `keep` (old versions and orphans of killed ingests), in one query.
+
+        One set of ids serves every document: a chunk's id holds its article's content hash.
+        """
+        if not docs:
+            return
+        found = self.collection.get(where={"doc_id": {"$in": list(docs)}}, include=[])["ids"]
         stale = [i for i in found if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
