@@ -63,7 +63,8 @@ class Vectors:
         """
         if not docs:
             return
-        found = self.collection.get(where={"doc_id": {"$in": list(docs)}}, include=[])["ids"]
+        named: list[str | int | float | bool] = list(docs)
+        found = self.collection.get(where={"doc_id": {"$in": named}}, include=[])["ids"]
         stale = [i for i in found if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
