@@ -63,8 +63,11 @@ class Vectors:
         """
         if not docs:
             return
+        from chromadb.api.types import Where
+
         named: list[str | int | float | bool] = list(docs)
-        found = self.collection.get(where={"doc_id": {"$in": named}}, include=[])["ids"]
+        where: Where = {"doc_id": {"$in": named}}
+        found = self.collection.get(where=where, include=[])["ids"]
         stale = [i for i in found if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
