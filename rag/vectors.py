@@ -63,11 +63,10 @@ class Vectors:
         """
         if not docs:
             return
-        from chromadb.api.types import Where
+        from chromadb.base_types import InclusionExclusionOperator
 
-        named: list[str | int | float | bool] = list(docs)
-        where: Where = {"doc_id": {"$in": named}}
-        found = self.collection.get(where=where, include=[])["ids"]
+        named: dict[InclusionExclusionOperator, list[str | int | float | bool]] = {"$in": list(docs)}
+        found = self.collection.get(where={"doc_id": named}, include=[])["ids"]
         stale = [i for i in found if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
