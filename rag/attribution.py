@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .language import Lang, Stance, everywhere, fold
+from .language import Lang, Stance, everywhere, fold, occurrences
 
 _CLAUSE = re.compile(rf";|—|–|:\s|,\s+(?=(?:{'|'.join(everywhere('contrast_conjunctions'))})\b)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_][\w'’&.,-]*(?<![.,])", re.UNICODE)
@@ -77,12 +77,10 @@ def _phrase_after(text: str, start: int, lang: Lang) -> str:
 
 def _according(text: str, lang: Lang) -> list[tuple[int, str]]:
     out = []
-    low = fold(text)
-    for phrase in lang.according_to:
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", low):
-            who = _phrase_after(text, m.end(), lang)
-            if who:
-                out.append((m.start(), who))
+    for start, end, _ in occurrences(fold(text), lang.according_to):
+        who = _phrase_after(text, end, lang)
+        if who:
+            out.append((start, who))
     return out
 
 
@@ -90,12 +88,11 @@ def _verbs(text: str, lang: Lang) -> list[tuple[int, int, str]]:
     low = fold(text)
     out = []
     articles = "|".join(map(re.escape, lang.articles))
-    for form in lang.reporting_verbs:
-        for m in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", low):
-            if articles and re.search(rf"(?<!\w)(?:{articles})\s+$", low[:m.start()]):
-                continue  # "an estimated $6 million": a hedge on the value, not someone estimating
-            out.append((m.start(), m.end(), form))
-    return sorted(out)
+    for start, end, form in occurrences(low, tuple(lang.reporting_verbs)):
+        if articles and re.search(rf"(?<!\w)(?:{articles})\s+$", low[:start]):
+            continue  # "an estimated $6 million": a hedge on the value, not someone estimating
+        out.append((start, end, form))
+    return out
 
 
 def resolve_pronoun(who: str, before: str, lang: Lang, subject: str = "") -> str:

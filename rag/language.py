@@ -162,6 +162,31 @@ def words(text: str) -> list[str]:
 
 
 @cache
+def _starts(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?=(?:{alternatives})(?!\w))")
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def occurrences(low: str, phrases: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """Every phrase written in `low` on word boundaries, overlapping ones too, left to right: (start, end, phrase).
+
+    One scan finds where any phrase begins; a loop of one regex per phrase (hundreds of reporting verbs) took a
+    tenth of a claim's extraction time.
+    """
+    out = []
+    for m in _starts(phrases).finditer(low):
+        at = m.start()
+        for p in phrases:
+            end = at + len(p)
+            if low.startswith(p, at) and not _WORD_CHAR.match(low, end):
+                out.append((at, end, p))
+    return sorted(out)
+
+
+@cache
 def load(code: str = DEFAULT) -> Lang:
     path = LANG_DIR / f"{code}.toml"
     if not path.is_file():

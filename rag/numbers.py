@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from .language import Lang, Unit, everywhere, fold, load, units
+from .language import Lang, Unit, everywhere, fold, load, occurrences, units
 
 # Same figure, rounded: at most this far apart (relative), and the coarser one a rounding of the finer.
 ROUNDING_TOLERANCE = 0.05
@@ -123,16 +123,23 @@ def hedge_before(low: str, start: int, lang: Lang) -> str:
     return next((h for h in _by_length(lang.hedges) if ends_with_word(before, h)), "")
 
 
+@cache
+def _first_words(phrases: tuple[str, ...]) -> frozenset[str]:
+    """The words number phrases begin with: a token that begins none is no number (most tokens), checked at once."""
+    return frozenset(p.split()[0] for p in phrases if p.split())
+
+
 def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
     """Numbers written as words: "four", "twenty-three", "a dozen", "two million" -> (start, end, value, sig)."""
     out = []
     table = {**lang.number_words, **lang.fractions}
+    firsts = _first_words(tuple(table))
     tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", low)]
     i = 0
     while i < len(tokens):
         s0, e0, w = tokens[i]
         found = None
-        for n in (3, 2, 1):  # "a dozen", "two thirds", "twenty-three"
+        for n in (3, 2, 1) if w in firsts else ():  # "a dozen", "two thirds", "twenty-three"
             if i + n > len(tokens):
                 continue
             phrase = low[s0:tokens[i + n - 1][1]]
@@ -169,12 +176,9 @@ def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float
 
 
 def _fractions(low: str, lang: Lang) -> list[tuple[int, int, float]]:
-    """'a quarter of', 'two thirds of' -> a share, as a percentage."""
-    out = []
-    for phrase, share in lang.fractions.items():
-        for m in re.finditer(rf"(?<![\w]){re.escape(phrase)}(?![\w])", low):
-            out.append((m.start(), m.end(), share * 100))
-    return out
+    """'a quarter of', 'two thirds of' -> a share, as a percentage; the longest phrase first where two begin together."""
+    found = sorted(occurrences(low, tuple(lang.fractions)), key=lambda o: (o[0], o[0] - o[1]))
+    return [(start, end, lang.fractions[phrase] * 100) for start, end, phrase in found]
 
 
 def _ratios(text: str, low: str, raw: list[tuple[int, int, float, int]], lang: Lang) -> list[Value]:
@@ -265,13 +269,19 @@ def _prefix_unit(low: str, start: int):
     return None
 
 
+@cache
+def _month_names(written: tuple[str, ...]) -> tuple[dict[str, int], str]:
+    """A language's month names and abbreviations (after the twelve full names) -> number, and their regex."""
+    full = written[:12]
+    months = {m: i for i, m in enumerate(full, 1)}
+    for abbr in written[12:]:
+        months.setdefault(abbr, next((i for i, f in enumerate(full, 1) if f.startswith(abbr[:3])), 0))
+    return months, "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
+
+
 def _dates(text: str, low: str, lang: Lang) -> list[Value]:
     out = []
-    full = lang.months[:12]
-    months = {m: i for i, m in enumerate(full, 1)}
-    for abbr in lang.months[12:]:  # abbreviations after the twelve full names
-        months.setdefault(abbr, next((i for i, f in enumerate(full, 1) if f.startswith(abbr[:3])), 0))
-    names = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
+    months, names = _month_names(lang.months)
     pats = [
         rf"(?<!\w)(?P<mon>{names})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})(?!\d)",
         rf"(?<!\w)(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<mon>{names})\.?,?\s+(?:de\s+|del\s+)?(?P<year>\d{{4}})(?!\d)",
