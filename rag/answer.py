@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -135,7 +135,8 @@ class Assistant:
         claims = [c for _, c in pairs]
         disagreements = []
         if query.type is not AnswerType.OPEN:  # an open question's figures only check its premise
-            disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query))
+            disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query),
+                                    self._names())
         if not disagreements and query.type is not AnswerType.YESNO and not query.type.numeric:
             disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
@@ -217,6 +218,17 @@ class Assistant:
             return float(va @ vb) < cfg.ambiguity_max_cosine
 
         return unrelated
+
+    def _names(self) -> Callable[[str, str], bool]:
+        """Does a source's article name a (normalised) name anywhere (claims.names_in), each article read once."""
+        texts: dict[str, str] = {}
+
+        def names(source: str, name: str) -> bool:
+            if source not in texts:
+                texts[source] = language.plain(self.store.registry.text(source) or "")
+            return cl.names_in(texts[source], name)
+
+        return names
 
     def _aligned(self, query: Query, evidence, sentences, by_pos) -> list[Disagreement]:
         """Copies of one sentence in two sources that differ in a name or number (one altered)."""

@@ -12,7 +12,7 @@ from functools import lru_cache
 from . import numbers
 from .attribution import attribute
 from .entities import refused
-from .language import Lang, Stance, detect, everywhere, fold, load, relation_groups, units, words
+from .language import Lang, Stance, detect, everywhere, fold, load, plain, relation_groups, units, words
 from .numbers import Value, ValueKind
 from .question import AnswerType, Query, name_stem, plural, stem
 from .settings import ClaimSettings
@@ -730,17 +730,23 @@ def revised(d: ClaimDraft) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in cues)
 
 
-_TITLES = frozenset(everywhere("person_nouns"))
+_TITLES = frozenset(everywhere("person_nouns")) | frozenset(everywhere("honorifics"))
 
 
 def normalise_name(name: str) -> str:
-    """How names compare: no article, no title before the name ("Professor Gurnah" is "Gurnah"), no accents
+    """How names compare: no article, no title before the name ("Professor Gurnah", "Mr. Gurnah" are "Gurnah"), no accents
     ("Chloé Zhao" is "Chloe Zhao")."""
     folded = re.sub(r"^(the|der|die|das|la|le|les|el|los|las)\s+", "", fold(name)).replace("&", "and")
     parts = folded.split()
-    while len(parts) > 1 and parts[0] in _TITLES:
+    while len(parts) > 1 and parts[0].rstrip(".") in _TITLES:
         parts = parts[1:]
-    return "".join(c for c in unicodedata.normalize("NFKD", " ".join(parts)) if not unicodedata.combining(c))
+    return plain(" ".join(parts))
+
+
+def names_in(text: str, name: str) -> bool:
+    """Does a text (language.plain) name a normalised name: its last word, as a word ("Murray" for "andy murray")."""
+    last = name.split()[-1] if name.split() else ""
+    return bool(last) and re.search(rf"(?<!\w){re.escape(last)}(?!\w)", text) is not None
 
 
 def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,

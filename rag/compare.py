@@ -3,6 +3,7 @@ and the code's own statement of each, every side attributed and cited whatever t
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 
@@ -35,9 +36,30 @@ def sides(claims: list[Claim], readings: dict[Claim, numbers.Value], settings: C
     for c in claims:
         key = c.norm
         if c.kind is ClaimKind.ENTITY:  # "Keller" is "Maria Keller"; "Foster & Partners" is "Foster and Partners"
-            key = next((k for k in by if set(k.split()) <= set(c.norm.split()) or set(c.norm.split()) <= set(k.split())), key)
+            key = next((k for k in by if set(k.split()) <= set(c.norm.split()) or set(c.norm.split()) <= set(k.split())
+                        or _spelled_alike(k, c.norm, settings.name_similarity)), key)
         by.setdefault(key, []).append(c)
     return list(by.values())
+
+
+def _spelled_alike(a: str, b: str, threshold: float) -> bool:
+    """One name spelled two ways ("Cristophe Gans", "Christophe Gans"): difflib's ratio over the characters."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
+
+
+def _other_facts(groups: list[list[Claim]], names: Callable[[str, str], bool] | None) -> list[list[Claim]]:
+    """Name sides whose every source also names another side's answer, one the other side's sources never name:
+    those sources' other facts ("…the first British man since Fred Perry" beside Murray's win), not dissent. Two
+    sides that each name the other's answer stay: that is how a contradiction reads."""
+    if names is None or len(groups) < 2 or groups[0][0].kind is not ClaimKind.ENTITY:
+        return groups
+    full = {id(g): max((c.norm for c in g), key=len) for g in groups}
+
+    def names_other(g: list[Claim], h: list[Claim]) -> bool:
+        return all(names(source, full[id(h)]) for source in _sources(g))
+
+    kept = [g for g in groups if not any(h is not g and names_other(g, h) and not names_other(h, g) for h in groups)]
+    return kept or groups
 
 
 def _primary(claims: list[Claim], drafts: dict[Claim, ClaimDraft]) -> list[Claim]:
@@ -108,14 +130,17 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
 
 
 def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], settings: ClaimSettings,
-            unrelated: Callable[[str, str], bool] | None = None) -> list[Disagreement]:
+            unrelated: Callable[[str, str], bool] | None = None,
+            names: Callable[[str, str], bool] | None = None) -> list[Disagreement]:
+    """`unrelated(a, b)`: are two sources about different things of one name; `names(source, name)`: does a
+    source's article name this (normalised) name anywhere."""
     readings = {c: d.reading for c, d in drafts.items() if d.reading is not None}
     usable = [c for c in claims if c.kind is not ClaimKind.VALUE or c in readings]
     if not usable:
         return []
     if usable[0].kind is ClaimKind.VALUE:
         usable = _primary(usable, drafts)
-    groups = sides(usable, readings, settings)
+    groups = _other_facts(sides(usable, readings, settings), names)
     kind = classify(groups, settings, unrelated, lambda c: revised(drafts[c]))
     if kind is None:
         return []

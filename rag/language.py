@@ -67,6 +67,7 @@ class Lang:
     compounds: bool
     anaphors: tuple[str, ...]
     person_nouns: frozenset[str]
+    honorifics: frozenset[str]  # courtesy titles before a name ("Mr", "Frau"): no part of whom it names
     org_nouns: frozenset[str]
     place_nouns: frozenset[str]
     date_nouns: frozenset[str]
@@ -156,6 +157,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
+def plain(text: str) -> str:
+    """Folded and without accents ("Pogačar" is "pogacar"): how names match however a source spells them."""
+    return "".join(c for c in unicodedata.normalize("NFKD", fold(text)) if not unicodedata.combining(c))
+
+
 def words(text: str) -> list[str]:
     """Unicode words ("Zürich", "l'accord", "co-founder"); never splits a letter of any script."""
     return WORD.findall(text)
@@ -205,7 +211,7 @@ def load(code: str = DEFAULT) -> Lang:
         difference_prepositions=tup("difference_prepositions"), difference_verbs=fs("difference_verbs"),
         past_markers=tup("past_markers"), minus_words=tup("minus_words"), duration_verbs=fs("duration_verbs"),
         months_capitalised=raw.get("months_capitalised", False), increment_after=tup("increment_after"), increment_before=tup("increment_before"), ratio_words=tup("ratio_words"), percent_nouns=fs("percent_nouns"), change_words=fs("change_words"), scene_subordinators=tup("scene_subordinators"), relative_pronouns=tup("relative_pronouns"), compounds=raw.get("compounds", False), anaphors=tup("anaphors"),
-        person_nouns=fs("person_nouns"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
+        person_nouns=fs("person_nouns"), honorifics=fs("honorifics"), org_nouns=fs("org_nouns"), place_nouns=fs("place_nouns"),
         date_nouns=fs("date_nouns"), people_nouns=fs("people_nouns"), count_nouns=fs("count_nouns"),
         number_words={fold(k): float(v) for k, v in raw["number_words"].items()},
         scales={fold(k): float(v) for k, v in raw["scales"].items()},

@@ -119,6 +119,8 @@ class ClaimSettings(BaseModel):
     lead_chars: int = Field(1500, description="An article whose title or first characters name the subject is about "
                                               "it: its sentences that name no one else may answer for it.")
     min_outlier_sources: int = Field(3, description="Sources needed before a lone different value is an outlier.")
+    name_similarity: float = Field(0.9, description="Two names whose characters are this alike (difflib's ratio) are "
+                                                    "one name spelled two ways (\"Cristophe\", \"Christophe\").")
 
 
 class MapSettings(BaseModel):

@@ -12,7 +12,7 @@ from rag import numbers
 from rag.attribution import attribute
 from rag.compare import classify, compare, statement
 from rag.evidence import EvidenceSelector
-from rag.language import detect, load
+from rag.language import detect, load, plain
 from rag.question import AnswerType, analyse
 from rag.retrieve import Retriever
 from rag.settings import ClaimSettings
@@ -836,3 +836,29 @@ def test_across_languages_a_shared_stem_is_no_answer_where_the_asked_noun_has_a_
              _s("b", "Le festival de Valcourt a attiré 95 000 spectateurs, selon la mairie.", "Est")]
     _, drafts, _ = _claims(sents, "How many spectators attended the Valcourt festival?")
     assert [d.reading.number for d in drafts] == [95000]  # "spectacles" shares a stem with "spectators", not a meaning
+
+
+def test_one_name_spelled_two_ways_or_after_a_courtesy_title_is_one_side():
+    query, drafts, claims = _claims([_s("a", "The Tarn film was directed by Cristophe Lund, its studio said."),
+                                     _s("b", "The Tarn film was directed by Christophe Lund.")], "Who directed the Tarn film?")
+    assert {d.value for d in drafts} == {"Cristophe Lund", "Christophe Lund"}
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings()) == []
+    assert cl.normalise_name("Mr. Lund") == cl.normalise_name("Dr Lund") == "lund"
+    query, drafts, claims = _claims([_s("a", "The Tarn film was directed by Ava Lund."),
+                                     _s("b", "The Tarn film was directed by Eva Lindt.")], "Who directed the Tarn film?")
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())  # two names: a conflict
+
+
+def test_a_name_a_source_gives_beside_the_answer_it_also_names_is_that_sources_other_fact():
+    texts = {"a": "Ava Lund won the Tarn prize on Sunday.", "b": "The Tarn prize was won by Ava Lund.",
+             "c": "Ava Lund won the Tarn prize, the jury said.",
+             "d": "Lund became the first rider since Oskar Hale in 1936 to win the Tarn prize."}
+    query, drafts, claims = _claims([_s(k, v) for k, v in texts.items()], "Who won the Tarn prize?")
+    assert {d.value for d in drafts} == {"Ava Lund", "Oskar Hale"}
+    names = lambda source, name: cl.names_in(plain(texts[source]), name)  # noqa: E731
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings())  # without the texts: a lone outlier
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings(), names=names) == []
+    # two sources that each name the other's winner contradict each other: that stays a conflict
+    texts = {"a": "Ava Lund won the Tarn prize, beating Mia Berg.", "b": "Mia Berg won the Tarn prize ahead of Ava Lund."}
+    query, drafts, claims = _claims([_s(k, v) for k, v in texts.items()], "Who won the Tarn prize?")
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings(), names=names)
