@@ -346,6 +346,15 @@ def _restated(text: str, pos: int, lang: Lang) -> bool:
     return any(fold(w) in lang.count_nouns for w in words(text[_clause_bounds(text, pos)[0]:pos]))
 
 
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*(?:\.{3}|…|—|–|-|\|)(?:\s|$)")
+
+
+def dateline(text: str, v: Value) -> bool:
+    """A date that opens a sentence, after nothing but capitalised words (a place), and is cut off from it by a dash,
+    a bar or an ellipsis: "Jun 4, 2023 ... The iPhone 11…", "BERLIN, 4 June (dpa) – …"."""
+    return _DATELINE_AFTER.match(text, v.end) is not None and all(w[:1].isupper() for w in words(text[:v.start]))
+
+
 def is_baseline(text: str, start: int, lang: Lang) -> bool:
     low = fold(text)
     if numbers.hedge_before(low, start, lang):
@@ -447,6 +456,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             who = attribute(s.text, v.start, lang, s.prev, query.names[0] if query.names else "")
             if not about_subject(s, query, v.start, doc_names.get(s.source, False), who.claimant, who.end):
                 continue
+            if v.kind is ValueKind.DATE and dateline(s.text, v):
+                continue  # "WASHINGTON, June 4 (Reuters) —": when the article was filed, not what it reports
             if is_baseline(s.text, v.start, lang) or (not past_is_answer and earlier_year(s, v, lang)):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if not past_is_answer and _said_of_the_past(s.text, v, values, lang):
@@ -774,10 +785,19 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
                 va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
                 if mentions(va, names) or mentions(vb, names):
                     break  # the subject itself is what differs
+                if _same_values(va, vb, lang):
+                    continue  # "April 29, 2015" and "April 29": one date, the year said once
                 if fold(va) != fold(vb) and re.search(r"[A-Z0-9]", va) and re.search(r"[A-Z0-9]", vb):
                     out.append((a, b, va, vb))
                     break
     return out
+
+
+def _same_values(a: str, b: str, lang: Lang) -> bool:
+    """Both spans hold values, and each value of either is the same figure as one of the other's (numbers.same)."""
+    xs, ys = numbers.find(a, lang), numbers.find(b, lang)
+    return bool(xs and ys) and all(any(numbers.same(x, y) for y in ys) for x in xs) \
+        and all(any(numbers.same(x, y) for x in xs) for y in ys)
 
 
 def distinctive(query: Query, sentences: list[Sentence]) -> Query:

@@ -862,3 +862,20 @@ def test_a_name_a_source_gives_beside_the_answer_it_also_names_is_that_sources_o
     texts = {"a": "Ava Lund won the Tarn prize, beating Mia Berg.", "b": "Mia Berg won the Tarn prize ahead of Ava Lund."}
     query, drafts, claims = _claims([_s(k, v) for k, v in texts.items()], "Who won the Tarn prize?")
     assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings(), names=names)
+
+
+def test_a_dateline_is_when_the_article_was_filed_not_what_it_reports():
+    sents = [_s("a", "Jun 4, 2023 ... The Tarn bridge, opened on September 20, 2019, is now the region's busiest."),
+             _s("b", "BERLIN, 4 June (dpa) – The Tarn bridge was opened on September 20, 2019."),
+             _s("c", "The Tarn bridge opened on September 20, 2019, after two years of work.")]
+    query, drafts, claims = _claims(sents, "When did the Tarn bridge open?")
+    assert {d.value for d in drafts} == {"September 20, 2019"}
+    assert compare(query, claims, dict(zip(claims, drafts)), ClaimSettings()) == []
+
+
+def test_copied_sentences_that_give_one_date_with_and_without_its_year_are_no_conflict():
+    a = _s("a", "The Tarn bridge was opened to traffic by the county on April 29, 2015.")
+    b = _s("b", "The Tarn bridge was opened to traffic on April 29.")
+    c = _s("c", "The Tarn bridge was opened to traffic by the county on April 9, 2005.")
+    assert cl.aligned_conflicts([a, b], ClaimSettings()) == []
+    assert [(x.source, y.source) for x, y, *_ in cl.aligned_conflicts([a, c], ClaimSettings())] == [("a", "c")]
