@@ -606,6 +606,17 @@ def _denies_prev(text: str, lang: Lang, prev: str, query: Query) -> bool:
     return any(re.match(rf"{re.escape(a)}(?!\w)", after) for a in lang.anaphors)
 
 
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def another_year(s: Sentence, query: Query) -> bool:
+    """The question names a year and the sentence names only other years: "Medvedev at the 2019 U.S. Open" does
+    not say who won in 2020."""
+    asked = set(_YEAR.findall(query.text))
+    said = set(_YEAR.findall(s.text))
+    return bool(asked and said) and not asked & (said | set(_YEAR.findall(s.prev)))
+
+
 def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Names in sentences that use the question's own words, nearest to them: who / which company / where."""
     terms = [stem(t) for t in query.terms]
@@ -619,6 +630,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     out = []
     for s in sentences:
         lang = sentence_lang(s)
+        if another_year(s, query):
+            continue
         # the answer is itself a name, so "names no one else" cannot apply: the window or the article names the subject
         about = mentions(f"{s.prev} {s.text}", query.names) or doc_names.get(s.source, False) or not query.names
         if lang.nouns_capitalised or not about:

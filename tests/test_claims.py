@@ -879,3 +879,13 @@ def test_copied_sentences_that_give_one_date_with_and_without_its_year_are_no_co
     c = _s("c", "The Tarn bridge was opened to traffic by the county on April 9, 2005.")
     assert cl.aligned_conflicts([a, b], ClaimSettings()) == []
     assert [(x.source, y.source) for x, y, *_ in cl.aligned_conflicts([a, c], ClaimSettings())] == [("a", "c")]
+
+
+def test_a_name_in_a_sentence_about_another_year_does_not_answer_for_the_year_asked():
+    sents = [_s("a", "Ava Lund won the Tarn open in 2020, her first title."),
+             _s("b", "Mia Berg, who won the Tarn open in 2019, lost in the first round."),
+             _s("c", "The Tarn open was won by Ava Lund.", prev="The 2020 edition ended on Sunday.")]
+    query, drafts, claims = _claims(sents, "Who won the Tarn open in 2020?")
+    assert {(d.sentence.source, d.value) for d in drafts} == {("a", "Ava Lund"), ("c", "Ava Lund")}
+    query, drafts, claims = _claims(sents, "Who won the Tarn open in 2019?")
+    assert ("b", "Mia Berg") in {(d.sentence.source, d.value) for d in drafts}
