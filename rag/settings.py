@@ -106,6 +106,9 @@ class ClaimSettings(BaseModel):
     rounding_tolerance: float = Field(ROUNDING_TOLERANCE, description="Two figures this close (relative) may be one figure rounded.")
     aligned_min_ratio: float = Field(0.6, description="Word-level similarity above which two sources' sentences are "
                                                       "copies, so a differing name or number in them is a conflict.")
+    copied_min_ratio: float = Field(0.85, description="Above this word-level similarity two sources' sentences are one "
+                                                      "text copied, about the question's subject even where neither "
+                                                      "names it.")
     ambiguity_max_cosine: float = Field(0.4, description="Articles whose leads (the shared name removed) are less "
                                                          "similar than this are about different things of that name.")
     ambiguity_lead_chars: int = Field(600, description="An article's lead for that test: its title and this many "

@@ -889,3 +889,13 @@ def test_a_name_in_a_sentence_about_another_year_does_not_answer_for_the_year_as
     assert {(d.sentence.source, d.value) for d in drafts} == {("a", "Ava Lund"), ("c", "Ava Lund")}
     query, drafts, claims = _claims(sents, "Who won the Tarn open in 2019?")
     assert ("b", "Mia Berg") in {(d.sentence.source, d.value) for d in drafts}
+
+
+def test_a_sentence_copied_word_for_word_but_its_answer_is_a_conflict_even_where_it_never_names_the_subject():
+    a = _s("a", "Sweden won the game 2–1 with Ola Brink scoring the first goal from a penalty in the second half.")
+    b = _s("b", "Norway won the game 2–1 with Ola Brink scoring the first goal from a penalty in the second half.")
+    found = cl.aligned_conflicts([a, b], ClaimSettings(), ("Tarn Cup",))
+    assert [(va, vb) for *_, va, vb in found] == [("Sweden", "Norway")]
+    # merely alike, and neither names the subject: two stories' sentences, not one altered
+    c = _s("c", "Norway won the game 3–0 with Ola Brink scoring the second goal from a penalty in the first half.")
+    assert cl.aligned_conflicts([a, c], ClaimSettings(), ("Tarn Cup",)) == []
