@@ -777,7 +777,8 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
                       names: tuple[str, ...] = ()) -> list[tuple[Sentence, Sentence, str, str]]:
     """Near-identical sentences of two sources that differ in a name or number (one copied, one altered). With the
     question's names, both must be about that subject: "the Nitoutre library opened…" and "the Nigreibe library
-    opened…" are two stories written alike, not two answers."""
+    opened…" are two stories written alike, not two answers. A copy word for word but the answer
+    (`copied_min_ratio`) needs no name: search snippets often never write their subject."""
     about = {id(s): not names or mentions(f"{s.prev} {s.text}", names) for s in sentences}
     out = []
     statements = [(s, s.text.split()) for s in sentences if sum(bool(re.search(r"[^\W\d_]{2}", t)) for t in s.text.split()) >= 5]
@@ -788,7 +789,6 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
                 continue
             sm = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
             ratio = sm.ratio()
-            # a copy word for word but one answer stands for its subject even where the snippet never names it
             if ratio < settings.aligned_min_ratio or (ratio < settings.copied_min_ratio and not (about[id(a)] and about[id(b)])):
                 continue
             for op, i1, i2, j1, j2 in sm.get_opcodes():
