@@ -186,7 +186,7 @@ class Assistant:
         if not drafts:
             return []
         cfg = self.settings.claims
-        best = max(scores.get(d.sentence, 0.0) for d in drafts)
+        best = max(scores.get(d.sentence, 0.0) for d in drafts)  # the best claim's own sentence
         floor = max(cfg.min_claim_score, best - cfg.claim_score_margin)
         # a stance sentence already uses the question's own key word, and a value typed by the question's specific
         # word ("9 metres long", "41 species") is an answer however the rest of its sentence is worded: for those
@@ -196,7 +196,15 @@ class Assistant:
                 return floor
             return cfg.min_claim_score if cl.sentence_lang(d.sentence).code == lang else cfg.min_claim_score_other_language
 
-        return [replace(d, relevance=scores.get(d.sentence, 0.0)) for d in drafts if scores.get(d.sentence, 0.0) >= needed(d)]
+        # across languages the embedder's cosine runs low, so there a claim's window (its sentence and the one before,
+        # where the subject is often named) bears as its best sentence does
+        by_text = {(s.source, s.text): score for s, score in scores.items()}
+
+        def score(s: Sentence) -> float:
+            window = by_text.get((s.source, s.prev), 0.0) if cl.sentence_lang(s).code != lang else 0.0
+            return max(scores.get(s, 0.0), window)
+
+        return [replace(d, relevance=score(d.sentence)) for d in drafts if score(d.sentence) >= needed(d)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their leads (title and opening), the name

@@ -127,6 +127,9 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             if not who and lang.relative_pronouns else None
         if relative:  # "Law firm Hartley Moss, which is bringing the case, said…": the speaker stands before "which"
             who = _phrase_before(text, relative.start(), lang)
+        set_off = re.search(r",\s*$", text[:start])
+        if not who and set_off and pos > start:  # "The operator, Bluewater Island Lines, said 142…": the name set off
+            who = _phrase_before(text, set_off.start(), lang)
         if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)
             who = who if who and fold(who.split()[0]) not in lang.pronouns | set(everywhere("complementisers")) else ""

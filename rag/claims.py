@@ -227,9 +227,10 @@ def _count_fits(query: Query, v: Value, s: Sentence, lang: Lang) -> bool:
     if head_words and fold(head_words[-1]) in units().units:
         return False  # "GPU hours": the unit itself must follow the number
     window = clause_terms(s.prev + " " + s.text)
-    # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand
-    own_noun = bool(after) and after_raw[0][:1].islower() and after[0] not in lang.stopwords \
-        and after[0] not in lang.reporting_verbs and not lang.nouns_capitalised
+    # a lower-case word after the number is its own noun ("4 arrests"); a capitalised one names a model or brand,
+    # except where every noun is capitalised ("zwölf Monaten")
+    own_noun = bool(after) and (after_raw[0][:1].isupper() if lang.nouns_capitalised else after_raw[0][:1].islower()) \
+        and after[0] not in lang.stopwords and after[0] not in lang.reporting_verbs
     if generic:  # "how many people": marchers, manifestantes, Teilnehmer all count, where the clause says
         # what the question asks happened to them ("died", "took part")
         said = words(clause_of(s.text, v.start) + " " + s.prev)
@@ -297,12 +298,17 @@ def _noun_in_asked_group(query: Query, nouns: list[str], clause: str, lang: Lang
 
 def _false_friend(query: Query, word: str, lang: Lang) -> bool:
     """Across languages one stem can name two things ("320 spectacles" is not "spectators"): where the asked noun
-    has a `[same_relation]` group that the article's language has too, the article's noun must be in it."""
-    if lang.code == query.lang or not query.head:
+    has a `[same_relation]` group that the article's language has too, the article's noun must be in it; in any
+    language, a noun of a group the asked noun is not in is another thing ("spectacles" are not "spectateurs")."""
+    if not query.head:
         return False
-    asked = relation_groups(query.lang).get(fold(words(query.head)[-1]))
+    head = fold(words(query.head)[-1])
+    asked = relation_groups(query.lang).get(head)
     groups = relation_groups(lang.code)
-    return bool(asked) and asked in groups.values() and groups.get(fold(word)) != asked
+    said = groups.get(fold(word))
+    if lang.code == query.lang:
+        return bool(said) and fold(word) != head and said != asked
+    return bool(asked) and asked in groups.values() and said != asked
 
 
 def _asked_happening(query: Query) -> set[str]:
@@ -521,7 +527,11 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
             hedged = v.hedged or who.stance is Stance.ESTIMATE
             # typed: the question's specific noun names the value, or (for people and other generic heads) what the
             # question says happened to them is said in the value's own clause ("police have arrested two men")
-            typed = (named and not generic and (not rel or bool(rel & (own | clause_terms(s.prev))))) \
+            # what the question says happened is said in the value's clause or the sentence before, in any of its
+            # languages' words ("attended": "ont assisté")
+            happened = not rel or bool(rel & (own | clause_terms(s.prev))) or bool(
+                _asked_happening(query) & _happenings(words(own_words(s.text, v.start) + " " + s.prev), lang))
+            typed = (named and not generic and happened) \
                 or (query.type is AnswerType.COUNT and generic and bool(rel) and (rel <= own or bool(
                     _asked_happening(query) & _happenings(words(_own_segment(s.text, v, values, restated, lang)), lang)))) \
                 or (query.type is AnswerType.MONEY and generic and _priced(s.text, v, query, lang)) \
@@ -626,6 +636,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     # "Councillor Ann Whitlow"), all of them and not only the distinctive ones
     asked = {fold(w) for n in (*query.names, *(w for run in query.runs for w in run)) for w in n.split()}
     places = _places(sentences) if query.type is AnswerType.PERSON else set()
+    head = stem(words(query.head)[-1]) if query.head else ""
     agent = _asks_agent(query)
     out = []
     for s in sentences:
@@ -643,6 +654,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
         if not spans:
             continue
         anchors = [a for a, _ in spans]
+        # the kind the question asks for, written before a name ("the law firm Brannock Webb"), types it
+        kind_spans = [(m.start(), m.end()) for m in re.finditer(r"\w[\w'’-]*", low) if head and stem(m.group()) == head]
         found = []
         who = attribute(s.text, anchors[0], lang, s.prev, query.names[0] if query.names else "")
         for m in NAME.finditer(s.text):
@@ -654,7 +667,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             folded = fold(name)
             # named by the question's own word right before it ("chief executive, Urs Baumgartner"): the answer even
             # where the sentence then quotes that person
-            titled = any(0 <= start - b <= 2 and not s.text[b:start].strip(" ,") for _, b in spans)
+            kinded = any(0 <= start - b <= 2 and not s.text[b:start].strip(" ,") for _, b in kind_spans)
+            titled = kinded or any(0 <= start - b <= 2 and not s.text[b:start].strip(" ,") for _, b in spans)
             if (start == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months \
                     or folded in lang.weekdays or (start == 0 and len(name.split()) == 1):
                 continue
@@ -669,14 +683,16 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue  # "the stage from Kerrow": a place, never the person asked for
             if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
-            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang)))
-        if agent and any(not obj for *_, obj in found):  # "who won": "Andy Murray defeated Novak Djokovic"
+            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang), kinded))
+        if agent and any(not f[2] for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
             found = [f for f in found if not f[2]]
         if found:
-            _, name, _ = min(found)
+            _, name, _, kinded = min(found)
             own = who.claimant and fold(who.claimant) != fold(name)  # "Urs Baumgartner said" names him, not a source
             out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", name,
-                                  ClaimKind.ENTITY, False, normalise_name(name)))
+                                  ClaimKind.ENTITY, False, normalise_name(name), typed=kinded))
+    if any(d.typed for d in out):  # names written as of the asked kind ("the law firm Brannock Webb") answer
+        out = [d for d in out if d.typed]
     return out
 
 

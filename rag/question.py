@@ -292,6 +292,10 @@ def _type(low: str, toks: list[str], lang: Lang) -> tuple[AnswerType, str, tuple
         return AnswerType.MEASURE, _next_content(low, cue, lang), dims
     if first in lang.question_words or first in lang.question_prepositions:
         nxt = _next_content(low, first, lang)
+        kinds = (*lang.person_nouns, *lang.org_nouns, *lang.place_nouns)
+        compound = _next_content(low, f"{first} {nxt}", lang) if nxt and nxt not in kinds else ""
+        if compound in kinds:  # "which law firm", "which football club": the kind is the compound's last noun
+            nxt = compound
         change = next((b for a, b in zip(content[1:5], content[2:6]) if a in lang.money_cues and b in lang.change_words), "")
         if change:  # "what pay rise", "what price increase": a change in per cent
             return AnswerType.PERCENT, change, ()

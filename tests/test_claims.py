@@ -899,3 +899,52 @@ def test_a_sentence_copied_word_for_word_but_its_answer_is_a_conflict_even_where
     # merely alike, and neither names the subject: two stories' sentences, not one altered
     c = _s("c", "Norway won the game 3–0 with Ola Brink scoring the second goal from a penalty in the first half.")
     assert cl.aligned_conflicts([a, c], ClaimSettings(), ("Tarn Cup",)) == []
+
+
+def test_within_one_language_a_shared_stem_of_another_group_is_no_answer():
+    sents = [_s("a", "Le festival de Valcourt a proposé 320 spectacles cette année.", "Matin"),
+             _s("b", "Un comptage au festival de Valcourt fait état de 95 000 spectateurs.", "Est")]
+    _, drafts, _ = _claims(sents, "Combien de spectacles ont été proposés au festival de Valcourt ?")
+    assert [d.reading.number for d in drafts] == [320]  # "spectateurs" shares a stem with "spectacles", not a meaning
+
+
+def test_a_speaker_set_off_before_the_verb_or_a_count_that_a_report_states_has_its_claimant():
+    fr, en = load("fr"), load("en")
+    text = "The operator, Bluewater Island Lines, said 142 passengers and crew were on board."
+    assert attribute(text, text.index("142"), en).claimant == "Bluewater Island Lines"
+    text = "Those marchers, police said, numbered 12,000."
+    assert attribute(text, text.index("12,000"), en).claimant == "police"
+    text = "Un comptage demandé par la mairie fait état de 95 000 spectateurs."
+    assert attribute(text, text.index("95"), fr).claimant == "la mairie"
+
+
+def test_employees_count_by_any_noun_of_their_group_and_a_capitalised_german_noun_is_what_is_counted():
+    question = "Wie viele Beschäftigte haben sich am Warnstreik bei Wendel in Oberbrück beteiligt?"
+    sents = [_s("a", "Beim Warnstreik bei Wendel in Oberbrück legten nach Angaben der Firma 1.800 Mitarbeiter die Arbeit nieder."),
+             _s("b", "Wendel beschäftigt in Oberbrück und weltweit etwa 14.000 Menschen."),
+             _s("c", "Die Gewerkschaft fordert beim Warnstreik bei Wendel in Oberbrück eine Laufzeit von zwölf Monaten.")]
+    _, drafts, _ = _claims(sents, question)
+    assert [d.reading.number for d in drafts] == [1800]
+    _, drafts, _ = _claims([_s("a", "At the Halden plant, 950 employees walked out, the company said.")],
+                           "How many workers walked out at the Halden plant?")
+    assert [d.reading.number for d in drafts] == [950]
+
+
+def test_a_successor_answers_who_will_succeed_and_a_french_street_is_one_name():
+    sent = _s("a", "The board of Rheintal Privatbank will choose a successor to Urs Baumgartner next week; the head of "
+                   "wealth management, Corinne Vetsch, is seen as the front-runner.")
+    _, drafts, _ = _claims([sent], "Who will succeed Urs Baumgartner as chief executive of Rheintal Privatbank?")
+    assert [d.value for d in drafts] == ["Corinne Vetsch"]
+    text = "Thieves stole jewels from Maison Duret, the jeweller on Valmont's Rue des Orfèvres, the owner said."
+    assert "Orfèvres" not in [m.group(1) for m in cl.NAME.finditer(text)]
+
+
+def test_which_law_firm_asks_for_a_firm_and_a_name_written_as_one_answers():
+    query = analyse("Which law firm is representing the tenants in the Greystone mould class action?")
+    assert (query.type, query.head) == (AnswerType.ORGANISATION, "firm")
+    assert analyse("Which sport does the Greystone club play?").type is AnswerType.CATEGORY
+    sents = [_s("a", "Law firm Hartley Moss, which is bringing the Greystone mould class action, said 1,900 tenants had joined."),
+             _s("b", "The Greystone tenants are represented in the mould class action by the law firm Brannock Webb."),
+             _s("c", "The Greystone mould class action will be heard at the High Court in March.")]
+    _, drafts, _ = _claims(sents, "Which law firm is representing the tenants in the Greystone mould class action?")
+    assert sorted(d.value for d in drafts) == ["Brannock Webb", "Hartley Moss"]

@@ -147,3 +147,29 @@ def test_two_articles_about_different_things_of_one_name_are_an_ambiguity(tmp_pa
     (d,) = event.disagreements
     assert d.kind is DisagreementKind.AMBIGUITY
     assert {c.number for c in d.claims} == {420, 300}
+
+
+def test_a_claim_in_another_language_counts_where_the_sentence_before_names_the_subject(tmp_path, empty_store, settings):
+    """Real index and embedder: across languages the cosine runs low, so a count whose subject is named only in the
+    sentence before (in French, for an English question) still stands beside the other source's count."""
+    from rag.ingest import Ingestor
+    from rag.types import DisagreementKind
+
+    rows = [
+        {"id": "orga", "title": "Festival de théâtre de rue : 61 000 spectateurs revendiqués à Brionne", "outlet": "L'Écho",
+         "date": "2026-05-11", "text": "Le Festival de théâtre de rue de Brionne a fermé ses portes dimanche. Selon les "
+         "organisateurs, 61 000 spectateurs ont assisté aux 140 spectacles proposés pendant trois jours. Le budget du "
+         "festival atteint 900 000 euros."},
+        {"id": "compte", "title": "Brionne : la fréquentation du festival en débat", "outlet": "Brionne Matin",
+         "date": "2026-05-12", "text": "Combien de personnes ont réellement assisté au Festival de théâtre de rue de "
+         "Brionne ? Un comptage réalisé par le cabinet indépendant Foules & Mesures à la demande de la municipalité fait "
+         "état de 38 000 spectateurs, loin des chiffres avancés par l'association organisatrice. Les libraires se disent "
+         "satisfaits."},
+    ]
+    path = tmp_path / "brionne.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    Ingestor(empty_store, settings).ingest_paths([path], progress=False)
+    event = next(e for e in Assistant(empty_store, settings).stream("How many spectators attended the Brionne street theatre festival?")
+                 if e.kind is EventKind.EVIDENCE)
+    assert {c.number for c in event.claims} == {61000, 38000}
+    assert [d.kind for d in event.disagreements] == [DisagreementKind.CONFLICT]
