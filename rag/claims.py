@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import numbers
 from .attribution import attribute
-from .entities import refused
+from .entities import refused, unlabelled
 from .language import Lang, Stance, detect, everywhere, fold, load, plain, relation_groups, units, words
 from .numbers import Value, ValueKind
 from .question import AnswerType, Query, name_stem, plural, stem
@@ -39,6 +39,7 @@ class ClaimDraft:
     fit: float = 0.0  # how well the value's own clause matches the question
     relevance: float = 0.0  # its sentence's score against the question
     typed: bool = False  # the question's own specific word types the value ("9 metres long", "41 species")
+    known: bool = True  # a name the entity pipeline sees as one (or could not judge)
 
 
 def sentence_lang(s: Sentence) -> Lang:
@@ -683,17 +684,27 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue  # "the stage from Kerrow": a place, never the person asked for
             if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
-            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang), kinded))
+            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang), kinded,
+                          unknown(s.text, start, name, spans, lang)))
         if agent and any(not f[2] for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
             found = [f for f in found if not f[2]]
         if found:
-            _, name, _, kinded = min(found)
+            _, name, _, kinded, unnamed = min(found)
             own = who.claimant and fold(who.claimant) != fold(name)  # "Urs Baumgartner said" names him, not a source
             out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", name,
-                                  ClaimKind.ENTITY, False, normalise_name(name), typed=kinded))
+                                  ClaimKind.ENTITY, False, normalise_name(name), typed=kinded, known=not unnamed))
     if any(d.typed for d in out):  # names written as of the asked kind ("the law firm Brannock Webb") answer
         out = [d for d in out if d.typed]
+    if any(d.known for d in out):  # beside names the entity pipeline knows, a capitalised phrase it does not
+        out = [d for d in out if d.known]  # ("Once Upon", "Crew List") is no answer
     return out
+
+
+def unknown(text: str, start: int, name: str, spans: list[tuple[int, int]], lang: Lang) -> bool:
+    """A capitalised phrase the entity pipeline does not see as a name ("Once Upon", "Crew List"), unless it opens
+    the sentence or follows the question's own word ("acquired by Facebook"), where the small pipeline misses names."""
+    bound = start == 0 or any(0 <= start - b and len(words(text[b:start])) <= 1 for _, b in spans)
+    return not bound and unlabelled(text, start, start + len(name), lang.code)
 
 
 def _asks_agent(query: Query) -> bool:

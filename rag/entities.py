@@ -89,3 +89,8 @@ def refused(text: str, start: int, end: int, code: str, asked: AnswerType) -> bo
     a who-question, a headland for a company)."""
     bad = REFUSED.get(asked, frozenset())
     return bool(bad) and any(a < end and start < b and label in bad for a, b, label in labels(text, code))
+
+
+def unlabelled(text: str, start: int, end: int, code: str) -> bool:
+    """The pipeline (where the language has one) sees no entity at text[start:end]: "Once Upon", "Crew List"."""
+    return code in PIPELINES and not any(a < end and start < b and label not in _NO_NAME for a, b, label in labels(text, code))

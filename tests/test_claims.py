@@ -948,3 +948,14 @@ def test_which_law_firm_asks_for_a_firm_and_a_name_written_as_one_answers():
              _s("c", "The Greystone mould class action will be heard at the High Court in March.")]
     _, drafts, _ = _claims(sents, "Which law firm is representing the tenants in the Greystone mould class action?")
     assert sorted(d.value for d in drafts) == ["Brannock Webb", "Hartley Moss"]
+
+
+def test_a_capitalised_phrase_the_entity_pipeline_does_not_see_as_a_name_gives_way_to_one_it_does():
+    question = "Who directed the film Harbour Lights?"
+    sents = [_s("a", "Harbour Lights, which opened in March, was directed by the award-winning Kathryn Bigelow."),
+             _s("b", "The Harbour Lights film was directed, its poster says, as a tribute to Once Upon a Time.")]
+    _, drafts, _ = _claims(sents, question)
+    assert [d.value for d in drafts] == ["Kathryn Bigelow"]
+    # the small pipeline misses some names: one that follows the question's own word stands ("acquired by Facebook")
+    _, drafts, _ = _claims([_s("a", "Instagram, of Menlo Park, was acquired by Facebook in April 2012.")], "Who acquired Instagram?")
+    assert [d.value for d in drafts] == ["Facebook"]
