@@ -624,8 +624,15 @@ def another_year(s: Sentence, query: Query) -> bool:
     """The question names a year and the sentence names only other years: "Medvedev at the 2019 U.S. Open" does
     not say who won in 2020."""
     asked = set(_YEAR.findall(query.text))
-    said = set(_YEAR.findall(s.text))
-    return bool(asked and said) and not asked & (said | set(_YEAR.findall(s.prev)))
+    lang = sentence_lang(s)
+    said = set(_YEAR.findall(undated(s.text, lang)))
+    return bool(asked and said) and not asked & (said | set(_YEAR.findall(undated(s.prev, lang))))
+
+
+def undated(text: str, lang: Lang) -> str:
+    """The sentence less its dateline: "Sep 11, 2020 ... Medvedev at the 2019 U.S. Open" says only 2019."""
+    line = next((v for v in numbers.find(text, lang) if v.kind is ValueKind.DATE and dateline(text, v)), None)
+    return text[line.end:] if line else text
 
 
 def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:

@@ -889,6 +889,11 @@ def test_a_name_in_a_sentence_about_another_year_does_not_answer_for_the_year_as
     assert {(d.sentence.source, d.value) for d in drafts} == {("a", "Ava Lund"), ("c", "Ava Lund")}
     query, drafts, claims = _claims(sents, "Who won the Tarn open in 2019?")
     assert ("b", "Mia Berg") in {(d.sentence.source, d.value) for d in drafts}
+    # a dateline's year is when the page was filed, not the year the sentence speaks of
+    dated = [_s("d", "Sep 11, 2020 ... Mia Berg, who won the Tarn open in 2019, reached the semifinals."),
+             _s("e", "Both have reached a Tarn open final, Mia Berg in 2019.", prev="Sep 11, 2020 ... She lost the first set.")]
+    query, drafts, claims = _claims(dated, "Who won the Tarn open in 2020?")
+    assert drafts == []
 
 
 def test_a_sentence_copied_word_for_word_but_its_answer_is_a_conflict_even_where_it_never_names_the_subject():
