@@ -241,7 +241,7 @@ class Assistant:
     def _aligned(self, query: Query, evidence, sentences, by_pos) -> list[Disagreement]:
         """Copies of one sentence in two sources that differ in a name or number (one altered)."""
         ev_sentences = [s for s in sentences if (s.source, s.start) in by_pos]
-        for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims, query.names):
+        for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims, query.names, query.terms):
             pair = tuple(Claim(source=s.source, outlet=s.outlet, claimant=s.outlet, verb="reports", value=v, number=None,
                                kind=ClaimKind.ENTITY, hedged=False, evidence_id=by_pos[(s.source, s.start)].id,
                                norm=cl.normalise_name(v), date=s.date) for s, v in ((a, va), (b, vb)))

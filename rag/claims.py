@@ -807,13 +807,18 @@ def names_in(text: str, name: str) -> bool:
     return bool(last) and re.search(rf"(?<!\w){re.escape(last)}(?!\w)", text) is not None
 
 
-def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
-                      names: tuple[str, ...] = ()) -> list[tuple[Sentence, Sentence, str, str]]:
+def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names: tuple[str, ...] = (),
+                      terms: tuple[str, ...] = ()) -> list[tuple[Sentence, Sentence, str, str]]:
     """Near-identical sentences of two sources that differ in a name or number (one copied, one altered). With the
     question's names, both must be about that subject: "the Nitoutre library opened…" and "the Nigreibe library
     opened…" are two stories written alike, not two answers. A copy word for word but the answer
-    (`copied_min_ratio`) needs no name: search snippets often never write their subject."""
+    (`copied_min_ratio`) needs no name: search snippets often never write their subject. Words that differ only in
+    the question's own terms ("the modern Olympics" / "the modern Games") are no answers."""
     about = {id(s): not names or mentions(f"{s.prev} {s.text}", names) for s in sentences}
+    asked = {stem(t) for t in terms}
+
+    def bare(span: str) -> str:  # the span less the question's own terms
+        return " ".join(w for w in span.split() if not words(w) or stem(words(w)[0]) not in asked).strip(" .,;:")
     out = []
     statements = [(s, s.text.split()) for s in sentences if sum(bool(re.search(r"[^\W\d_]{2}", t)) for t in s.text.split()) >= 5]
     for i, (a, ta) in enumerate(statements):
@@ -833,7 +838,8 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings,
                 va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
                 if mentions(va, names) or mentions(vb, names):
                     break  # the subject itself is what differs
-                if _same_values(va, vb, lang):
+                va, vb = bare(va), bare(vb)
+                if not va or not vb or _same_values(va, vb, lang):
                     continue  # "April 29, 2015" and "April 29": one date, the year said once
                 if fold(va) != fold(vb) and re.search(r"[A-Z0-9]", va) and re.search(r"[A-Z0-9]", vb):
                     out.append((a, b, va, vb))

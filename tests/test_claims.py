@@ -904,6 +904,10 @@ def test_a_sentence_copied_word_for_word_but_its_answer_is_a_conflict_even_where
     # merely alike, and neither names the subject: two stories' sentences, not one altered
     c = _s("c", "Norway won the game 3–0 with Ola Brink scoring the second goal from a penalty in the first half.")
     assert cl.aligned_conflicts([a, c], ClaimSettings(), ("Tarn Cup",)) == []
+    # a copy that words the question's own subject two ways gives no answer either way
+    d = _s("d", "London became the first city to host the modern Olympics three times, after 1908 and 1948.")
+    e = _s("e", "London became the first city to host the modern Games three times, after 1908 and 1948.")
+    assert cl.aligned_conflicts([d, e], ClaimSettings(), (), ("city", "hosted", "olympic", "games")) == []
 
 
 def test_within_one_language_a_shared_stem_of_another_group_is_no_answer():
