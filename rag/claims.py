@@ -835,7 +835,7 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names:
                     continue  # a dateline's publication day, not the fact ("Sep 11, 2021 Emma Raducanu won…")
                 if i1 and j1 and fold(ta[i1 - 1]).rstrip(".") in lang.months:  # "March 3, 2017", not "3, 2017"
                     i1, j1 = i1 - 1, j1 - 1
-                va, vb = " ".join(ta[i1:i2]).strip(".,;:"), " ".join(tb[j1:j2]).strip(".,;:")
+                va, vb = _whole_value(a.text, ta, i1, i2, lang), _whole_value(b.text, tb, j1, j2, lang)
                 if mentions(va, names) or mentions(vb, names):
                     break  # the subject itself is what differs
                 va, vb = bare(va), bare(vb)
@@ -845,6 +845,21 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names:
                     out.append((a, b, va, vb))
                     break
     return out
+
+
+def _whole_value(text: str, tokens: list[str], i: int, j: int, lang: Lang) -> str:
+    """Tokens i..j of a sentence, widened to every value they touch: "November 18" differs, "November 18, 2020" is
+    what the source says."""
+    spans, at = [], 0
+    for tok in tokens:  # tokens are the sentence split on white space: find each in turn
+        at = text.index(tok, at)
+        spans.append((at, at + len(tok)))
+        at += len(tok)
+    a, b = spans[i][0], spans[j - 1][1]
+    for v in numbers.find(text, lang):
+        if v.start < b and a < v.end:
+            a, b = min(a, v.start), max(b, v.end)
+    return text[a:b].strip(".,;:")
 
 
 def _same_values(a: str, b: str, lang: Lang) -> bool:

@@ -904,6 +904,11 @@ def test_a_sentence_copied_word_for_word_but_its_answer_is_a_conflict_even_where
     # merely alike, and neither names the subject: two stories' sentences, not one altered
     c = _s("c", "Norway won the game 3–0 with Ola Brink scoring the second goal from a penalty in the first half.")
     assert cl.aligned_conflicts([a, c], ClaimSettings(), ("Tarn Cup",)) == []
+    # the values that differ are stated whole: the year both copies share is part of each date
+    f = _s("f", "The Tarn draft was held on November 18, 2020 at the studios in Bristol, Connecticut.")
+    g = _s("g", "The Tarn draft was held on May 8, 2020 at the studios in Bristol, Connecticut.")
+    assert [(va, vb) for *_, va, vb in cl.aligned_conflicts([f, g], ClaimSettings(), ("Tarn",))] \
+        == [("November 18, 2020", "May 8, 2020")]
     # a copy that words the question's own subject two ways gives no answer either way
     d = _s("d", "London became the first city to host the modern Olympics three times, after 1908 and 1948.")
     e = _s("e", "London became the first city to host the modern Games three times, after 1908 and 1948.")
