@@ -137,7 +137,7 @@ class Assistant:
         if query.type is not AnswerType.OPEN:  # an open question's figures only check its premise
             disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query),
                                     self._names())
-        if not disagreements and query.type is not AnswerType.YESNO and not query.type.numeric:
+        if not disagreements and query.type is not AnswerType.YESNO and (not query.type.numeric or not claims):
             disagreements = self._aligned(query, evidence, sentences, by_pos)
         best = max((sc for _, sc in scored), default=0.0)
         timings.evidence_s = time.perf_counter() - t0
@@ -147,7 +147,7 @@ class Assistant:
 
         found = Findings(q, query, evidence, claims, disagreements, timings)
         if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
-            answer = self._abstain(found)
+            answer = self._stated(found) if disagreements else self._abstain(found)
             answer.timings.total_s = time.perf_counter() - t0
             yield Event(EventKind.ANSWER, answer=answer)
             return
@@ -336,6 +336,10 @@ class Assistant:
             return "", set()
         top = max(evidence, key=lambda e: e.score)
         return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}].", {top.id}
+
+    def _stated(self, f: Findings) -> Answer:
+        """No source's answer could be read, but copies of one sentence differ in it: code states both, no model."""
+        return self._answer(f, " ".join(statement(d, f.query) for d in f.disagreements), set(), False, [])
 
     def _abstain(self, f: Findings) -> Answer:
         said = f"The sources don't give the {topic(f.query)}." if f.query.type.valued else "The sources don't say."

@@ -173,3 +173,22 @@ def test_a_claim_in_another_language_counts_where_the_sentence_before_names_the_
                  if e.kind is EventKind.EVIDENCE)
     assert {c.number for c in event.claims} == {61000, 38000}
     assert [d.kind for d in event.disagreements] == [DisagreementKind.CONFLICT]
+
+
+def test_copies_that_differ_in_a_figure_no_claim_reads_are_stated_without_the_model(tmp_path, empty_store, settings):
+    """Real index and embedder: two copies of one sentence give two revenues, each as a comparison (so no per-source
+    claim); code states both sides instead of saying the sources don't give it, and the model is never called."""
+    from rag.ingest import Ingestor
+
+    text = ("Mar 3, 2026 ... That represents a 40 percent increase year over year, compared to {} in revenue for "
+            "Tarnwell in 2025. The company delivered 79,000 vehicles ...")
+    rows = [{"id": "one", "title": "Tarnwell results", "outlet": "Wire One", "text": text.format("$2.1 billion")},
+            {"id": "two", "title": "Tarnwell results", "outlet": "Wire Two", "text": text.format("$5.6 billion")}]
+    path = tmp_path / "tarnwell.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    Ingestor(empty_store, settings).ingest_paths([path], progress=False)
+    answer = Assistant(empty_store, settings.model_copy(update={"model": "scripted"})).ask(
+        "What was Tarnwell's revenue in 2025?")  # the scripted generator has no reply queued: a call would fail
+    assert not answer.claims and not answer.abstained
+    assert "$2.1 billion" in answer.answer and "$5.6 billion" in answer.answer
+    assert len(answer.disagreements) == 1
