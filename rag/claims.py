@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import numbers
 from .attribution import attribute
@@ -635,6 +636,16 @@ def undated(text: str, lang: Lang) -> str:
     return text[line.end:] if line else text
 
 
+class _Named(NamedTuple):
+    """A name in a sentence, as a candidate answer; ordered by `gap` (0 where the question's word titles it)."""
+
+    gap: int  # characters to the nearest of the question's words
+    name: str
+    object: bool  # a verb's object, not its agent (_object)
+    kinded: bool  # the question's kind written right before it ("the law firm Brannock Webb")
+    unknown: bool  # the entity pipeline sees no name there (_unknown)
+
+
 def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Names in sentences that use the question's own words, nearest to them: who / which company / where."""
     terms = [stem(t) for t in query.terms]
@@ -691,15 +702,15 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue  # "the stage from Kerrow": a place, never the person asked for
             if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
-            found.append((0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang), kinded,
-                          unknown(s.text, start, name, spans, lang)))
-        if agent and any(not f[2] for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
-            found = [f for f in found if not f[2]]
+            found.append(_Named(0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang),
+                                kinded, _unknown(s.text, start, name, spans, lang)))
+        if agent and any(not f.object for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
+            found = [f for f in found if not f.object]
         if found:
-            _, name, _, kinded, unnamed = min(found)
-            own = who.claimant and fold(who.claimant) != fold(name)  # "Urs Baumgartner said" names him, not a source
-            out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", name,
-                                  ClaimKind.ENTITY, False, normalise_name(name), typed=kinded, known=not unnamed))
+            best = min(found)
+            own = who.claimant and fold(who.claimant) != fold(best.name)  # "Urs Baumgartner said" names him, not a source
+            out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", best.name,
+                                  ClaimKind.ENTITY, False, normalise_name(best.name), typed=best.kinded, known=not best.unknown))
     if any(d.typed for d in out):  # names written as of the asked kind ("the law firm Brannock Webb") answer
         out = [d for d in out if d.typed]
     if any(d.known for d in out):  # beside names the entity pipeline knows, a capitalised phrase it does not
@@ -707,7 +718,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     return out
 
 
-def unknown(text: str, start: int, name: str, spans: list[tuple[int, int]], lang: Lang) -> bool:
+def _unknown(text: str, start: int, name: str, spans: list[tuple[int, int]], lang: Lang) -> bool:
     """A capitalised phrase the entity pipeline does not see as a name ("Once Upon", "Crew List"), unless it opens
     the sentence or follows the question's own word ("acquired by Facebook"), where the small pipeline misses names."""
     bound = start == 0 or any(0 <= start - b and len(words(text[b:start])) <= 1 for _, b in spans)
