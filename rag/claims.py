@@ -656,6 +656,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     asked = {fold(w) for n in (*query.names, *(w for run in query.runs for w in run)) for w in n.split()}
     places = _places(sentences) if query.type is AnswerType.PERSON else set()
     head = stem(words(query.head)[-1]) if query.head else ""
+    happened = {relation_groups(query.lang).get(fold(t)) for t in query.terms} - {None}
     agent = _asks_agent(query)
     out = []
     for s in sentences:
@@ -667,9 +668,11 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
         if lang.nouns_capitalised or not about:
             continue
         low = fold(s.text)
-        # the question's words as written here, in any form ("bought" for "buy", "auctioned" for "auction")
+        # the question's words as written here, in any form ("bought" for "buy", "auctioned" for "auction"), or a word
+        # of the same `[same_relation]` group ("cleared" for "acquitted")
+        groups = relation_groups(lang.code)
         spans = [(m.start(), m.end()) for m in re.finditer(r"\w[\w'’-]*", low)
-                 if any(stem(m.group()) == t or m.group().startswith(t) for t in terms)]
+                 if any(stem(m.group()) == t or m.group().startswith(t) for t in terms) or groups.get(m.group()) in happened]
         if not spans:
             continue
         anchors = [a for a, _ in spans]

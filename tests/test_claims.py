@@ -973,3 +973,10 @@ def test_a_capitalised_phrase_the_entity_pipeline_does_not_see_as_a_name_gives_w
     # the small pipeline misses some names: one that follows the question's own word stands ("acquired by Facebook")
     _, drafts, _ = _claims([_s("a", "Instagram, of Menlo Park, was acquired by Facebook in April 2012.")], "Who acquired Instagram?")
     assert [d.value for d in drafts] == ["Facebook"]
+
+
+def test_a_word_of_the_asked_happenings_group_anchors_a_name():
+    sents = [_s("a", "His business partner, Kevin Ruddock, 61, was acquitted of conspiracy at the Pelling trial."),
+             _s("b", "At the Pelling trial, his wife, Sandra, was cleared of money laundering by the jury.")]
+    _, drafts, _ = _claims(sents, "Who was acquitted at the Graham Pelling fraud trial?")
+    assert sorted(d.value for d in drafts) == ["Kevin Ruddock", "Sandra"]
