@@ -20,6 +20,9 @@ from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
 _PLACE_BEFORE = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions'))})\s+$")
+# where a "where" question's answer stands: after a place or destination preposition, perhaps with an article
+_PLACE_ANSWER = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions') + everywhere('destination_prepositions'))})"
+                           rf"\s+(?:(?:{'|'.join(re.escape(w) for w in everywhere('articles'))})\s+)?$")
 _PARTICLES = "|".join(re.escape(w) for w in everywhere("name_particles"))
 NAME = re.compile(rf"(?<![\w'’])([a-z]?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*(?:\s+(?:(?:{_PARTICLES})\s+)?[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*)*)")
 
@@ -699,7 +702,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue
             if all(stem(w) in terms for w in words(folded)):
                 continue  # "Directed by …", "Women's Singles": the question's own words, capitalised, are no answer
-            if query.type is AnswerType.PLACE and not _PLACE_BEFORE.search(s.text[:start]):
+            if query.type is AnswerType.PLACE and not _PLACE_ANSWER.search(s.text[:start]):
                 continue
             if folded in places:
                 continue  # "the stage from Kerrow": a place, never the person asked for

@@ -980,3 +980,12 @@ def test_a_word_of_the_asked_happenings_group_anchors_a_name():
              _s("b", "At the Pelling trial, his wife, Sandra, was cleared of money laundering by the jury.")]
     _, drafts, _ = _claims(sents, "Who was acquitted at the Graham Pelling fraud trial?")
     assert sorted(d.value for d in drafts) == ["Kevin Ruddock", "Sandra"]
+
+
+def test_a_place_answer_may_follow_an_article_or_a_destination():
+    sents = [_s("a", "The Tarn skeleton will go on display at the Caledonian Museum after preparation."),
+             _s("b", "Officials traced the Tarn outbreak to Holloway Farm, a youth camp.")]
+    _, drafts, _ = _claims(sents[:1], "Where will the Tarn skeleton be displayed?")
+    assert [d.value for d in drafts] == ["Caledonian Museum"]
+    _, drafts, _ = _claims(sents[1:], "Where did the Tarn outbreak begin?")
+    assert [d.value for d in drafts] == ["Holloway Farm"]
