@@ -39,6 +39,16 @@ def parrot(messages) -> str:
     return ""
 
 
+def _evidence(tmp_path, store, settings, rows: list[dict], question: str):
+    """Ingest the rows as one JSONL file into the (real) store and return the question's evidence event."""
+    from rag.ingest import Ingestor
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    Ingestor(store, settings).ingest_paths([path], progress=False)
+    return next(e for e in Assistant(store, settings).stream(question) if e.kind is EventKind.EVIDENCE)
+
+
 def _verbatim(answer, store) -> None:
     assert answer.citations
     for c in answer.citations:
@@ -126,7 +136,6 @@ def test_the_prompt_is_trimmed_to_fit_a_small_context_window(seed_store, seed_se
 def test_two_articles_about_different_things_of_one_name_are_an_ambiguity(tmp_path, empty_store, settings):
     """Real index and embedder: a dairy cutting jobs and a solar firm hiring, both named Norvale, answer one
     question about two different things; the statement says what each answer is about."""
-    from rag.ingest import Ingestor
     from rag.types import DisagreementKind
 
     rows = [
@@ -139,11 +148,7 @@ def test_two_articles_about_different_things_of_one_name_are_an_ambiguity(tmp_pa
          "solar parks on the prairie, the company said. Construction of the panels and battery storage begins in "
          "the autumn, and the parks will power 90,000 homes."},
     ]
-    path = tmp_path / "norvale.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    Ingestor(empty_store, settings).ingest_paths([path], progress=False)
-    event = next(e for e in Assistant(empty_store, settings).stream("How many jobs are affected by Norvale's announcement?")
-                 if e.kind is EventKind.EVIDENCE)
+    event = _evidence(tmp_path, empty_store, settings, rows, "How many jobs are affected by Norvale's announcement?")
     (d,) = event.disagreements
     assert d.kind is DisagreementKind.AMBIGUITY
     assert {c.number for c in d.claims} == {420, 300}
@@ -152,7 +157,6 @@ def test_two_articles_about_different_things_of_one_name_are_an_ambiguity(tmp_pa
 def test_a_claim_in_another_language_counts_where_the_sentence_before_names_the_subject(tmp_path, empty_store, settings):
     """Real index and embedder: across languages the cosine runs low, so a count whose subject is named only in the
     sentence before (in French, for an English question) still stands beside the other source's count."""
-    from rag.ingest import Ingestor
     from rag.types import DisagreementKind
 
     rows = [
@@ -166,11 +170,7 @@ def test_a_claim_in_another_language_counts_where_the_sentence_before_names_the_
          "état de 38 000 spectateurs, loin des chiffres avancés par l'association organisatrice. Les libraires se disent "
          "satisfaits."},
     ]
-    path = tmp_path / "brionne.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    Ingestor(empty_store, settings).ingest_paths([path], progress=False)
-    event = next(e for e in Assistant(empty_store, settings).stream("How many spectators attended the Brionne street theatre festival?")
-                 if e.kind is EventKind.EVIDENCE)
+    event = _evidence(tmp_path, empty_store, settings, rows, "How many spectators attended the Brionne street theatre festival?")
     assert {c.number for c in event.claims} == {61000, 38000}
     assert [d.kind for d in event.disagreements] == [DisagreementKind.CONFLICT]
 
