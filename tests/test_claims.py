@@ -836,6 +836,10 @@ def test_a_shared_stem_is_no_answer_where_the_asked_noun_has_a_group():
              _s("b", "Le festival de Valcourt a attiré 95 000 spectateurs, selon la mairie.", "Est")]
     _, drafts, _ = _claims(sents, "How many spectators attended the Valcourt festival?")
     assert [d.reading.number for d in drafts] == [95000]  # "spectacles" shares a stem with "spectators", not a meaning
+    # what the question says happened, said in another language's words of its group, types the count
+    _, drafts, _ = _claims([_s("c", "Selon les organisateurs, 61 000 spectateurs ont assisté au festival de Valcourt.")],
+                           "How many spectators attended the Valcourt festival?")
+    assert [(d.reading.number, d.typed) for d in drafts] == [(61000, True)]
     # within one language too: "spectateurs" shares a stem with "spectacles", not a meaning
     sents = [sents[0], _s("b", "Un comptage au festival de Valcourt fait état de 95 000 spectateurs.", "Est")]
     _, drafts, _ = _claims(sents, "Combien de spectacles ont été proposés au festival de Valcourt ?")
