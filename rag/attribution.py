@@ -127,8 +127,8 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             if not who and lang.relative_pronouns else None
         if relative:  # "Law firm Hartley Moss, which is bringing the case, said…": the speaker stands before "which"
             who = _phrase_before(text, relative.start(), lang)
-        set_off = re.search(r",\s*$", text[:start])
-        if not who and set_off and pos > start:  # "The operator, Bluewater Island Lines, said 142…": the name set off
+        set_off = re.search(r",\s*$", text[:start]) if not who and pos > start else None
+        if set_off:  # "The operator, Bluewater Island Lines, said 142…": the name set off before the verb
             who = _phrase_before(text, set_off.start(), lang)
         if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)

@@ -19,6 +19,7 @@ from .question import AnswerType, Query, name_stem, plural, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
+_YEAR_DIGITS = r"(?:1[89]|20)\d\d"  # a year as news writes it, 1800-2099
 _PLACE_BEFORE = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions'))})\s+$")
 # where a "where" question's answer stands: after a place or destination preposition, perhaps with an article
 _PLACE_ANSWER = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions') + everywhere('destination_prepositions'))})"
@@ -398,12 +399,12 @@ def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
         return False
     after = s.text[v.end:v.end + 80]  # the same clause: no comma, semicolon or full stop before the year
     preps = "|".join(map(re.escape, lang.year_prepositions))
-    m = re.search(rf"^[^.;,]{{0,60}}?(?<!\w)(?:{preps})\s+((?:1[89]|20)\d\d)(?!\d)", fold(after))
+    year = rf"({_YEAR_DIGITS})(?!\d)"
+    m = re.search(rf"^[^.;,]{{0,60}}?(?<!\w)(?:{preps})\s+{year}", fold(after))
     # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…", "En 2019, otro
     # incendio…", "in 1998, when more than 200 people died"
     scene = "|".join(map(re.escape, lang.scene_subordinators)) or "(?!)"
     before = fold(s.text[_clause_bounds(s.text, v.start)[0]:v.start])
-    year = r"((?:1[89]|20)\d\d)(?!\d)"
     m = m or re.search(rf"(?<!\w)(?:{preps})\s+{year}(?:,\s*(?:{scene})\b)?[^.;,]{{0,40}}$", before) \
         or re.match(rf"\W*(?:\w+\s+)?(?:{preps})\s+{year},[^.;,]{{0,60}}$", before)
     return m is not None and int(m.group(1)) < int(s.date[:4])
@@ -621,7 +622,7 @@ def _denies_prev(text: str, lang: Lang, prev: str, query: Query) -> bool:
     return any(re.match(rf"{re.escape(a)}(?!\w)", after) for a in lang.anaphors)
 
 
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_YEAR = re.compile(rf"(?<!\d)({_YEAR_DIGITS})(?!\d)")
 
 
 def another_year(s: Sentence, query: Query) -> bool:
@@ -674,13 +675,14 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
         # the question's words as written here, in any form ("bought" for "buy", "auctioned" for "auction"), or a word
         # of the same `[same_relation]` group ("cleared" for "acquitted")
         groups = relation_groups(lang.code)
-        spans = [(m.start(), m.end()) for m in re.finditer(r"\w[\w'’-]*", low)
-                 if any(stem(m.group()) == t or m.group().startswith(t) for t in terms) or groups.get(m.group()) in happened]
+        tokens = [(m, stem(m.group())) for m in re.finditer(r"\w[\w'’-]*", low)]
+        spans = [m.span() for m, st in tokens
+                 if any(st == t or m.group().startswith(t) for t in terms) or groups.get(m.group()) in happened]
         if not spans:
             continue
         anchors = [a for a, _ in spans]
         # the kind the question asks for, written before a name ("the law firm Brannock Webb"), types it
-        kind_spans = [(m.start(), m.end()) for m in re.finditer(r"\w[\w'’-]*", low) if head and stem(m.group()) == head]
+        kind_spans = [m.span() for m, st in tokens if head and st == head]
         found = []
         who = attribute(s.text, anchors[0], lang, s.prev, query.names[0] if query.names else "")
         for m in NAME.finditer(s.text):
@@ -837,7 +839,16 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names:
     def bare(span: str) -> str:  # the span less the question's own terms
         return " ".join(w for w in span.split() if not words(w) or stem(words(w)[0]) not in asked).strip(" .,;:")
     out = []
+    spans = {id(s): [m.span() for m in re.finditer(r"\S+", s.text)] for s in sentences}  # the tokens of str.split()
     statements = [(s, s.text.split()) for s in sentences if sum(bool(re.search(r"[^\W\d_]{2}", t)) for t in s.text.split()) >= 5]
+    found: dict[tuple[int, str], list[Value]] = {}  # each sentence's values, read once however many pairs it is in
+
+    def whole(s: Sentence, i: int, j: int, lang: Lang) -> str:
+        key = (id(s), lang.code)
+        if key not in found:
+            found[key] = numbers.find(s.text, lang)
+        return _whole_value(s.text, spans[id(s)], i, j, found[key])
+
     for i, (a, ta) in enumerate(statements):
         lang = sentence_lang(a)
         for b, tb in statements[i + 1:]:
@@ -852,7 +863,7 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names:
                     continue  # a dateline's publication day, not the fact ("Sep 11, 2021 Emma Raducanu won…")
                 if i1 and j1 and fold(ta[i1 - 1]).rstrip(".") in lang.months:  # "March 3, 2017", not "3, 2017"
                     i1, j1 = i1 - 1, j1 - 1
-                va, vb = _whole_value(a.text, ta, i1, i2, lang), _whole_value(b.text, tb, j1, j2, lang)
+                va, vb = whole(a, i1, i2, lang), whole(b, j1, j2, lang)
                 if mentions(va, names) or mentions(vb, names):
                     break  # the subject itself is what differs
                 va, vb = bare(va), bare(vb)
@@ -864,16 +875,11 @@ def aligned_conflicts(sentences: list[Sentence], settings: ClaimSettings, names:
     return out
 
 
-def _whole_value(text: str, tokens: list[str], i: int, j: int, lang: Lang) -> str:
-    """Tokens i..j of a sentence, widened to every value they touch: "November 18" differs, "November 18, 2020" is
-    what the source says."""
-    spans, at = [], 0
-    for tok in tokens:  # tokens are the sentence split on white space: find each in turn
-        at = text.index(tok, at)
-        spans.append((at, at + len(tok)))
-        at += len(tok)
+def _whole_value(text: str, spans: list[tuple[int, int]], i: int, j: int, values: list[Value]) -> str:
+    """Tokens i..j of a sentence (their spans), widened to every value they touch: "November 18" differs,
+    "November 18, 2020" is what the source says."""
     a, b = spans[i][0], spans[j - 1][1]
-    for v in numbers.find(text, lang):
+    for v in values:
         if v.start < b and a < v.end:
             a, b = min(a, v.start), max(b, v.end)
     return text[a:b].strip(".,;:")
