@@ -629,6 +629,8 @@ def another_year(s: Sentence, query: Query) -> bool:
     """The question names a year and the sentence names only other years: "Medvedev at the 2019 U.S. Open" does
     not say who won in 2020."""
     asked = set(_YEAR.findall(query.text))
+    if not asked:  # most questions name no year: no need to read the sentence's dates
+        return False
     lang = sentence_lang(s)
     said = set(_YEAR.findall(undated(s.text, lang)))
     return bool(asked and said) and not asked & (said | set(_YEAR.findall(undated(s.prev, lang))))
