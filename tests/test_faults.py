@@ -55,6 +55,7 @@ def _registry(settings: Settings) -> dict[str, int]:
     conn = sqlite3.connect(settings.registry_path)
     try:
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        conn.execute("BEGIN")  # one snapshot for both reads: a writer may commit an article between them
         docs = dict(conn.execute("SELECT id, n_chunks FROM docs"))
         assert dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id")) == docs
         return docs
