@@ -137,7 +137,8 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             # "Wang told CNBC that he suspected…": the pronoun's antecedent opens its own sentence where one does
             own = text[:start - len(who)] if fold(who) in lang.pronouns else ""
             named = [r for r in re.findall(r"\b([A-ZÀ-ÖØ-Þ][\w'’&-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’&-]+)*)", own)
-                     if fold(r.split()[0]) not in lang.stopwords]
+                     if fold(r.split()[0]) not in lang.stopwords
+                     and not re.search(r"['’]s$", r)]  # "Pelling's wife, Sandra, … she told": not Pelling
             return Attribution(named[0] if named else resolve_pronoun(who, before, lang, subject), verb.shown,
                                verb.stance, end)
     return Attribution("", "reports", Stance.SAY)

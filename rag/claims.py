@@ -663,6 +663,7 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     places = _places(sentences) if query.type is AnswerType.PERSON else set()
     head = stem(words(query.head)[-1]) if query.head else ""
     happened = {relation_groups(query.lang).get(fold(t)) for t in query.terms} - {None}
+    undergone = _undergone(query.text, load(query.lang))
     agent = _asks_agent(query)
     out = []
     for s in sentences:
@@ -712,6 +713,8 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
                 continue  # "the stage from Kerrow": a place, never the person asked for
             if refused(s.text, start, start + len(name), lang.code, query.type):
                 continue  # "the Adelaide Hills Open", "the Little Hadwell fraudster": no person
+            if undergone and _other_happening(own_words(s.text, start), undergone, groups, lang):
+                continue  # "who was acquitted": not "Pelling, of Little Hadwell, was convicted of fraud"
             found.append(_Named(0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang),
                                 kinded, _unknown(s.text, start, name, spans, lang)))
         if agent and any(not f.object for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
@@ -726,6 +729,19 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
     if any(d.known for d in out):  # beside names the entity pipeline knows, a capitalised phrase it does not
         out = [d for d in out if d.known]  # ("Once Upon", "Crew List") is no answer
     return out
+
+
+def _undergone(text: str, lang: Lang) -> set[str]:
+    """What the text says was done to someone, as `[same_relation]` groups: a group word after a form of "be"
+    ("was acquitted", "were arrested"); "who held the jersey" says no such thing."""
+    toks = words(fold(text))
+    groups = relation_groups(lang.code)
+    return {groups[w] for prev, w in zip(toks, toks[1:]) if w in groups and prev in lang.passive_be}
+
+
+def _other_happening(clause: str, asked: set[str], groups: dict[str, str], lang: Lang) -> bool:
+    """The clause says something else was done to someone ("was convicted") and never the asked thing."""
+    return bool(_undergone(clause, lang) - asked) and not {groups.get(w) for w in words(fold(clause))} & asked
 
 
 def _unknown(text: str, start: int, name: str, spans: list[tuple[int, int]], lang: Lang) -> bool:

@@ -107,6 +107,7 @@ class Lang:
     question_prepositions: tuple[str, ...]
     comparatives: tuple[str, ...]
     passive_auxiliaries: tuple[str, ...]
+    passive_be: tuple[str, ...]
     clause_conjunctions: tuple[str, ...]
     contrast_conjunctions: tuple[str, ...]
     and_words: tuple[str, ...]
@@ -227,7 +228,7 @@ def load(code: str = DEFAULT) -> Lang:
         who_words=tup("who_words"), where_words=tup("where_words"), when_words=tup("when_words"),
         entity_openers=tup("entity_openers"), category_openers=tup("category_openers"),
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
-        passive_auxiliaries=tup("passive_auxiliaries"), clause_conjunctions=tup("clause_conjunctions"),
+        passive_auxiliaries=tup("passive_auxiliaries"), passive_be=tup("passive_be"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"), or_words=tup("or_words"),
         clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), destination_prepositions=tup("destination_prepositions"), subordinators=tup("subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),

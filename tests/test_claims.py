@@ -983,6 +983,25 @@ def test_a_word_of_the_asked_happenings_group_anchors_a_name():
     assert sorted(d.value for d in drafts) == ["Kevin Ruddock", "Sandra"]
 
 
+def test_a_name_where_something_else_was_done_to_someone_is_no_answer_to_who_underwent_the_asked_thing():
+    convicted = _s("a", "Graham Pelling, 58, of Little Hadwell, was convicted of fraud after a seven-week trial.")
+    acquitted = _s("b", "His business partner, Kevin Ruddock, 61, was acquitted of conspiracy at the Pelling trial.")
+    _, drafts, _ = _claims([convicted, acquitted], "Who was acquitted at the Graham Pelling fraud trial?")
+    assert [d.value for d in drafts] == ["Kevin Ruddock"]
+    # an act asked ("who held the jersey") is no passive happening: another group's word ("took") leaves the name
+    took = _s("a", "Julián Restrepo took the leader's jersey after the Ben Aslan stage.")
+    _, drafts, _ = _claims([took], "Who held the leader's jersey after the Ben Aslan stage?")
+    assert [d.value for d in drafts] == ["Julián Restrepo"]
+
+
+def test_an_outlet_that_can_reveal_is_the_claimant_and_a_pronoun_is_never_a_possessive_name():
+    en = load("en")
+    text = "Pelling's wife, Sandra, was cleared of laundering by the jury, the Gazette can reveal, after she told the court."
+    assert attribute(text, text.index("cleared"), en).claimant == "the Gazette"
+    text = "Pelling's wife, Sandra, was cleared of laundering by the jury after she told the court she had no idea."
+    assert attribute(text, text.index("cleared"), en).claimant == "Sandra"
+
+
 def test_a_place_answer_may_follow_an_article_or_a_destination():
     sents = [_s("a", "The Tarn skeleton will go on display at the Caledonian Museum after preparation."),
              _s("b", "Officials traced the Tarn outbreak to Holloway Farm, a youth camp.")]
