@@ -175,6 +175,10 @@ def _priced(text: str, v: Value, query: Query, lang: Lang) -> bool:
     """The amount is what the question's generic money word asks: that word governs it in its clause ("sold for
     £6.8m", "the final price was £7.9m"; not "raised £60,000 for legal costs"), or it prices the asked thing."""
     before = text[_clause_bounds(text, v.start)[0]:v.start]
+    priced = re.search(r"([^\W\d]+)\s+([^\W\d]+)\s*$", before)
+    if priced and is_word_of(priced.group(2), lang.generic_money, lang) and priced.group(1).islower() \
+            and fold(priced.group(1)) not in lang.stopwords and stem(priced.group(1)) not in {stem(t) for t in query.terms}:
+        return False  # "frozen assets worth £650,000": the price of another thing than the one asked
     return any(is_word_of(w, lang.generic_money, lang) for w in words(before)) or _modifies_asked(text, v.end, query, lang)
 
 
@@ -353,6 +357,12 @@ def own_words(text: str, pos: int) -> str:
     return text[a:b]
 
 
+def _conditional(text: str, v: Value, lang: Lang) -> bool:
+    """The value stands in a condition set off after a comma ("…, once about £400,000 repaid is deducted")."""
+    subs = "|".join(map(re.escape, lang.condition_subordinators))
+    return bool(subs) and re.search(rf",\s*(?:{subs})\s[^,;]*$", fold(text[:v.start])) is not None
+
+
 def _restated(text: str, pos: int, lang: Lang) -> bool:
     """The value's own clause names it by a word for a count before it: "the union put the number at 2,900"."""
     return any(fold(w) in lang.count_nouns for w in words(text[_clause_bounds(text, pos)[0]:pos]))
@@ -514,6 +524,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue  # "how much did it cost": an amount near "cost", not any amount
             own = clause_terms(own_words(s.text, v.start))
             found.append((len(terms & own), named, v, who, own, restated, bool(asked) and asked in said))
+        if any(not _conditional(s.text, f[2], lang) for f in found):  # "£3.8 million, once about £400,000 repaid
+            found = [f for f in found if not _conditional(s.text, f[2], lang)]  # … is deducted": the sum, not its adjustment
         if any(named for _, named, *_ in found):  # "671 billion parameters" leaves "2048" in the same sentence out
             found = [f for f in found if f[1]]
         if query.type is not AnswerType.COUNT and head and len(found) > 1:

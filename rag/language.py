@@ -120,6 +120,7 @@ class Lang:
     place_prepositions: tuple[str, ...]
     destination_prepositions: tuple[str, ...]
     subordinators: tuple[str, ...]
+    condition_subordinators: tuple[str, ...]
     perfect_auxiliaries: tuple[str, ...]
     articles: tuple[str, ...]
     claimant_inner_words: tuple[str, ...]
@@ -230,7 +231,7 @@ def load(code: str = DEFAULT) -> Lang:
         question_prepositions=tup("question_prepositions"), comparatives=tup("comparatives"),
         passive_auxiliaries=tup("passive_auxiliaries"), passive_be=tup("passive_be"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"), or_words=tup("or_words"),
-        clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), destination_prepositions=tup("destination_prepositions"), subordinators=tup("subordinators"),
+        clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), destination_prepositions=tup("destination_prepositions"), subordinators=tup("subordinators"), condition_subordinators=tup("condition_subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),

@@ -1002,6 +1002,19 @@ def test_an_outlet_that_can_reveal_is_the_claimant_and_a_pronoun_is_never_a_poss
     assert attribute(text, text.index("cleared"), en).claimant == "Sandra"
 
 
+def test_a_sum_set_off_in_a_condition_adjusts_the_figure_and_a_price_of_another_thing_types_no_answer():
+    question = "How much money did adviser Graham Pelling take from investors in the pension fraud?"
+    losses = _s("a", "Court papers show the losses at £3.8 million, once about £400,000 repaid to early investors is deducted.",
+                prev="Victims of the pension fraudster Graham Pelling said they would never recover their savings.")
+    _, drafts, _ = _claims([losses], question)
+    assert [d.value for d in drafts] == ["£3.8 million"]
+    # "assets worth £650,000" prices the assets: it leaves the source's other sum standing
+    frozen = _s("a", "Police have so far frozen assets worth £650,000, including a holiday villa of Graham Pelling.")
+    _, drafts, _ = _claims([losses, frozen], question)
+    assert sorted(d.value for d in drafts) == ["£3.8 million", "£650,000"]
+    assert not any(d.typed for d in drafts)
+
+
 def test_a_place_answer_may_follow_an_article_or_a_destination():
     sents = [_s("a", "The Tarn skeleton will go on display at the Caledonian Museum after preparation."),
              _s("b", "Officials traced the Tarn outbreak to Holloway Farm, a youth camp.")]
