@@ -714,7 +714,11 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             if (start == 0 and folded.split()[0] in lang.stopwords) or folded in asked or folded in lang.months \
                     or folded in lang.weekdays or (start == 0 and len(name.split()) == 1):
                 continue
-            if set(folded.split()) & asked or folded in lang.stopwords \
+            # "displayed at the Tarran Heritage Centre": a place the asked verb puts the thing at, though it shares
+            # a word with the question's place ("Loch Tarran")
+            placed = query.type is AnswerType.PLACE and not set(folded.split()) <= asked \
+                and any(_PLACE_ANSWER.search(s.text[b:start]) and len(s.text[b:start].split()) <= 2 for _, b in spans)
+            if (set(folded.split()) & asked and not placed) or folded in lang.stopwords \
                     or (fold(who.claimant) == folded and not titled):
                 continue
             if all(stem(w) in terms for w in words(folded)):

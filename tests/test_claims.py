@@ -1015,6 +1015,13 @@ def test_a_sum_set_off_in_a_condition_adjusts_the_figure_and_a_price_of_another_
     assert not any(d.typed for d in drafts)
 
 
+def test_a_place_put_after_the_asked_verb_may_share_a_word_with_the_questions_place():
+    sents = [_s("a", "The Tarran fossil will stay in the area and be displayed at the Tarran Heritage Centre, a councillor said."),
+             _s("b", "Visitors to Loch Tarran have displayed postcards of the Loch Tarran fossil.")]
+    _, drafts, _ = _claims(sents, "Where will the Loch Tarran fossil be displayed?")
+    assert [d.value for d in drafts] == ["Tarran Heritage Centre"]
+
+
 def test_a_place_answer_may_follow_an_article_or_a_destination():
     sents = [_s("a", "The Tarn skeleton will go on display at the Caledonian Museum after preparation."),
              _s("b", "Officials traced the Tarn outbreak to Holloway Farm, a youth camp.")]
