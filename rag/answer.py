@@ -196,15 +196,17 @@ class Assistant:
                 return floor
             return cfg.min_claim_score if cl.sentence_lang(d.sentence).code == lang else cfg.min_claim_score_other_language
 
-        # across languages the embedder's cosine runs low, so there a claim's window (its sentence and the one before,
-        # where the subject is often named) bears as its best sentence does
+        # a claim's window (its sentence and the one before, where the subject is often named) bears as its best
+        # sentence does across languages, where the embedder's cosine runs low, and for a name that did the asked
+        # thing ("The painting was bought by the Merrow Gallery": the painting is named the sentence before)
         by_text = {(s.source, s.text): score for s, score in scores.items()}
 
-        def score(s: Sentence) -> float:
-            window = by_text.get((s.source, s.prev), 0.0) if cl.sentence_lang(s).code != lang else 0.0
+        def score(d: cl.ClaimDraft) -> float:
+            s = d.sentence
+            window = by_text.get((s.source, s.prev), 0.0) if d.agent or cl.sentence_lang(s).code != lang else 0.0
             return max(scores.get(s, 0.0), window)
 
-        return [replace(d, relevance=score(d.sentence)) for d in drafts if score(d.sentence) >= needed(d)]
+        return [replace(d, relevance=score(d)) for d in drafts if score(d) >= needed(d)]
 
     def _unrelated(self, hits, query: Query):
         """Two articles are about different things of one name when their leads (title and opening), the name

@@ -45,6 +45,8 @@ class ClaimDraft:
     relevance: float = 0.0  # its sentence's score against the question
     typed: bool = False  # the question's own specific word types the value ("9 metres long", "41 species")
     known: bool = True  # a name the entity pipeline sees as one (or could not judge)
+    described: bool = False  # someone described, not named ("a private collector from Singapore")
+    agent: bool = False  # who did the asked thing, by the sentence's grammar ("bought by the Merrow Gallery")
 
 
 def sentence_lang(s: Sentence) -> Lang:
@@ -385,6 +387,15 @@ def is_baseline(text: str, start: int, lang: Lang) -> bool:
     return any(numbers.ends_with_word(before, m) for m in lang.baseline_markers)
 
 
+def _of_asked_period(text: str, v: Value, query: Query, lang: Lang) -> bool:
+    """A figure compared against is the answer where its own words name the period the question asks ("compared to
+    $10.4 billion in revenue in Q1 2021" for "revenue in Q1 2021")."""
+    asked = [u.text for u in numbers.find(query.text, load(query.lang)) if u.kind is ValueKind.YEAR] \
+        + [n for n in query.names if any(c.isdigit() for c in n)]  # "Q1", "H2": a period written as a name
+    said = text[v.end:_clause_bounds(text, v.start)[1]].split(",")[0]
+    return bool(asked) and all(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", said) for p in asked)
+
+
 def _said_of_the_past(text: str, v: Value, values: list[Value], lang: Lang) -> bool:
     """A past marker in the figure's clause is nearer to it than to any other figure: "410 cases last year"; not the
     $1.45 billion of "sales of $3.9 billion last year as the deal was agreed for $1.45 billion"."""
@@ -480,7 +491,8 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
                 continue
             if v.kind is ValueKind.DATE and dateline(s.text, v):
                 continue  # "WASHINGTON, June 4 (Reuters) —": when the article was filed, not what it reports
-            if is_baseline(s.text, v.start, lang) or (not past_is_answer and earlier_year(s, v, lang)):
+            if (is_baseline(s.text, v.start, lang) and not _of_asked_period(s.text, v, query, lang)) \
+                    or (not past_is_answer and earlier_year(s, v, lang)):
                 continue  # "down from 63 per cent in 2024" is what it was before, not the answer
             if not past_is_answer and _said_of_the_past(s.text, v, values, lang):
                 past.add((s, v.start))
@@ -662,6 +674,7 @@ class _Named(NamedTuple):
     object: bool  # a verb's object, not its agent (_object)
     kinded: bool  # the question's kind written right before it ("the law firm Brannock Webb")
     unknown: bool  # the entity pipeline sees no name there (_unknown)
+    agent: bool = False  # the asked verb's subject or its passive agent (_did)
 
 
 def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
@@ -732,17 +745,20 @@ def entity_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             if undergone and _other_happening(own_words(s.text, start), undergone, groups, lang):
                 continue  # "who was acquitted": not "Pelling, of Little Hadwell, was convicted of fraud"
             found.append(_Named(0 if titled else min(abs(start - a) for a in anchors), name, _object(s.text, start, lang),
-                                kinded, _unknown(s.text, start, name, spans, lang)))
+                                kinded, _unknown(s.text, start, name, spans, lang),
+                                bool(agent) and _did(s.text, start, start + len(name), tokens, agent, lang)))
         if agent and any(not f.object for f in found):  # "who won": "Andy Murray defeated Novak Djokovic"
             found = [f for f in found if not f.object]
-        if found:
-            best = min(found)
+        described = _described_agent(s.text, tokens, agent, lang) if agent and not found else ""
+        if found or described:
+            best = min(found) if found else _Named(0, described, False, False, False, True)
             own = who.claimant and fold(who.claimant) != fold(best.name)  # "Urs Baumgartner said" names him, not a source
             out.append(ClaimDraft(s, who.claimant if own else source_label(s), who.verb if own else "names", best.name,
-                                  ClaimKind.ENTITY, False, normalise_name(best.name), typed=best.kinded, known=not best.unknown))
+                                  ClaimKind.ENTITY, False, normalise_name(best.name), typed=best.kinded, known=not best.unknown,
+                                  described=bool(described), agent=best.agent))
     if any(d.typed for d in out):  # names written as of the asked kind ("the law firm Brannock Webb") answer
         out = [d for d in out if d.typed]
-    if any(d.known for d in out):  # beside names the entity pipeline knows, a capitalised phrase it does not
+    if any(d.known and not d.described for d in out):  # beside names the entity pipeline knows, a capitalised phrase it does not
         out = [d for d in out if d.known]  # ("Once Upon", "Crew List") is no answer
     return out
 
@@ -767,11 +783,40 @@ def _unknown(text: str, start: int, name: str, spans: list[tuple[int, int]], lan
     return not bound and unlabelled(text, start, start + len(name), lang.code)
 
 
-def _asks_agent(query: Query) -> bool:
-    """"Who won", "which company bought": the one who did it, not the one it was done to ("who was acquitted")."""
+def _asks_agent(query: Query) -> str:
+    """"Who won", "which company bought": the one who did it, not the one it was done to ("who was acquitted");
+    the asked verb's stem, or "" where the question asks no agent."""
     qlang = load(query.lang)
     after = [w for w in words(fold(query.text))[1:3] if w not in qlang.person_nouns | qlang.org_nouns]
-    return bool(after) and after[0] not in qlang.passive_auxiliaries and after[0] not in qlang.stopwords
+    return stem(after[0]) if after and after[0] not in qlang.passive_auxiliaries and after[0] not in qlang.stopwords else ""
+
+
+def _did(text: str, start: int, end: int, tokens: list[tuple[re.Match[str], str]], verb: str, lang: Lang) -> bool:
+    """The name did the asked thing: it stands, a set-off aside aside, right before the asked verb ("Merrow Gallery
+    bought"), or after it and an agent preposition ("was bought by the Merrow Gallery")."""
+    by = "|".join(map(re.escape, lang.agent_prepositions)) or "(?!)"
+    articles = "|".join(map(re.escape, lang.articles))
+    for m, st in tokens:
+        if st != verb:
+            continue
+        if m.start() >= end and re.fullmatch(r"\s*(?:,[^,]*,\s*)?", text[end:m.start()]):
+            return True
+        if m.end() <= start and re.fullmatch(rf"\s+(?:{by})\s+(?:(?:{articles})\s+)?", fold(text[m.end():start])):
+            return True
+    return False
+
+
+def _described_agent(text: str, tokens: list[tuple[re.Match[str], str]], verb: str, lang: Lang) -> str:
+    """Someone described, not named, who did the asked thing: the sentence opens on an indefinite article and its
+    words run, a set-off aside aside, into the asked verb ("A private collector from Singapore, bidding by
+    telephone, bought…")."""
+    at = next((m.start() for m, st in tokens if st == verb), None)
+    articles = "|".join(map(re.escape, lang.indefinite_articles))
+    if at is None or not articles:
+        return ""
+    subject = re.sub(r",[^,]*,\s*$", "", text[:at]).strip()  # ", bidding by telephone,": an aside
+    m = re.fullmatch(rf"(?:{articles})\s+[^\W\d][\w'’ -]*", subject, re.IGNORECASE)
+    return subject if m and len(words(subject)) <= 8 else ""
 
 
 def _object(text: str, start: int, lang: Lang) -> bool:

@@ -123,6 +123,8 @@ class Lang:
     condition_subordinators: tuple[str, ...]
     perfect_auxiliaries: tuple[str, ...]
     articles: tuple[str, ...]
+    indefinite_articles: tuple[str, ...]
+    agent_prepositions: tuple[str, ...]
     claimant_inner_words: tuple[str, ...]
     complementisers: tuple[str, ...]
     name_particles: tuple[str, ...]
@@ -232,7 +234,7 @@ def load(code: str = DEFAULT) -> Lang:
         passive_auxiliaries=tup("passive_auxiliaries"), passive_be=tup("passive_be"), clause_conjunctions=tup("clause_conjunctions"),
         contrast_conjunctions=tup("contrast_conjunctions"), and_words=tup("and_words"), or_words=tup("or_words"),
         clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), destination_prepositions=tup("destination_prepositions"), subordinators=tup("subordinators"), condition_subordinators=tup("condition_subordinators"),
-        perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"),
+        perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"), indefinite_articles=tup("indefinite_articles"), agent_prepositions=tup("agent_prepositions"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),
         ordinal_suffixes=tup("ordinal_suffixes"), speaker_verbs=tup("speaker_verbs"),

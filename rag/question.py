@@ -138,7 +138,7 @@ def analyse(question: str, previous: str | None = None) -> Query:
     ignore = set(lang.stopwords) | set(lang.question_words) | set(lang.yesno_openers) | {fold(n) for n in names}
     ignore |= {fold(w) for p in (*lang.how_count, *lang.how_much, *lang.how_measure, *lang.date_cues) for w in words(p)}
     terms = tuple(dict.fromkeys(fold(w) for w in toks if fold(w) not in ignore and not w.isdigit() and len(w) > 2
-                                and fold(w) != head))
+                                and fold(w) != head and fold(re.sub(r"['’]s$", "", w)) not in ignore))  # "Cardew's": a name
     alternatives = _alternatives(low, head, lang) if qtype is AnswerType.COUNT else ()
     relation = _relation(low, (alternatives or (head,))[-1], lang, {fold(n) for n in names}) \
         if qtype is AnswerType.COUNT else ()

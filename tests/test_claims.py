@@ -1029,3 +1029,26 @@ def test_a_place_answer_may_follow_an_article_or_a_destination():
     assert [d.value for d in drafts] == ["Caledonian Museum"]
     _, drafts, _ = _claims(sents[1:], "Where did the Tarn outbreak begin?")
     assert [d.value for d in drafts] == ["Holloway Farm"]
+
+
+def test_who_did_the_asked_thing_is_named_by_a_passive_agent_or_described_when_unnamed():
+    question = "Who bought the Larkspur Mill site in Halbury?"
+    sents = [_s("a", "The former mill was bought by the Fenwick Trust, which plans 80 homes.",
+                prev="The Larkspur Mill site in Halbury has been sold."),
+             _s("b", "A property developer from Leeds, acting through an agent, bought the Larkspur Mill site in Halbury.")]
+    _, drafts, _ = _claims(sents, question)
+    assert [(d.value, d.agent, d.described) for d in drafts] == [
+        ("Fenwick Trust", True, False), ("A property developer from Leeds", True, True)]
+    # a name the sentence puts after the verb without an agent preposition did not do it
+    _, drafts, _ = _claims([_s("a", "The council bought the Larkspur Mill site in Halbury from Ellis Dunmore.")], question)
+    assert all(not d.agent for d in drafts if d.value == "Ellis Dunmore")
+    # a possessive of a name is no term of the question ("Cardew's" is the name Cardew)
+    assert "cardew" not in analyse("What was Eliza Cardew's record price?").terms
+
+
+def test_a_figure_compared_against_answers_where_it_names_the_asked_period():
+    sents = [_s("a", "Veltrix reported revenue of $12.1 billion, compared to $10.4 billion in revenue in Q1 2021.")]
+    _, drafts, _ = _claims(sents, "What was Veltrix's revenue in Q1 2021?")
+    assert [d.reading.number for d in drafts] == [10.4e9]
+    _, drafts, _ = _claims(sents, "What was Veltrix's revenue?")
+    assert [d.reading.number for d in drafts] == [12.1e9]
