@@ -179,7 +179,8 @@ def _priced(text: str, v: Value, query: Query, lang: Lang) -> bool:
     before = text[_clause_bounds(text, v.start)[0]:v.start]
     priced = re.search(r"([^\W\d]+)\s+([^\W\d]+)\s*$", before)
     if priced and is_word_of(priced.group(2), lang.generic_money, lang) and priced.group(1).islower() \
-            and fold(priced.group(1)) not in lang.stopwords and stem(priced.group(1)) not in {stem(t) for t in query.terms}:
+            and fold(priced.group(1)) not in lang.stopwords and stem(priced.group(1)) not in {stem(t) for t in query.terms} \
+            and not is_word_of(priced.group(1), lang.money_cues, lang):  # "a deal worth £42m" prices the deal asked
         return False  # "frozen assets worth £650,000": the price of another thing than the one asked
     return any(is_word_of(w, lang.generic_money, lang) for w in words(before)) or _modifies_asked(text, v.end, query, lang)
 

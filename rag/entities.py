@@ -52,6 +52,9 @@ REFUSED = {
     # where: never a person
     AnswerType.PLACE: _NO_NAME | {"PERSON", "NORP", "EVENT", "WORK_OF_ART", "LAW"},
 }
+# the labels of the kind each question asks for ("where": a place, a building or an institution)
+ASKED = {AnswerType.PERSON: frozenset({"PERSON"}), AnswerType.ORGANISATION: frozenset({"ORG"}),
+         AnswerType.PLACE: frozenset({"GPE", "LOC", "FAC", "ORG"})}
 
 
 def _folder(spec: NerSpec) -> Path:
@@ -86,9 +89,15 @@ def labels(text: str, code: str) -> tuple[tuple[int, int, str], ...]:
 
 def refused(text: str, start: int, end: int, code: str, asked: AnswerType) -> bool:
     """The pipeline labels the name at text[start:end] as something the question does not ask for (a village for
-    a who-question, a headland for a company)."""
+    a who-question, a headland for a company). A name nested in a name of the asked kind stands: where the entity
+    at the name's last word, its head in the languages we label, is of that kind and the others are names too, the
+    head judges ("St Cuthbert's Primary School" is a school, though "St Cuthbert" is a person)."""
     bad = REFUSED.get(asked, frozenset())
-    return bool(bad) and any(a < end and start < b and label in bad for a, b, label in labels(text, code))
+    found = [(label, a < end <= b) for a, b, label in labels(text, code) if a < end and start < b] if bad else []
+    head = [label for label, at_end in found if at_end]
+    if head and head[0] in ASKED.get(asked, ()) and not {label for label, _ in found} & _NO_NAME:
+        return False
+    return any(label in bad for label, _ in found)
 
 
 def unlabelled(text: str, start: int, end: int, code: str) -> bool:

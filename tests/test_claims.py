@@ -1052,3 +1052,26 @@ def test_a_figure_compared_against_answers_where_it_names_the_asked_period():
     assert [d.reading.number for d in drafts] == [10.4e9]
     _, drafts, _ = _claims(sents, "What was Veltrix's revenue?")
     assert [d.reading.number for d in drafts] == [12.1e9]
+
+
+def test_a_place_whose_name_nests_a_persons_name_answers_where():
+    question = "Where did the Marlow norovirus outbreak start?"
+    text = "Inspectors traced the outbreak to St Patrick's Primary School, where a pupil fell ill first."
+    # the small pipeline labels "St Patrick" a person and "Primary School" an organisation: the head judges
+    _, drafts, _ = _claims([_s("a", text, prev="Cases of norovirus in Marlow have risen to 30.")], question)
+    assert [d.value for d in drafts] == ["St Patrick's Primary School"]
+    # a name whose head is a person is still no place
+    _, drafts, _ = _claims([_s("a", "Inspectors traced the outbreak to Dr Gray's Hospital and Eleanor Pike.",
+                                prev="Cases of norovirus in Marlow have risen to 30.")], question)
+    assert "Eleanor Pike" not in [d.value for d in drafts]
+
+
+def test_a_fee_is_the_price_of_the_deal_the_question_asks():
+    question = "What was the transfer fee for Aleksander Brandt's move to Kestrel City?"
+    text = "Aleksander Brandt has joined Kestrel City from Dunmore Rovers in a deal worth €18 million, the club said."
+    _, drafts, _ = _claims([_s("a", text)], question)
+    assert [(d.value, d.typed) for d in drafts] == [("€18 million", True)]
+    # "frozen assets worth": the price of another thing than a deal
+    text = "Aleksander Brandt moved to Kestrel City, whose frozen assets worth €18 million were released, the club said."
+    _, drafts, _ = _claims([_s("a", text)], question)
+    assert all(not d.typed for d in drafts)

@@ -188,7 +188,7 @@ def test_copies_that_differ_in_a_figure_no_claim_reads_are_stated_without_the_mo
     path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     Ingestor(empty_store, settings).ingest_paths([path], progress=False)
     answer = Assistant(empty_store, settings.model_copy(update={"model": "scripted"})).ask(
-        "What was Tarnwell's revenue in 2025?")  # the scripted generator has no reply queued: a call would fail
+        "What was Tarnwell's revenue?")  # the scripted generator has no reply queued: a call would fail
     assert not answer.claims and not answer.abstained
     assert "$2.1 billion" in answer.answer and "$5.6 billion" in answer.answer
     assert len(answer.disagreements) == 1
