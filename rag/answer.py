@@ -282,11 +282,17 @@ class Assistant:
     @staticmethod
     def _unsupported_premise(query: Query, evidence: list[Evidence], claims: list[Claim]) -> str:
         """Figures the question states that no source states about its subject, even rounded (another story's
-        100,000 does not make this one's premise true)."""
+        100,000 does not make this one's premise true). A figure of another kind than the claims' (the day of a
+        march whose size is asked) is checked against the evidence, and the day an article was filed is one it states."""
         stated = [r for c in claims if c.kind is ClaimKind.VALUE for r in numbers.find(c.value)[:1]]
-        have = stated or [v for e in evidence for v in numbers.find(e.quote)]
+        quoted = [v for e in evidence for v in numbers.find(e.quote)]
+        filed = [v for day in {c.date for c in claims if c.date} for v in numbers.find(day)]
+
+        def have(p: numbers.Value) -> list[numbers.Value]:
+            return ([h for h in stated if h.kind is p.kind] or quoted) + filed
+
         missing = [p for p in query.premise if (p.base >= 10 or p.kind is not numbers.ValueKind.NUMBER)
-                   and not any(numbers.agrees(p, h) for h in have)]
+                   and not any(numbers.agrees(p, h) for h in have(p))]
         return ", ".join(numbers.display(p) for p in missing)
 
     def _finish(self, f: Findings, draft: str) -> Answer:

@@ -36,3 +36,15 @@ def earlier(question: str) -> str:
 
 def question_line(question: str) -> str:
     return f"Question: {question}"
+
+
+# The measured alternative to the rules' per-source answers (bench.spans): the model proposes one source's span
+SPAN_SYSTEM = (
+    "You read sentences from ONE news article and copy the words that answer the question.\n"
+    "Reply with JSON only. \"answer\": the shortest exact words copied from the sentences that answer the question "
+    "(a number with its unit, a name, a date), or null where these sentences do not answer it."
+)
+
+
+def span_request(question: str, sentences: list[str]) -> str:
+    return question_line(question) + "\nSentences:\n" + "\n".join(f"- {s}" for s in sentences)

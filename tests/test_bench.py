@@ -7,9 +7,12 @@ import json
 import numpy as np
 
 from bench import jobs
+from bench.spans import kept
+from rag.question import analyse
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import Store
+from rag.types import Evidence
 
 
 def test_replicas_are_distinct_points_with_the_same_text_and_resume(seed_store, seed_settings, tmp_path):
@@ -46,3 +49,15 @@ def test_retrieval_job_reports_percentiles(seed_store, seed_settings, tmp_path):
     got = jobs.retrieval(str(seed_settings.index_dir), str(queries))
     assert got["chunks"] == seed_store.vectors.collection.count() and got["queries"] == 2
     assert 0 < got["total_p50_ms"] <= got["total_p95_ms"]
+
+
+def test_a_models_proposed_span_is_kept_only_verbatim_and_of_the_asked_kind():
+    quote = "Police said about 12,000 people marched in Manchester on Saturday."
+    ev = [Evidence(1, "a", "t", "Wire", quote, 0, len(quote))]
+    count = analyse("How many people marched in Manchester?")
+    assert kept("about 12,000 people", ev, count)
+    assert not kept("about 15,000 people", ev, count)  # not in the source
+    assert not kept("Manchester", ev, count)  # verbatim, but no count
+    assert not kept(None, ev, count) and not kept("  ", ev, count)
+    where = analyse("Where did the march take place?")
+    assert kept("Manchester", ev, where) and not kept("on Saturday", ev, where)

@@ -192,3 +192,19 @@ def test_copies_that_differ_in_a_figure_no_claim_reads_are_stated_without_the_mo
     assert not answer.claims and not answer.abstained
     assert "$2.1 billion" in answer.answer and "$5.6 billion" in answer.answer
     assert len(answer.disagreements) == 1
+
+
+def test_the_day_a_count_is_asked_for_is_stated_by_the_articles_date_and_a_day_no_source_gives_is_called_out(
+        tmp_path, empty_store, settings, scripted):
+    rows = [{"id": "wire", "title": "Thousands march in Dorrington", "outlet": "Wire", "date": "2026-03-14",
+             "text": "Police said 8,200 people marched through Dorrington against the hospital closure."},
+            {"id": "post", "title": "Dorrington march", "outlet": "Post", "date": "2026-03-14",
+             "text": "Organisers said 15,000 people marched through Dorrington against the hospital closure."}]
+    _evidence(tmp_path, empty_store, settings, rows, "How many people marched through Dorrington?")
+    assistant = Assistant(empty_store, settings.model_copy(update={"model": "scripted"}))
+    scripted.enqueue(parrot)
+    answer = assistant.ask("How many people marched through Dorrington on 14 March 2026?")
+    assert "No source says" not in answer.answer and answer.disagreements
+    scripted.enqueue(parrot)
+    answer = assistant.ask("How many people marched through Dorrington on 20 March 2026?")
+    assert answer.answer.startswith("No source says 20 March 2026")
