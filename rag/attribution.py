@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .language import Lang, Stance, everywhere, fold, occurrences
+from .language import Lang, Stance, everywhere, fold, occurrences, relation_groups
 
 _CLAUSE = re.compile(rf";|—|–|:\s|,\s+(?=(?:{'|'.join(everywhere('contrast_conjunctions'))})\b)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_][\w'’&.,-]*(?<![.,])", re.UNICODE)
@@ -65,6 +65,8 @@ def _phrase_after(text: str, start: int, lang: Lang) -> str:
     if not m:
         return ""
     words = m.group(1).split()[:10]
+    if re.match(r"\w", text[start + m.end():]):  # the length bound cut a word: "…de Medio Ambiente difundi"
+        words = words[:-1]
     if lang.nouns_capitalised:
         kept: list[str] = []
         for w in words:
@@ -84,15 +86,43 @@ def _according(text: str, lang: Lang) -> list[tuple[int, str]]:
     return out
 
 
+def _title_cased(text: str, share: float = 0.7) -> bool:
+    """A headline in title case ("Police Say 12,000 Marched"), where a capitalised verb is still a verb."""
+    long = [w for w in re.findall(r"[^\W\d_]{4,}", text)]
+    return bool(long) and sum(w[0].isupper() for w in long) >= share * len(long)
+
+
 def _verbs(text: str, lang: Lang) -> list[tuple[int, int, str]]:
     low = fold(text)
     out = []
     articles = "|".join(map(re.escape, lang.articles))
+    records = "|".join(map(re.escape, lang.record_adverbs))
+    titled = _title_cased(text)
     for start, end, form in occurrences(low, tuple(lang.reporting_verbs)):
         if articles and re.search(rf"(?<!\w)(?:{articles})\s+$", low[:start]):
             continue  # "an estimated $6 million": a hedge on the value, not someone estimating
+        if records and re.search(rf"(?<!\w)(?:{records})\s+$", low[:start]):
+            continue  # "the highest ever recorded": a record, nobody reporting
+        following = re.match(r"\s+([^\W\d_]+)", low[end:])
+        counted = re.search(r"([^\W\d_]+)\s+$", low[:start])
+        if following and following.group(1) in relation_groups(lang.code) and counted \
+                and counted.group(1) in lang.people_nouns:
+            continue  # "the number of people confirmed dead": a participle saying what happened, nobody reporting
+        if text[start].isupper() and not titled and re.search(r"[^\W\d_][\s-]+$", text[:start]):
+            continue  # "released in the United States": a capitalised word inside a sentence is a name's
         out.append((start, end, form))
     return out
+
+
+def _nearer_figure(text: str, pos: int, start: int) -> bool:
+    """"…qui avait réuni 7 800 personnes d'après la même source": a marker right after another figure (not a year)
+    and its noun attributes that figure, not the value before it."""
+    between = text[pos:start]
+    runs = [m for m in re.finditer(r"\d(?:[\d.,'’\s]?\d)*", between) if m.start() > 3]  # the value's own digits open it
+    if not runs or re.fullmatch(r"1\d{3}|20\d{2}", runs[-1].group(0)):
+        return False
+    tail = between[runs[-1].end():]
+    return not re.search(r"[,;:()\"“”«»]", tail) and len(tail.split()) <= 3
 
 
 def resolve_pronoun(who: str, before: str, lang: Lang, subject: str = "") -> str:
@@ -114,6 +144,8 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
     in_clause = [m for m in markers if clause[0] <= m[0] < clause[1]]
     # a verb before the value governs it; one after it only when none stands before ("…, police said")
     for start, end, form, who in sorted(in_clause or markers, key=lambda m: (m[0] > pos, abs(m[0] - pos))):
+        if start > pos and _nearer_figure(text, pos, start):
+            continue
         if not form:
             return Attribution(resolve_pronoun(who, before, lang, subject), "says", Stance.SAY, start + len(who) + 14)
         verb = lang.reporting_verbs[form]
@@ -129,10 +161,15 @@ def attribute(text: str, pos: int, lang: Lang, before: str = "", subject: str = 
             who = _phrase_before(text, relative.start(), lang)
         set_off = re.search(r",\s*$", text[:start]) if not who and pos > start else None
         if set_off:  # "The operator, Bluewater Island Lines, said 142…": the name set off before the verb
-            who = _phrase_before(text, set_off.start(), lang)
+            aside = re.search(rf",\s*(?:{'|'.join(map(re.escape, lang.asides))})\s*$", fold(text[:set_off.start()])) \
+                if lang.asides else None
+            who = _phrase_before(text, aside.start() if aside else set_off.start(), lang)  # "The coast guard, however, put"
         if not who and re.search(r"[,\"”»]\s*$", text[:start]):  # inverted: "…, said police" / "…, a déclaré le maire"
             who = _phrase_after(text, end, lang)
-            who = who if who and fold(who.split()[0]) not in lang.pronouns | set(everywhere("complementisers")) else ""
+            first = who.split()[0] if who else ""
+            opens_badly = fold(first) in lang.pronouns | set(everywhere("complementisers")) \
+                or (first.islower() and fold(first) in lang.stopwords and fold(first) not in lang.articles)
+            who = "" if opens_badly else who  # "…, expected in the first quarter of 2027": no speaker
         if who:
             # "Wang told CNBC that he suspected…": the pronoun's antecedent opens its own sentence where one does
             own = text[:start - len(who)] if fold(who) in lang.pronouns else ""

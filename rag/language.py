@@ -127,6 +127,8 @@ class Lang:
     agent_prepositions: tuple[str, ...]
     claimant_inner_words: tuple[str, ...]
     complementisers: tuple[str, ...]
+    asides: tuple[str, ...]
+    record_adverbs: tuple[str, ...]
     name_particles: tuple[str, ...]
     fraction_of: tuple[str, ...]
     ordinal_suffixes: tuple[str, ...]
@@ -236,6 +238,7 @@ def load(code: str = DEFAULT) -> Lang:
         clause_auxiliaries=tup("clause_auxiliaries"), year_prepositions=tup("year_prepositions"), age_markers=tup("age_markers"), how_old=tup("how_old"), age_after=tup("age_after"), place_prepositions=tup("place_prepositions"), destination_prepositions=tup("destination_prepositions"), subordinators=tup("subordinators"), condition_subordinators=tup("condition_subordinators"),
         perfect_auxiliaries=tup("perfect_auxiliaries"), articles=tup("articles"), indefinite_articles=tup("indefinite_articles"), agent_prepositions=tup("agent_prepositions"),
         claimant_inner_words=tup("claimant_inner_words"), complementisers=tup("complementisers"),
+        asides=tup("asides"), record_adverbs=tup("record_adverbs"),
         name_particles=tup("name_particles"), fraction_of=tup("fraction_of"),
         ordinal_suffixes=tup("ordinal_suffixes"), speaker_verbs=tup("speaker_verbs"),
         noun_suffixes=tup("noun_suffixes"), abbreviations=tuple(raw.get("abbreviations", [])),

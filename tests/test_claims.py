@@ -933,6 +933,33 @@ def test_a_speaker_set_off_before_the_verb_or_a_count_that_a_report_states_has_i
     assert attribute(text, text.index("95"), fr).claimant == "la mairie"
 
 
+def test_no_claimant_is_read_from_words_that_only_look_like_a_report():
+    en, fr, es = load("en"), load("fr"), load("es")
+
+    def who(text: str, value: str, lang=en) -> str:
+        return attribute(text, text.index(value), lang).claimant
+
+    # a marker right after another figure attributes that figure
+    text = "Elle a dénombré 12 400 manifestants, plus que le 28 janvier, qui avait réuni 7 800 personnes d'après la même source."
+    assert who(text, "12 400", fr) == "" and who(text, "7 800", fr) == "la même source"
+    assert who("Turnout was 36.8 per cent, once the roughly 8,000 names added since January are included.", "36.8") == ""
+    assert who("The fire has burnt 2,300 hectares and destroyed 14 homes, officials said.", "2,300") == "officials"
+    assert who("On 14 March 2026 police said 12,000 marched.", "14 March") == "police"  # a year is no other figure
+    # a record, a participle, a name's word and a preposition are no report
+    assert who("Temperatures reached 46.8C, the highest ever recorded, according to preliminary figures.", "46.8") \
+        == "preliminary figures"
+    assert who("The number of people confirmed dead rose to 19, and 18 remain missing, the coast guard said.", "19") \
+        == "the coast guard"
+    assert who("Police confirmed 12 people were injured.", "12") == "Police"
+    assert who("The phone was released in the United States on October 29.", "October 29") == ""
+    assert who("Police Say 12,000 Marched in Lyon", "12,000") == "Police"  # a title-cased headline keeps its verb
+    assert who("Haskett will stay on after the deal closes, expected in the first quarter of 2027.", "Haskett") == ""
+    # an aside is never the speaker, and a phrase cut at its length bound ends on a whole word
+    assert who("The coast guard, however, put the number at 167.", "167") == "The coast guard"
+    text = "Ha calcinado ya unas 2.300 hectáreas, según el último balance de la Consejería de Medio Ambiente difundido hoy."
+    assert who(text, "2.300", es) == "el último balance de la Consejería de Medio Ambiente"
+
+
 def test_employees_count_by_any_noun_of_their_group_and_a_capitalised_german_noun_is_what_is_counted():
     question = "Wie viele Beschäftigte haben sich am Warnstreik bei Wendel in Oberbrück beteiligt?"
     sents = [_s("a", "Beim Warnstreik bei Wendel in Oberbrück legten nach Angaben der Firma 1.800 Mitarbeiter die Arbeit nieder."),
