@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .language import Lang, Stance, everywhere, fold, occurrences, relation_groups
+from .numbers import YEAR_DIGITS
 
 _CLAUSE = re.compile(rf";|—|–|:\s|,\s+(?=(?:{'|'.join(everywhere('contrast_conjunctions'))})\b)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_][\w'’&.,-]*(?<![.,])", re.UNICODE)
@@ -88,7 +89,7 @@ def _according(text: str, lang: Lang) -> list[tuple[int, str]]:
 
 def _title_cased(text: str, share: float = 0.7) -> bool:
     """A headline in title case ("Police Say 12,000 Marched"), where a capitalised verb is still a verb."""
-    long = [w for w in re.findall(r"[^\W\d_]{4,}", text)]
+    long = re.findall(r"[^\W\d_]{4,}", text)
     return bool(long) and sum(w[0].isupper() for w in long) >= share * len(long)
 
 
@@ -119,7 +120,7 @@ def _nearer_figure(text: str, pos: int, start: int) -> bool:
     and its noun attributes that figure, not the value before it."""
     between = text[pos:start]
     runs = [m for m in re.finditer(r"\d(?:[\d.,'’\s]?\d)*", between) if m.start() > 3]  # the value's own digits open it
-    if not runs or re.fullmatch(r"1\d{3}|20\d{2}", runs[-1].group(0)):
+    if not runs or re.fullmatch(YEAR_DIGITS, runs[-1].group(0)):
         return False
     tail = between[runs[-1].end():]
     return not re.search(r"[,;:()\"“”«»]", tail) and len(tail.split()) <= 3

@@ -19,7 +19,6 @@ from .question import AnswerType, Query, name_stem, plural, stem
 from .settings import ClaimSettings
 from .types import ClaimKind, Sentence, StanceValue
 
-_YEAR_DIGITS = r"(?:1[89]|20)\d\d"  # a year as news writes it, 1800-2099
 _PLACE_BEFORE = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions'))})\s+$")
 # where a "where" question's answer stands: after a place or destination preposition, perhaps with an article
 _PLACE_ANSWER = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in everywhere('place_prepositions') + everywhere('destination_prepositions'))})"
@@ -421,7 +420,7 @@ def earlier_year(s: Sentence, v: Value, lang: Lang) -> bool:
         return False
     after = s.text[v.end:v.end + 80]  # the same clause: no comma, semicolon or full stop before the year
     preps = "|".join(map(re.escape, lang.year_prepositions))
-    year = rf"({_YEAR_DIGITS})(?!\d)"
+    year = rf"({numbers.YEAR_DIGITS})(?!\d)"
     m = re.search(rf"^[^.;,]{{0,60}}?(?<!\w)(?:{preps})\s+{year}", fold(after))
     # or a clause that opens on its year: "Bereits im Jahr 2023 hatte ein zweitägiger Streik…", "En 2019, otro
     # incendio…", "in 1998, when more than 200 people died"
@@ -647,7 +646,7 @@ def _denies_prev(text: str, lang: Lang, prev: str, query: Query) -> bool:
     return any(re.match(rf"{re.escape(a)}(?!\w)", after) for a in lang.anaphors)
 
 
-_YEAR = re.compile(rf"(?<!\d)({_YEAR_DIGITS})(?!\d)")
+_YEAR = re.compile(rf"(?<!\d)({numbers.YEAR_DIGITS})(?!\d)")
 
 
 def another_year(s: Sentence, query: Query) -> bool:

@@ -14,6 +14,8 @@ from functools import cache
 
 from .language import Lang, Unit, everywhere, fold, load, occurrences, units
 
+YEAR_DIGITS = r"(?:1[89]|20)\d\d"  # a year as news writes it, 1800-2099
+
 # Same figure, rounded: at most this far apart (relative), and the coarser one a rounding of the finer.
 ROUNDING_TOLERANCE = 0.05
 _FRACTION_OF = "|".join(map(re.escape, everywhere("fraction_of")))  # "a quarter of", "un tiers de"
