@@ -97,17 +97,16 @@ def _verbs(text: str, lang: Lang) -> list[tuple[int, int, str]]:
     low = fold(text)
     out = []
     articles = "|".join(map(re.escape, lang.articles))
-    records = "|".join(map(re.escape, lang.record_adverbs))
     titled = _title_cased(text)
     for start, end, form in occurrences(low, tuple(lang.reporting_verbs)):
         if articles and re.search(rf"(?<!\w)(?:{articles})\s+$", low[:start]):
             continue  # "an estimated $6 million": a hedge on the value, not someone estimating
-        if records and re.search(rf"(?<!\w)(?:{records})\s+$", low[:start]):
+        prev = re.search(r"(?<!\w)([^\W\d_]+)\s+$", low[:start])
+        prev_word = prev.group(1) if prev else ""
+        if prev_word in lang.record_adverbs:
             continue  # "the highest ever recorded": a record, nobody reporting
         following = re.match(r"\s+([^\W\d_]+)", low[end:])
-        counted = re.search(r"([^\W\d_]+)\s+$", low[:start])
-        if following and following.group(1) in relation_groups(lang.code) and counted \
-                and counted.group(1) in lang.people_nouns:
+        if following and following.group(1) in relation_groups(lang.code) and prev_word in lang.people_nouns:
             continue  # "the number of people confirmed dead": a participle saying what happened, nobody reporting
         if text[start].isupper() and not titled and re.search(r"[^\W\d_][\s-]+$", text[:start]):
             continue  # "released in the United States": a capitalised word inside a sentence is a name's
