@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
 
 import rag  # noqa: F401  (offline environment first)
 from rag import render
-from rag.answer import Assistant, EventKind, QuestionError, clean_question
+from rag.answer import EventKind, QuestionError, clean_question
 from rag.chart import figure
 from rag.claimgroups import MapEntry
 from rag.corpus import SUPPORTED
-from rag.disagreements import entry_json, map_entries, timeline
+from rag.disagreements import entry_json, timeline
 from rag.fetch import is_url
-from rag.ingest import Ingestor, ensure_index
+from rag.ingest import ensure_index
+from rag.interfaces.exports import answer_markdown, csl_items, map_entry_markdown
+from rag.interfaces.server import build_app, serve
+from rag.interfaces.service import Service
 from rag.links import ingest_urls
+from rag.plugins import load_plugins
 from rag.registry import IndexUnusable
 from rag.settings import Settings
 from rag.store import Store
-from rag.timeline import Timeline, of_findings
+from rag.timeline import Timeline
 
 EXAMPLES = [
     "How many GPUs did DeepSeek claim?",
@@ -46,6 +51,7 @@ JS = """
   }, true);
 }
 """
+COPY_JS = "(text) => { if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {}); }"
 SCROLL_JS = "() => { setTimeout(() => document.querySelectorAll('#cite-mark').forEach((m) => m.scrollIntoView({block: 'center'})), 200); }"
 CSS = """
 .disagree-card { border: 2px solid #d97706; background: #fffbeb; border-radius: 8px; padding: 8px 12px; margin-bottom: 10px; }
@@ -67,9 +73,9 @@ class App:
         self.settings = settings
         self.store = Store(settings)
         ensure_index(self.store, settings, progress=True)
-        self.assistant = Assistant(self.store, settings)
-        self.ingestor = Ingestor(self.store, settings)
-        self._map: tuple[int, list[MapEntry]] = (-1, [])
+        self.service = Service(self.store, settings)  # the same JSON face as the CLI, /v1 and MCP
+        self.assistant = self.service.assistant
+        self.ingestor = self.service.ingestor
 
     def warm(self) -> None:
         """Load the embedder and the model before the first user waits for them."""
@@ -179,11 +185,7 @@ class App:
 
     # --- disagreement map and timelines ----------------------------------------------------
     def map(self) -> list[MapEntry]:
-        """The map's first page, read again only when the index changed (its registry generation)."""
-        generation = self.store.registry.generation()
-        if self._map[0] != generation:
-            self._map = (generation, map_entries(self.store.registry, self.settings, first_page=True))
-        return self._map[1]
+        return self.service.map()
 
     def map_choices(self) -> list[tuple[str, int]]:
         return [(f"{e.topic} · {render.MAP_LABELS[e.kind]} · {e.sources} sources", i) for i, e in enumerate(self.map())]
@@ -210,37 +212,38 @@ class App:
             return None, ""
         return self._timeline(timeline(entries[int(i)], self.settings))
 
-    def _question_timeline(self, question: str) -> Timeline:
-        """The sources' answers to a question by date: the evidence step alone, no model."""
-        event = next(e for e in self.assistant.stream(question) if e.kind is EventKind.EVIDENCE)
-        return of_findings(question, event.claims or [], event.evidence or [], event.disagreements or [],
-                           self.settings.claims.rounding_tolerance)
-
     def question_timeline(self, question: str):
         try:
-            return self._timeline(self._question_timeline(question))
+            return self._timeline(self.service.question_timeline(question))
         except (QuestionError, IndexUnusable) as e:
             return None, f"<p>⚠ {render.md_escape(str(e))}</p>"
+
+    # --- exports --------------------------------------------------------------------------
+    def export_answer(self, answers: list) -> tuple[str, str]:
+        """The latest answer as Markdown with footnotes, and its cited articles as CSL-JSON."""
+        if not answers:
+            return "Ask a question first.", "[]"
+        answer, docs = answers[-1], self.service.docs()
+        return answer_markdown(answer, docs), json.dumps(csl_items(answer.citations, docs), ensure_ascii=False, indent=2)
+
+    def export_entry(self, i: int | None) -> str:
+        entries = self.map()
+        if i is None or not 0 <= int(i) < len(entries):
+            return "Pick a map entry first."
+        return map_entry_markdown(entry_json(entries[int(i)]))
 
     # --- API --------------------------------------------------------------------------------
     def api_ask(self, question: str) -> dict:
         """Answer one question; the same JSON as `rag ask --json`."""
-        try:
-            return self.assistant.ask(question).to_json()
-        except (QuestionError, IndexUnusable) as e:
-            return {"question": question, "error": str(e)}
+        return self.service.ask(question)
 
     def api_timeline(self, question: str) -> dict:
         """The sources' answers to a question ordered by article date, as `rag ask --timeline --json` gives them."""
-        try:
-            return {"question": question, "timeline": self._question_timeline(question).to_json()}
-        except (QuestionError, IndexUnusable) as e:
-            return {"question": question, "error": str(e)}
+        return self.service.timeline(question)
 
     def api_disagreements(self) -> dict:
         """The disagreement map, as `rag disagreements --json` gives it."""
-        found = self.map()
-        return {"total": len(found), "entries": [entry_json(e) for e in found[: self.settings.map.page_size]]}
+        return self.service.disagreements()
 
 
 def _latest_eval() -> str:
@@ -265,7 +268,14 @@ def build(app: App) -> gr.Blocks:
                                          max_length=app.settings.question.max_chars)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                     gr.Examples(EXAMPLES, inputs=box, label="Try")
-                    clear = gr.Button("Clear chat", elem_id="clear")
+                    with gr.Row():
+                        clear = gr.Button("Clear chat", elem_id="clear")
+                        copy_md = gr.Button("Copy as Markdown", elem_id="copy-markdown")
+                    with gr.Accordion("Export the latest answer", open=False, elem_id="export"):
+                        export_md = gr.Code(language="markdown", label="Markdown (footnotes hold each quote, outlet, "
+                                                                       "date and link)", elem_id="export-markdown")
+                        export_csl = gr.Code(language="json", label="Cited articles as CSL-JSON (Zotero: Import from "
+                                                                    "Clipboard)", elem_id="export-csl")
                 with gr.Column(scale=2):
                     citation = gr.HTML(elem_id="citation-view")
                     panel = gr.HTML(elem_id="side-panel")
@@ -287,6 +297,8 @@ def build(app: App) -> gr.Blocks:
                 timeline_go = gr.Button("Show timeline", elem_id="timeline-go", scale=1)
             chart = gr.Plot(elem_id="timeline-chart", show_label=False)
             timeline_html = gr.HTML(elem_id="timeline-list")
+            entry_copy = gr.Button("Copy the map entry as Markdown", elem_id="copy-entry")
+            entry_md = gr.Code(language="markdown", label="The map entry as Markdown", elem_id="entry-markdown")
             map_ref = gr.Textbox(visible="hidden", elem_id="map-ref")
             map_go = gr.Button(visible="hidden", elem_id="map-go")
         with gr.Tab("Sources"):
@@ -315,6 +327,10 @@ def build(app: App) -> gr.Blocks:
                     concurrency_id="chat")
         clear.click(lambda: ([], [], "", "", "Ready."), None, [chat, answers, panel, citation, status],
                     api_visibility="private")
+        copy_md.click(app.export_answer, answers, [export_md, export_csl], api_visibility="private").then(
+            None, export_md, None, js=COPY_JS)
+        entry_copy.click(app.export_entry, map_pick, entry_md, api_visibility="private").then(
+            None, entry_md, None, js=COPY_JS)
         go.click(app.show_citation, [ref, answers], citation, api_visibility="private").then(
             None, None, None, js=SCROLL_JS)
         pick.change(app.show_source, pick, article, api_visibility="private")
@@ -335,15 +351,21 @@ def build(app: App) -> gr.Blocks:
 
 
 def main() -> None:
+    """The UI at /, the OpenAI-compatible API at /v1 and MCP at /mcp, on one server."""
     settings = Settings()
+    load_plugins(settings)
     app = App(settings)
     app.warm()
-    demo = build(app)
-    demo.queue(default_concurrency_limit=2).launch(
-        server_name=settings.ui.host, server_port=settings.ui.port, theme=THEME, css=CSS, js=JS,
-        max_file_size=settings.ingest.max_file_bytes, ssr_mode=False, show_error=True,
-        allowed_paths=[], footer_links=["api"],
-    )
+    demo = build(app).queue(default_concurrency_limit=2)
+
+    def mount_ui(api):
+        return gr.mount_gradio_app(
+            api, demo, path="/", server_name=settings.ui.host, server_port=settings.ui.port, theme=THEME, css=CSS,
+            js=JS, max_file_size=settings.ingest.max_file_bytes, ssr_mode=False, show_error=True, allowed_paths=[],
+            footer_links=["api"],
+        )
+
+    serve(build_app(app.service, mount_ui), settings)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from . import __version__
 from .cli_base import CliError, command_settings, index_option, open_index
 from .cli_feed import feed
 from .cli_map import disagreements
+from .plugins import PluginError, load_plugins
 from .registry import IndexUnusable
 from .settings import Settings
 from .store import Store
@@ -32,6 +33,10 @@ def main(ctx: click.Context, index_dir: Path | None, verbose: int) -> None:
     settings = Settings()
     if index_dir is not None:
         settings = settings.model_copy(update={"index_dir": index_dir})
+    try:
+        load_plugins(settings)
+    except PluginError as e:
+        raise CliError(str(e)) from e
     ctx.obj = settings
 
 
@@ -200,27 +205,39 @@ def _print_timeline(line) -> None:
         click.echo("  no source answers it with a value or a stance")
 
 
+FORMATS = ("text", "json", "markdown", "csl")
+
+
 @main.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object; with QUESTION '-', one per stdin line.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (= --format json); with QUESTION '-', "
+                                                      "one per stdin line.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="text (default), json, markdown (the answer with footnotes holding each quote, outlet, date and "
+                   "link) or csl (the cited articles as CSL-JSON for reference managers).")
 @click.option("--model", default=None, help="Model key (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, smollm2-135m).")
 @click.option("--timeline", is_flag=True, help="Also give the sources' answers by article date (JSON: a 'timeline' field).")
 @index_option
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, timeline: bool,
+def ask(ctx: click.Context, question: str, as_json: bool, fmt: str | None, model: str | None, timeline: bool,
         index_dir: Path | None) -> None:
     """Answer a question with verified citations and flagged disagreements."""
-    from .answer import Assistant, QuestionError
+    from .answer import QuestionError
+    from .interfaces.exports import answer_markdown, csl_items
+    from .interfaces.service import Service
     from .models import ModelUnavailable
     from .timeline import of_answer
 
+    if as_json and fmt not in (None, "json"):
+        raise CliError(f"--json and --format {fmt} ask for two formats; give one")
+    fmt = "json" if as_json else fmt or "text"
     settings = command_settings(ctx, index_dir)
     if model:
         settings = settings.model_copy(update={"model": model})
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
     try:
-        assistant = Assistant(open_index(settings), settings)
-        _ = assistant.generator  # load the model once, before the first question
+        service = Service(open_index(settings), settings)
+        _ = service.assistant.generator  # load the model once, before the first question
     except ModelUnavailable as e:
         raise CliError(str(e)) from e
     status = 0
@@ -228,9 +245,9 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, tim
         if question == "-" and not q.strip():
             continue
         try:
-            answer = assistant.ask(q)
+            answer = service.answer(q)
         except (QuestionError, IndexUnusable) as e:  # a bad question, or the index's disk or server failed
-            if as_json:
+            if fmt == "json":
                 click.echo(json.dumps({"question": q, "error": str(e)}, ensure_ascii=False))
                 sys.stdout.flush()
             else:
@@ -240,16 +257,52 @@ def ask(ctx: click.Context, question: str, as_json: bool, model: str | None, tim
         if answer.error:  # generation failed midway; the answer says so and keeps the evidence
             click.echo(f"error: {answer.error}", err=True)
             status = max(status, 1)
-        line = of_answer(answer, settings.claims.rounding_tolerance) if timeline else None
-        if as_json:
-            click.echo(json.dumps(answer.to_json() | ({"timeline": line.to_json()} if line else {}), ensure_ascii=False))
-            sys.stdout.flush()
+        if fmt == "json":
+            click.echo(json.dumps(service.answer_json(answer, timeline), ensure_ascii=False))
+        elif fmt == "markdown":
+            click.echo(answer_markdown(answer, service.docs()))
+        elif fmt == "csl":
+            click.echo(json.dumps(csl_items(answer.citations, service.docs()), ensure_ascii=False, indent=2))
         else:
             _print_answer(answer)
-            if line:
-                _print_timeline(line)
+            if timeline:
+                _print_timeline(of_answer(answer, settings.claims.rounding_tolerance))
+        sys.stdout.flush()
     if status:
         raise click.exceptions.Exit(status)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default RAG_UI__HOST, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default RAG_UI__PORT, 7860).")
+@index_option
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, index_dir: Path | None) -> None:
+    """Serve the program APIs without the web UI: OpenAI-compatible chat at /v1, MCP (Streamable HTTP) at /mcp.
+
+    Without RAG_API__KEY they answer this machine only; with it, any client that sends the key."""
+    from .interfaces.server import build_app
+    from .interfaces.server import serve as run
+    from .interfaces.service import Service
+
+    settings = command_settings(ctx, index_dir)
+    settings = settings.tuned(ui={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    service = Service(open_index(settings), settings)
+    service.assistant.retriever.search("warm up", 1)  # the embedder loads before the first client waits for it
+    click.echo(f"Serving http://{settings.ui.host}:{settings.ui.port}/v1 (OpenAI-compatible) and /mcp (MCP)", err=True)
+    run(build_app(service), settings)
+
+
+@main.command(name="mcp")
+@index_option
+@click.pass_context
+def mcp_stdio(ctx: click.Context, index_dir: Path | None) -> None:
+    """Serve the assistant to an MCP client over stdio (the client starts this command)."""
+    from .interfaces.mcp_server import build_mcp
+    from .interfaces.service import Service
+
+    settings = command_settings(ctx, index_dir)
+    build_mcp(Service(open_index(settings), settings)).run("stdio")
 
 
 @main.command(name="eval")

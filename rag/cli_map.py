@@ -24,38 +24,46 @@ def _side_label(side: dict) -> str:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (= --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="text (default), json, or markdown (each entry with its sides and quotes, to paste).")
 @click.option("--since", default="", help="Only entries with a claim from an article dated on or after DATE (YYYY-MM-DD).")
 @click.option("--outlet", default="", help="Only entries in which this outlet takes part.")
 @index_option
 @click.pass_context
-def disagreements(ctx: click.Context, as_json: bool, since: str, outlet: str, index_dir: Path | None) -> None:
+def disagreements(ctx: click.Context, as_json: bool, fmt: str | None, since: str, outlet: str,
+                  index_dir: Path | None) -> None:
     """Every place where the indexed sources disagree, most sources first: conflicts, updates over time,
     different things sharing a name, and lone outliers, each side with who says it, where, when, and its quote."""
-    from .disagreements import entry_json, map_entries
-    from .numbers import iso_day
+    from .interfaces.exports import map_entry_markdown
+    from .interfaces.service import RequestError, map_page
 
-    since_day = iso_day(since) if since else ""
-    if since and not since_day:
-        raise CliError(f"--since takes a date such as 2026-03-14, not '{since}'")
+    if as_json and fmt not in (None, "json"):
+        raise CliError(f"--json and --format {fmt} ask for two formats; give one")
+    fmt = "json" if as_json else fmt or "text"
     settings = command_settings(ctx, index_dir)
     store = open_index(settings)
-    found = map_entries(store.registry, settings, since_day, outlet.strip())
-    shown = [entry_json(e) for e in found[:settings.map.page_size]]
-    if as_json:
-        click.echo(json.dumps({"since": since_day, "outlet": outlet.strip(), "total": len(found), "entries": shown},
-                              ensure_ascii=False))
+    try:
+        page = map_page(store.registry, settings, since, outlet)
+    except RequestError as e:
+        raise CliError(str(e)) from e
+    shown = page["entries"]
+    if fmt == "json":
+        click.echo(json.dumps(page, ensure_ascii=False))
         return
     if not shown:
         click.echo("No disagreements found" + (" for these filters." if since or outlet else "."))
-    for n, e in enumerate(shown, 1):
-        click.echo(f"{n}. {LABELS[DisagreementKind(e['kind'])]} · {e['sources']} sources · {e['topic']}")
-        for side in e["sides"]:
+    for n, entry in enumerate(shown, 1):
+        if fmt == "markdown":
+            click.echo(map_entry_markdown(entry))
+            continue
+        click.echo(f"{n}. {LABELS[DisagreementKind(entry['kind'])]} · {entry['sources']} sources · {entry['topic']}")
+        for side in entry["sides"]:
             click.echo(f"   {_side_label(side)}:")
             for c in side["claims"]:
                 cite = c["citation"]
                 when = f", {c['date']}" if c["date"] else ", undated"
                 click.echo(f"     - {c['claimant']} {c['verb']} ({c['outlet']}{when}) [{cite['source']} "
                            f"{cite['start']}:{cite['end']}] “{' '.join(cite['quote'].split())[:200]}”")
-    if len(found) > len(shown):
-        click.echo(f"({len(found) - len(shown)} more; narrow with --since or --outlet, or see --json)")
+    if page["total"] > len(shown):
+        click.echo(f"({page['total'] - len(shown)} more; narrow with --since or --outlet, or see --json)")

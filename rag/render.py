@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from .claimgroups import MapEntry, as_claim
 from .claimmap import MapClaim
@@ -35,14 +35,13 @@ def _quoted_spans(text: str, article_texts: Iterable[str]) -> list[tuple[int, in
     return spans
 
 
-def answer_markdown(
-    answer_text: str, turn: int, article_texts: Iterable[str] = (), live: Collection[int] | None = None
-) -> str:
-    """The answer with each marker the pipeline wrote as a link the page's script turns into 'show this citation'.
+def marked_markdown(answer_text: str, link: Callable[[int], str], article_texts: Iterable[str] = (),
+                    live: Collection[int] | None = None, escape: Callable[[str], str] = md_escape) -> str:
+    """The answer as Markdown with each marker the pipeline wrote turned into `link(n)`, the rest escaped.
 
     A [n] inside article text the answer repeats (`article_texts`: quotes, claim values) is the
     article's own and stays plain text, as does a number that is not one of the `live` citations:
-    an article cannot make a clickable citation, let alone one that points at another source.
+    an article cannot make a citation, let alone one that points at another source.
     """
     quoted = _quoted_spans(answer_text, article_texts)
     out, pos = [], 0
@@ -50,18 +49,28 @@ def answer_markdown(
         n = int(m.group(1))
         if any(a <= m.start() and m.end() <= b for a, b in quoted) or (live is not None and n not in live):
             continue
-        out.append(md_escape(answer_text[pos : m.start()]))
-        out.append(f"[\\[{n}\\]](#cite-{turn}-{n})")
+        out.append(escape(answer_text[pos : m.start()]))
+        out.append(link(n))
         pos = m.end()
-    out.append(md_escape(answer_text[pos:]))
+    out.append(escape(answer_text[pos:]))
     return "".join(out)
+
+
+def answer_markdown(
+    answer_text: str, turn: int, article_texts: Iterable[str] = (), live: Collection[int] | None = None
+) -> str:
+    """The answer with each live marker a link the page's script turns into 'show this citation'."""
+    return marked_markdown(answer_text, lambda n: f"[\\[{n}\\]](#cite-{turn}-{n})", article_texts, live)
+
+
+def article_texts(answer: Answer) -> list[str]:
+    """Article text an answer may repeat (quotes, claim values): a [n] inside it is the article's, not a citation."""
+    return [e.quote for e in answer.evidence] + [c.quote for c in answer.citations] + [c.value for c in answer.claims]
 
 
 def answer_message(answer: Answer, turn: int) -> str:
     """The chat message of a verified answer: only its own markers are live, never an article's."""
-    article_texts = [e.quote for e in answer.evidence] + [c.quote for c in answer.citations]
-    article_texts += [c.value for c in answer.claims]
-    return answer_markdown(answer.answer, turn, article_texts, live={e.id for e in answer.evidence})
+    return answer_markdown(answer.answer, turn, article_texts(answer), live={e.id for e in answer.evidence})
 
 
 def _e(text: str) -> str:

@@ -97,7 +97,25 @@ class UISettings(BaseModel):
     """The Gradio web UI (env: RAG_UI__<FIELD>)."""
 
     host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 serves the network.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of the web UI and its HTTP API.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web UI and its HTTP APIs (also `rag serve`'s).")
+
+
+class ApiSettings(BaseModel):
+    """The interfaces for programs: the OpenAI-compatible chat API and the MCP server (env: RAG_API__<FIELD>)."""
+
+    key: str | None = Field(None, description="Bearer key the OpenAI-compatible API and MCP over HTTP require. "
+                                              "Without one they answer loopback clients only: a shared server must "
+                                              "not let anyone on the network add articles or run the model.")
+    model_id: str = Field("news-rag", description="The one model /v1/models lists; a request naming another is refused.")
+    max_messages: int = Field(64, ge=1, description="A chat request with more messages is refused (413): the history "
+                                                    "is read only for follow-up questions, so more is a client's bug.")
+    max_body_bytes: int = Field(1 << 20, ge=1, description="A request body larger than this is refused (413) before "
+                                                           "it is parsed.")
+    sources_in_text: bool = Field(True, description="Chat replies list each cited quote under the answer: chat clients "
+                                                    "(Open WebUI) show only the text, and a [n] without its quote "
+                                                    "checks nothing. Scripts read the extra `rag` field either way.")
+    stream_piece_chars: int = Field(80, ge=1, description="A streamed reply is sent in pieces of about this many "
+                                                          "characters, once it is verified (never the unchecked draft).")
 
 
 class ClaimSettings(BaseModel):
@@ -203,6 +221,9 @@ class Settings(BaseSettings):
                                                        "chroma_url, workers on several hosts share no disk.")
     llm_url: str | None = Field(None, description="An OpenAI-compatible /v1 endpoint instead of the in-process model.")
     llm_model_name: str = Field("local", description="The model name sent to that endpoint.")
+    plugins: tuple[str, ...] = Field((), description="Python modules imported at start-up, each of which may register a "
+                                                     "generator (rag.generate.register_generator), as simonw/llm's "
+                                                     "plug-ins do; e.g. RAG_PLUGINS='[\"my_models\"]'.")
 
     ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -210,6 +231,7 @@ class Settings(BaseSettings):
     question: QuestionSettings = QuestionSettings()
     generation: GenerationSettings = GenerationSettings()
     ui: UISettings = UISettings()
+    api: ApiSettings = ApiSettings()
     claims: ClaimSettings = ClaimSettings()
     fetch: FetchSettings = FetchSettings()
     map: MapSettings = MapSettings()

@@ -98,7 +98,7 @@ def test_disagreements_filters_by_outlet_and_date_and_refuses_a_bad_date(runner,
     dated = json.loads(runner.invoke(main, ["disagreements", "--json", "--since", "2020-01-01"], env=_env(seed_settings)).stdout)
     assert dated["entries"] == []  # the shipped articles carry no date: nothing is placed after one
     bad = runner.invoke(main, ["disagreements", "--since", "last week"], env=_env(seed_settings))
-    assert bad.exit_code == 2 and bad.stderr.strip() == "error: --since takes a date such as 2026-03-14, not 'last week'"
+    assert bad.exit_code == 2 and bad.stderr.strip() == "error: 'since' takes a date such as 2026-03-14, not 'last week'"
 
 
 def test_ask_timeline_orders_the_sources_answers_and_keeps_undated_ones_apart(runner, seed_store, seed_settings,

@@ -51,12 +51,6 @@ def small_server(tmp_path_factory):
     proc.wait(timeout=30)
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-@pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # under CI a missing browser is a failure
-    reason="Debian's chromium is not installed (make test installs it where it runs as root)",
-)
 def _ask_again(page, question: str) -> None:
     """A later question from the Ask tab, waited for until its answer is finished (the earlier one's ✔ gone first)."""
     from playwright.sync_api import expect
@@ -68,6 +62,12 @@ def _ask_again(page, question: str) -> None:
     expect(page.locator("#status")).to_contain_text("✔", timeout=240_000)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # under CI a missing browser is a failure
+    reason="Debian's chromium is not installed (make test installs it where it runs as root)",
+)
 def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_and_a_link(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
