@@ -4,52 +4,25 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import rag  # noqa: F401  (sets the offline environment first)
-from rag.generate import Message, register_generator
 from rag.ingest import Ingestor, ensure_index
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import Store
 
+from .scripted import SCRIPTED, ScriptedGenerator
+
 CORPUS = PROJECT_ROOT / "corpus"
-
-
-class ScriptedGenerator:
-    """Stands in for the model in tests of the code around it (prompts, verification, abstention, events), as
-    simonw/llm's MockModel does: replies are queued or computed from the prompt, and every prompt is recorded."""
-
-    name = "scripted"
-
-    def __init__(self) -> None:
-        self.queue: list[str | Callable[[list[Message]], str]] = []
-        self.prompts: list[list[Message]] = []
-
-    def enqueue(self, *replies: str | Callable[[list[Message]], str]) -> ScriptedGenerator:
-        self.queue.extend(replies)
-        return self
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
-
-    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
-        self.prompts.append(messages)
-        reply = self.queue.pop(0) if self.queue else ""
-        yield from re.findall(r"\S+\s*", reply(messages) if callable(reply) else reply)
-
-
-SCRIPTED = ScriptedGenerator()
-register_generator("scripted", lambda settings: SCRIPTED)  # RAG_MODEL=scripted / --model scripted in CLI tests
 
 
 @pytest.fixture

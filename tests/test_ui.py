@@ -99,6 +99,11 @@ def test_a_user_asks_opens_a_citation_sees_the_disagreement_and_adds_an_article_
         assert quote and quote in page.locator("#citation-view mark").inner_text()
         page.screenshot(path=ARTIFACTS / "3-citation.png")
 
+        page.locator("#copy-markdown").click()  # the answer as Markdown footnotes and its sources as CSL-JSON
+        expect(page.locator("#export-markdown")).to_contain_text("[^", timeout=30_000)
+        expect(page.locator("#export-markdown")).to_contain_text("GIGAZINE")
+        expect(page.locator("#export-csl")).to_contain_text("article-newspaper")
+
         article = tmp_path / "tromso-warehouse.txt"
         article.write_text("Tromsø warehouse <script>alert('x')</script>\n\nThe Tromsø warehouse stores 912 zeppelin "
                            "parts, its manager Ingrid Olsen said on Monday. <img src=x onerror=alert(2)> "
