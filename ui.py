@@ -219,12 +219,13 @@ class App:
             return None, f"<p>⚠ {render.md_escape(str(e))}</p>"
 
     # --- exports --------------------------------------------------------------------------
-    def export_answer(self, answers: list) -> tuple[str, str]:
-        """The latest answer as Markdown with footnotes, and its cited articles as CSL-JSON."""
+    def export_answer(self, answers: list):
+        """The latest answer as Markdown with footnotes, and its cited articles as CSL-JSON, shown opened."""
         if not answers:
-            return "Ask a question first.", "[]"
+            return "Ask a question first.", "[]", gr.update(open=True)
         answer, docs = answers[-1], self.service.docs()
-        return answer_markdown(answer, docs), json.dumps(csl_items(answer.citations, docs), ensure_ascii=False, indent=2)
+        csl = json.dumps(csl_items(answer.citations, docs), ensure_ascii=False, indent=2)
+        return answer_markdown(answer, docs), csl, gr.update(open=True)
 
     def export_entry(self, i: int | None) -> str:
         entries = self.map()
@@ -271,7 +272,7 @@ def build(app: App) -> gr.Blocks:
                     with gr.Row():
                         clear = gr.Button("Clear chat", elem_id="clear")
                         copy_md = gr.Button("Copy as Markdown", elem_id="copy-markdown")
-                    with gr.Accordion("Export the latest answer", open=False, elem_id="export"):
+                    with gr.Accordion("Export the latest answer", open=False, elem_id="export") as export:
                         export_md = gr.Code(language="markdown", label="Markdown (footnotes hold each quote, outlet, "
                                                                        "date and link)", elem_id="export-markdown")
                         export_csl = gr.Code(language="json", label="Cited articles as CSL-JSON (Zotero: Import from "
@@ -327,7 +328,7 @@ def build(app: App) -> gr.Blocks:
                     concurrency_id="chat")
         clear.click(lambda: ([], [], "", "", "Ready."), None, [chat, answers, panel, citation, status],
                     api_visibility="private")
-        copy_md.click(app.export_answer, answers, [export_md, export_csl], api_visibility="private").then(
+        copy_md.click(app.export_answer, answers, [export_md, export_csl, export], api_visibility="private").then(
             None, export_md, None, js=COPY_JS)
         entry_copy.click(app.export_entry, map_pick, entry_md, api_visibility="private").then(
             None, entry_md, None, js=COPY_JS)
