@@ -54,6 +54,8 @@ JS = """
 COPY_JS = "(text) => { if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {}); }"
 SCROLL_JS = "() => { setTimeout(() => document.querySelectorAll('#cite-mark').forEach((m) => m.scrollIntoView({block: 'center'})), 200); }"
 CSS = """
+.warning-card { border: 2px solid #dc2626; background: #fef2f2; border-radius: 8px; padding: 6px 12px; margin-bottom: 10px; }
+.warning-card h4 { color: #b91c1c; margin: 0 0 4px 0; }
 .disagree-card { border: 2px solid #d97706; background: #fffbeb; border-radius: 8px; padding: 8px 12px; margin-bottom: 10px; }
 .disagree-card h3 { color: #b45309; margin: 0 0 6px 0; }
 .disagree-table td, .disagree-table th { padding: 4px 6px; vertical-align: top; font-size: 0.9em; }
@@ -100,7 +102,7 @@ class App:
             for event in self.assistant.stream(message, history=history):
                 if event.kind is EventKind.EVIDENCE:
                     chat.append({"role": "assistant", "content": "…"})
-                    panel = render.side_panel(event.evidence, event.disagreements, turn)
+                    panel = render.side_panel(event.evidence, event.disagreements, turn, event.warnings or [])
                     n_src = len({e.source for e in event.evidence})
                     yield chat, answers, panel, f"Found {len(event.evidence)} passages in {n_src} articles; drafting…", ""
                 elif event.kind is EventKind.TOKEN:
@@ -113,7 +115,7 @@ class App:
                     if chat[-1]["role"] != "assistant":
                         chat.append({"role": "assistant", "content": ""})
                     chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
-                    panel = render.side_panel(answer.evidence, answer.disagreements, turn)
+                    panel = render.side_panel(answer.evidence, answer.disagreements, turn, answer.warnings)
                     yield chat, answers, panel, render.status_line(answer), ""
         except IndexUnusable as e:  # the index's disk or Chroma server failed: one line; the question stays
             yield chat[:before], answers, gr.update(), f"⚠ {e}", message

@@ -6,13 +6,13 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 
 from . import claims as cl
-from . import language, numbers, prompts
+from . import instructions, language, numbers, prompts
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
@@ -24,7 +24,19 @@ from .question import AnswerType, Query, analyse
 from .retrieve import Retriever
 from .settings import Settings
 from .store import Store
-from .types import Answer, Citation, Claim, ClaimKind, Disagreement, DisagreementKind, Evidence, Sentence, Timings
+from .types import (
+    Answer,
+    Citation,
+    Claim,
+    ClaimKind,
+    Disagreement,
+    DisagreementKind,
+    Evidence,
+    Hit,
+    Sentence,
+    SourceWarning,
+    Timings,
+)
 from .verify import check
 
 log = logging.getLogger(__name__)
@@ -50,6 +62,7 @@ class Event:
     disagreements: list[Disagreement] | None = None
     token: str = ""
     answer: Answer | None = None
+    warnings: list[SourceWarning] | None = None  # retrieved articles set aside: they address AI systems
 
 
 @dataclass
@@ -63,10 +76,18 @@ class Findings:
     disagreements: list[Disagreement]
     timings: Timings
     unsupported: str = ""  # figures the question states that no source states
+    warnings: list[SourceWarning] = field(default_factory=list)
+
+
+# Terminal escape sequences (colours, cursor moves), with their ESC or as the fragment left once it was stripped:
+# "\x1b[31m" must not leave "31m" for the question's reader to take as a figure.
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.|\[[0-9;]*m(?!\])")
 
 
 def clean_question(question: str, settings: Settings) -> str:
-    q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question or "")
+    """The question as it is read: escape sequences and control characters gone, spaces collapsed; or why not."""
+    q = _ESCAPES.sub(" ", question or "")
+    q = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", q)
     q = re.sub(r"\s+", " ", q).strip()
     if not q:
         raise QuestionError("the question is empty")
@@ -98,6 +119,7 @@ class Assistant:
         self.retriever = Retriever(store, settings)
         self.selector = EvidenceSelector(settings)
         self._generator = generator
+        self._hostile: dict[tuple[str, str], list[SourceWarning]] = {}  # (article, content hash) -> its warnings
 
     @property
     def generator(self) -> Generator:
@@ -122,7 +144,7 @@ class Assistant:
         query = analyse(q, previous if follow_up else None)
         timings = Timings()
 
-        hits = self.retriever.search(search_text, self.settings.evidence.chunks)
+        hits, warnings = self._screen(self.retriever.search(search_text, self.settings.evidence.chunks))
         timings.retrieve_s = time.perf_counter() - t0
         sentences = self.selector.candidates(hits)
         query = cl.distinctive(query, sentences)
@@ -143,9 +165,9 @@ class Assistant:
         timings.evidence_s = time.perf_counter() - t0
         log.debug("%s question: %d evidence, %d claims, %d disagreements in %.3f s", query.type, len(evidence),
                   len(claims), len(disagreements), timings.evidence_s)
-        yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements)
+        yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements, warnings=warnings)
 
-        found = Findings(q, query, evidence, claims, disagreements, timings)
+        found = Findings(q, query, evidence, claims, disagreements, timings, warnings=warnings)
         if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
             answer = self._stated(found) if disagreements else self._abstain(found)
             answer.timings.total_s = time.perf_counter() - t0
@@ -171,6 +193,25 @@ class Assistant:
         log.debug("generated %d draft pieces; first token %.2f s, total %.2f s", len(draft),
                   timings.first_token_s or 0.0, answer.timings.total_s)
         yield Event(EventKind.ANSWER, answer=answer)
+
+    def _screen(self, hits: list[Hit]) -> tuple[list[Hit], list[SourceWarning]]:
+        """The hits of articles that address AI systems set aside, and why: nothing such an article says reaches the
+        model, a claim, a side or the closest passage. Each article is read once per version (its content hash)."""
+        warnings: list[SourceWarning] = []
+        hostile: set[str] = set()
+        for source in dict.fromkeys(h.source for h in hits):
+            doc = self.store.registry.get(source)
+            if doc is None:
+                continue
+            key = (source, doc.hash)
+            if key not in self._hostile:
+                found = instructions.scan(self.store.registry.text(source) or "", doc.title, doc.outlet)
+                self._hostile[key] = [SourceWarning(source, doc.outlet, doc.title, i.where, i.sentence, i.start, i.end,
+                                                    i.reason) for i in found]
+            if self._hostile[key]:
+                hostile.add(source)
+                warnings += self._hostile[key]
+        return [h for h in hits if h.source not in hostile], warnings
 
     def _doc_names(self, hits, query: Query) -> dict[str, bool]:
         """Per source: does the article (title and text) name the question's subject at all?"""
@@ -296,9 +337,10 @@ class Assistant:
         return ", ".join(numbers.display(p) for p in missing)
 
     def _finish(self, f: Findings, draft: str) -> Answer:
-        checked = check(draft, f.evidence, f.claims, f.query)
+        checked = check(draft, f.evidence, f.claims, f.query, self.settings.verify.min_shared_words)
         kept = [c for c in checked if c.ok and c.cited]
         removed = [f"{c.text} ({c.reason})" for c in checked if not c.ok]
+        removed += [f"[{n}] in “{c.text}” (no passage of this answer has that number)" for c in checked for n in c.stray]
         cited = {n for c in kept for n in c.cited}  # ids the code put there: a "[3]" quoted from an article is text
         lines = []
         if f.unsupported:
@@ -361,5 +403,5 @@ class Assistant:
         return Answer(
             question=f.question, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=f.claims,
             disagreements=f.disagreements, abstained=abstained, evidence=f.evidence, removed=removed,
-            timings=f.timings,
+            timings=f.timings, warnings=f.warnings,
         )

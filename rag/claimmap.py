@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cache
 
-from . import numbers
+from . import instructions, numbers
 from . import sentences as splitter
 from .attribution import attribute
 from .claims import NAME, clause_of, earlier_year, is_baseline, source_label, value_span
@@ -337,7 +337,10 @@ def _sentences(doc: SourceDoc) -> Iterator[Sentence]:
 
 
 def extract(doc: SourceDoc, settings: Settings) -> list[MapClaim]:
-    """Every value and stance claim of the article's body (page furniture left out), in article order."""
+    """Every value and stance claim of the article's body (page furniture left out), in article order; none from an
+    article that addresses AI systems (`instructions`): such a page is no source."""
+    if instructions.scan(doc.text, doc.title, doc.outlet):
+        return []
     cfg = settings.map
     art = _article(doc.text)
     lang = art.lang

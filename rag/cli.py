@@ -189,6 +189,8 @@ def _print_answer(answer) -> None:
         click.echo(f"\nSources disagree — {d.topic}:")
         for c in d.claims:
             click.echo(f"  - {c.text} (reported by {c.outlet}) [{c.evidence_id}]")
+    for w in {w.source: w for w in answer.warnings}.values():
+        click.echo(f"\nSet aside: {w.message}: “{w.sentence[:200]}”")
     t = answer.timings
     first = f"{t.first_token_s:.1f} s" if t.first_token_s is not None else "n/a"
     click.echo(f"\n(first token {first}, total {t.total_s:.1f} s)", err=True)

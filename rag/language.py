@@ -203,7 +203,7 @@ def occurrences(low: str, phrases: tuple[str, ...]) -> list[tuple[int, int, str]
 def load(code: str = DEFAULT) -> Lang:
     path = LANG_DIR / f"{code}.toml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem != "units"))
+        known = ", ".join(available())
         raise ValueError(f"no language data for '{code}' (known: {known})")
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     tup = lambda key: tuple(fold(w) for w in raw.get(key, []))  # noqa: E731
@@ -261,9 +261,12 @@ def units() -> Units:
     )
 
 
+SHARED_FILES = frozenset({"units", "instructions"})  # data files of every language, not a language's own
+
+
 @cache
 def available() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem != "units"))
+    return tuple(sorted(p.stem for p in LANG_DIR.glob("*.toml") if p.stem not in SHARED_FILES))
 
 
 @cache

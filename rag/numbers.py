@@ -322,14 +322,19 @@ def _counts_something(text: str, end: int, lang: Lang) -> bool:
     return m is not None and fold(m.group(1)) not in lang.stopwords and fold(m.group(1)) not in lang.months
 
 
+# Citation furniture an article carries ("said [2]", "[12, 13]", "[4–6]"): a marker, never a figure.
+CITATION_MARKERS = re.compile(r"\[\s*\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*\s*\]")
+
+
 def find(text: str, lang: Lang | None = None) -> list[Value]:
-    """Every value in `text`, left to right; spans never overlap."""
+    """Every value in `text`, left to right; spans never overlap. A bracketed citation marker is none."""
     lang = lang or load()
     low = fold(text)
     if len(low) != len(text):  # folding changed lengths (rare ligatures): fall back to a same-length lower case
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    out: list[Value] = list(_dates(text, low, lang))
-    taken = [(v.start, v.end) for v in out]
+    markers = [m.span() for m in CITATION_MARKERS.finditer(text)]
+    out: list[Value] = [v for v in _dates(text, low, lang) if not any(a <= v.start and v.end <= b for a, b in markers)]
+    taken = [(v.start, v.end) for v in out] + markers
 
     def free(s: int, e: int) -> bool:
         return not any(a < e and s < b for a, b in taken)

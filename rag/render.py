@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from .claimgroups import MapEntry, as_claim
 from .claimmap import MapClaim
 from .timeline import Point, Timeline
-from .types import Answer, Citation, ClaimKind, Disagreement, DisagreementKind, Evidence
+from .types import Answer, Citation, ClaimKind, Disagreement, DisagreementKind, Evidence, SourceWarning
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
@@ -119,8 +119,25 @@ def evidence_list(evidence: list[Evidence], turn: int) -> str:
     return f'<div class="evidence"><h4>Evidence</h4><ol class="evidence-list">{items}</ol></div>'
 
 
-def side_panel(evidence: list[Evidence], disagreements: list[Disagreement], turn: int) -> str:
-    return disagreement_card(disagreements, turn) + evidence_list(evidence, turn)
+def warning_card(warnings: Sequence[SourceWarning]) -> str:
+    """Articles set aside because they address AI systems: which, and what they say, as text."""
+    if not warnings:
+        return ""
+    by_source: dict[str, list[SourceWarning]] = {}
+    for w in warnings:
+        by_source.setdefault(w.source, []).append(w)
+    items = "".join(
+        f"<li><strong>{_e(ws[0].outlet)}</strong> — “{_e(ws[0].title)}” <small>({_e(source)})</small>: contains "
+        f"instructions aimed at AI systems, not used. " + " ".join(f"<br><small>{_e(w.reason)}: “{_e(w.sentence[:200])}”"
+                                                                   f"</small>" for w in ws[:3]) + "</li>"
+        for source, ws in by_source.items()
+    )
+    return f'<div class="warning-card"><h4>⚠ Articles set aside</h4><ul>{items}</ul></div>'
+
+
+def side_panel(evidence: list[Evidence], disagreements: list[Disagreement], turn: int,
+               warnings: Sequence[SourceWarning] = ()) -> str:
+    return warning_card(warnings) + disagreement_card(disagreements, turn) + evidence_list(evidence, turn)
 
 
 def citation_view(c: Citation, article: str | None) -> str:

@@ -93,6 +93,14 @@ class GenerationSettings(BaseModel):
     server_timeout_s: float = Field(120, gt=0, description="Seconds to wait for an OpenAI-compatible model server.")
 
 
+class VerifySettings(BaseModel):
+    """Checking the model's draft against its cited passages (env: RAG_VERIFY__<FIELD>)."""
+
+    min_shared_words: float = Field(0.25, ge=0, le=1, description="Share of a draft sentence's words its cited "
+                                    "passages (with their outlet, title and claimant) must hold: a marker the model "
+                                    "copied from an article's text cites a passage that says nothing the sentence says.")
+
+
 class UISettings(BaseModel):
     """The Gradio web UI (env: RAG_UI__<FIELD>)."""
 
@@ -230,6 +238,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = EvidenceSettings()
     question: QuestionSettings = QuestionSettings()
     generation: GenerationSettings = GenerationSettings()
+    verify: VerifySettings = VerifySettings()
     ui: UISettings = UISettings()
     api: ApiSettings = ApiSettings()
     claims: ClaimSettings = ClaimSettings()

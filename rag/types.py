@@ -202,6 +202,25 @@ class Disagreement:
     sides: tuple[tuple[Claim, ...], ...] = ()  # claims grouped by agreeing value, in the order stated
 
 
+@dataclass(frozen=True)
+class SourceWarning:
+    """An article that addresses AI systems ("Ignore all previous instructions…"): named to the user, never used as
+    evidence, a claim or a side. `sentence` is what it says, where (`text`, `title` or `outlet`), at [start:end]."""
+
+    source: str
+    outlet: str
+    title: str
+    where: str
+    sentence: str
+    start: int
+    end: int
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.outlet} (“{self.title}”) contains instructions aimed at AI systems ({self.reason}); it was not used"
+
+
 @dataclass
 class Timings:
     retrieve_s: float = 0.0
@@ -222,6 +241,7 @@ class Answer:
     removed: list[str] = field(default_factory=list)  # model sentences the verifier refused
     timings: Timings = field(default_factory=Timings)
     error: str = ""  # why generation failed midway; the evidence and the code's own statements still stand
+    warnings: list[SourceWarning] = field(default_factory=list)  # retrieved articles set aside as hostile
 
     def to_json(self) -> dict:
         cites = {c.id: c for c in self.citations}
@@ -259,5 +279,6 @@ class Answer:
                 for d in self.disagreements
             ],
             "removed": self.removed,
+            "warnings": [asdict(w) | {"message": w.message} for w in self.warnings],
             "timings": asdict(self.timings),
         } | ({"error": self.error} if self.error else {})

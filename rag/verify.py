@@ -24,6 +24,7 @@ class Checked:
     cited: tuple[int, ...]
     ok: bool
     reason: str = ""
+    stray: tuple[int, ...] = ()  # markers that name no passage of this answer: removed, never links
 
 
 def markers(sentence: str) -> list[int]:
@@ -31,10 +32,23 @@ def markers(sentence: str) -> list[int]:
 
 
 def values(text: str) -> list[numbers.Value]:
-    """Values worth checking: scaled, money, percentages, measures, dates; bare single digits ("3 models") are
-    too common to judge."""
+    """Values worth checking: every figure written in digits ("8 villages" where the quote says 7 is refused), and
+    number words from ten up ("one of the sources" is prose, "seventeen" a figure)."""
     return [v for v in numbers.find(MARKER.sub(" ", text))
-            if v.kind is not numbers.ValueKind.NUMBER or v.base >= 10 or v.number != int(v.number) or len(v.text) > 2]
+            if v.kind is not numbers.ValueKind.NUMBER or v.base >= 10 or v.number != int(v.number) or len(v.text) > 2
+            or any(ch.isdigit() for ch in v.text)]
+
+
+def supported_words(sentence: str, quotes: list[str], meta: str, min_share: float) -> tuple[bool, str]:
+    """The cited passages hold at least `min_share` of the sentence's words: a marker the model copied from an
+    article's text ("…see and [2][3]") cites a passage that says nothing the sentence says."""
+    words = set(tokenize(sentence))
+    if not words:
+        return True, ""
+    have = set(tokenize(" ".join(quotes) + " " + meta))
+    if len(words & have) / len(words) < min_share:
+        return False, "its cited passages do not say it"
+    return True, ""
 
 
 def supported_numbers(sentence: str, quotes: list[str]) -> tuple[bool, str]:
@@ -133,31 +147,36 @@ def _attach(sentence: str, evidence: list[Evidence], claims: list[Claim]) -> lis
     return [e.id for e in chosen]
 
 
-def check(draft: str, evidence: list[Evidence], claims: list[Claim], query: Query | None = None) -> list[Checked]:
+def check(draft: str, evidence: list[Evidence], claims: list[Claim], query: Query | None = None,
+          min_shared_words: float = 0.0) -> list[Checked]:
     by_id = {e.id: e for e in evidence}
     out = []
     for raw in sentences.split(draft):
         if not raw or not re.search(r"[A-Za-z]", MARKER.sub("", raw)):
             continue
-        cited = [n for n in dict.fromkeys(markers(raw)) if n in by_id]
+        given = list(dict.fromkeys(markers(raw)))
+        cited = [n for n in given if n in by_id]
+        stray = tuple(n for n in given if n not in by_id)
         text = MARKER.sub("", raw).replace(" .", ".").strip()
         text = re.sub(r"\s{2,}", " ", text)
         if not cited:
             cited = _attach(text, evidence, claims)
             if not cited:
-                out.append(Checked(text, (), False, "no passage supports it"))
+                out.append(Checked(text, (), False, "no passage supports it", stray))
                 continue
         quotes = [by_id[n].quote for n in cited]
-        ok, reason = supported_numbers(text, quotes)
+        meta = " ".join(f"{by_id[n].outlet} {by_id[n].title} {by_id[n].before}" for n in cited)
+        meta += " " + " ".join(c.claimant for c in claims if c.evidence_id in cited)  # "it said" -> DeepSeek
+        ok, reason = supported_words(text, quotes, meta, min_shared_words)
+        if ok:
+            ok, reason = supported_numbers(text, quotes)
         if ok:
             ok, reason = answers_question(text, cited, claims, query)
         if ok:  # a name in the sentence before the quote counts: news rarely repeats the subject's name
-            meta = " ".join(f"{by_id[n].outlet} {by_id[n].title} {by_id[n].before}" for n in cited)
-            meta += " " + " ".join(c.claimant for c in claims if c.evidence_id in cited)  # "it said" -> DeepSeek
             ok, reason = supported_names(text, quotes, meta)
         if ok:
             ok, reason = claimant_ok(text, claims)
-        out.append(Checked(text, tuple(cited), ok, reason))
+        out.append(Checked(text, tuple(cited), ok, reason, stray))
     return out
 
 

@@ -49,17 +49,22 @@ def answer_markdown(answer: Answer, docs: Mapping[str, StoredDoc]) -> str:
     outlet, title, date and link."""
     lines = [f"**{md_text(answer.question)}**", "", _body(answer, lambda n: f"[^{n}]"), ""]
     lines += [f"[^{c.id}]: {_reference(c, docs.get(c.source))}" for c in answer.citations]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines + _set_aside(answer)).rstrip() + "\n"
 
 
 def chat_reply(answer: Answer, docs: Mapping[str, StoredDoc], with_sources: bool = True) -> str:
     """A chat client's text: the verified answer with its [n] markers, then each [n]'s quote, for clients that show
     nothing but the text."""
-    body = _body(answer, lambda n: f"[{n}]")
-    if not with_sources or not answer.citations:
-        return body
-    return "\n".join([body, "", "Sources:", *(f"- [{c.id}] {_reference(c, docs.get(c.source))}"
-                                               for c in answer.citations)])
+    lines = [_body(answer, lambda n: f"[{n}]")]
+    if with_sources and answer.citations:
+        lines += ["", "Sources:", *(f"- [{c.id}] {_reference(c, docs.get(c.source))}" for c in answer.citations)]
+    return "\n".join(lines + _set_aside(answer))
+
+
+def _set_aside(answer: Answer) -> list[str]:
+    """The articles not used because they address AI systems, named so the reader knows."""
+    shown = {w.source: w for w in answer.warnings}.values()
+    return ["", "Set aside:", *(f"- {md_text(w.message)}" for w in shown)] if shown else []
 
 
 def _issued(date: str) -> dict | None:
