@@ -12,6 +12,10 @@ from rag.types import SourceDoc
 
 SEED = Path(__file__).parent / "data" / "seed.jsonl"
 STORIES = Path(__file__).parent / "data" / "stories.jsonl"
+# 80 later stories by a writer who had not read the rules, each marked `dev` (tune on it) or `locked` (read only its
+# aggregate scores, once a change is finished); every question lists the tempting wrong values its articles hold.
+STORIES2 = Path(__file__).parent / "data" / "stories2.jsonl"
+SPLITS = ("dev", "locked")
 RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.json"
 
 
@@ -32,6 +36,7 @@ class Item:
     kind: ItemKind | Literal[""] = ""  # "": not labelled (the seed and RGB sets)
     gold_sides: list[str] = field(default_factory=list)  # each side's value ("a | b" accepts either)
     domain: str = ""
+    tempting: list[str] = field(default_factory=list)  # wrong values the articles hold: asserting one is wrong
 
 
 def load_jsonl(path: Path) -> list[Item]:
@@ -78,9 +83,13 @@ def load_rgb(path: Path = RGB, conflict: bool = True, per_side: int = 2, negativ
     return items
 
 
-def load_stories(path: Path = STORIES) -> list[Item]:
-    """The multi-domain dev set: every story's articles in ONE index, so other stories' figures are distractors."""
+def load_stories(path: Path = STORIES, split: str | None = None) -> list[Item]:
+    """A multi-domain story set: every story's articles in ONE index, so other stories' figures are distractors;
+    with `split`, only that split's stories (and their articles), so dev and locked never share an index."""
     stories = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if split is not None:
+        stories = [st for st in stories if st.get("split") == split]
+    corpus = path.stem + (f"-{split}" if split else "")
     docs = [SourceDoc(id=d["id"], title=d.get("title", d["id"]), outlet=d.get("outlet", "unknown"), text=d["text"],
                       origin=f"{path.name}:{st['id']}", date=d.get("date", "")) for st in stories for d in st["docs"]]
     items = []
@@ -89,6 +98,6 @@ def load_stories(path: Path = STORIES) -> list[Item]:
             items.append(Item(id=q["id"], question=q["question"], gold_facts=q.get("gold_facts", []),
                               gold_sources=[d["id"] for d in st["docs"]], disagreement=bool(q.get("disagreement")),
                               answerable=q.get("answerable", True), false_premise=q.get("false_premise", False),
-                              docs=docs, corpus="stories", kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
-                              domain=st.get("domain", "")))
+                              docs=docs, corpus=corpus, kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
+                              domain=st.get("domain", ""), tempting=q.get("tempting_wrong", [])))
     return items

@@ -105,6 +105,18 @@ def score(outcome: Outcome, item: Item, source_text, embed) -> Scored:
     )
 
 
+def asserts(answer: str, value: str) -> bool:
+    """`value` stands in the answer as a whole figure or word ("14" is not in "2014"); thousands separators ignored."""
+    plain = re.sub(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)", "", answer)
+    target = re.sub(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)", "", value.strip())
+    return bool(target) and re.search(rf"(?<![\w.]){re.escape(target)}(?!\w)", plain, re.I) is not None
+
+
+def strict(row: dict) -> bool:
+    """Correct, and no tempting wrong value of the question's articles asserted beside the gold."""
+    return row["scores"]["correct"] and not any(asserts(row["answer"], v) for v in row.get("tempting", []))
+
+
 def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
@@ -126,6 +138,7 @@ def by_kind(rows: list[dict]) -> dict:
                                     lambda r: flagged(r) and all(has_fact(r["answer"], f) for f in r.get("gold_sides") or r["gold_facts"])),
         "update_stated": share(of("update"), lambda r: "update" in _kinds(r)),
         "single_accuracy": share(of("single"), lambda r: r["scores"]["correct"]),
+        "single_strict": share([r for r in of("single") if "tempting" in r], lambda r: strict(r)),
         "false_disagreement": share([r for r in rows if r.get("kind") and not r["gold_disagreement"]], flagged),
         "unanswerable_abstention": share(of("unanswerable"), lambda r: r["scores"]["abstained"]),
     }

@@ -21,7 +21,7 @@ from rag.store import Store
 from rag.types import IngestReport
 
 from . import metrics, report
-from .datasets import RGB, SEED, Item, load_jsonl, load_rgb, load_stories
+from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_jsonl, load_rgb, load_stories
 from .systems import Baseline, Ours
 
 REPORTS = Path(__file__).parent / "reports"
@@ -34,6 +34,8 @@ def load(names: list[str], limit: int | None) -> list[Item]:
             found = load_jsonl(SEED)
         elif name == "stories":
             found = load_stories()
+        elif name == "stories2" or name.removeprefix("stories2-") in SPLITS:
+            found = load_stories(STORIES2, name.removeprefix("stories2-") if name != "stories2" else None)
         elif name in ("rgb", "rgb-clean"):
             if not RGB.is_file():
                 raise FileNotFoundError(f"the RGB data is not at {RGB}")
@@ -115,7 +117,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                     "id": item.id, "system": system.name, "question": item.question, "gold_facts": item.gold_facts,
                     "gold_sources": item.gold_sources, "gold_disagreement": item.disagreement,
                     "answerable": item.answerable, "answer": outcome.answer, "kind": item.kind,
-                    "gold_sides": item.gold_sides, "domain": item.domain,
+                    "gold_sides": item.gold_sides, "domain": item.domain, "tempting": item.tempting,
                     "citations": [{**c, "valid": c["id"] in valid} for c in outcome.citations],
                     "ttft_s": outcome.ttft_s, "total_s": outcome.total_s, "scores": asdict(scored),
                     **outcome.extra,
