@@ -66,6 +66,12 @@ def _llama_index_llm(generator: Generator, settings: Settings):
     return LocalLLM()
 
 
+def _citation_engine(index, settings: Settings, generator: Generator, **options: Any):
+    from llama_index.core.query_engine import CitationQueryEngine
+
+    return CitationQueryEngine.from_args(index, llm=_llama_index_llm(generator, settings), streaming=True, **options)
+
+
 class Baseline:
     """Plain LlamaIndex: VectorStoreIndex over our Chroma collection, CitationQueryEngine, defaults otherwise.
 
@@ -76,11 +82,10 @@ class Baseline:
 
     def __init__(self, store: Store, settings: Settings, generator: Generator):
         from llama_index.core import VectorStoreIndex
-        from llama_index.core.query_engine import CitationQueryEngine
 
         self.store = store
         index = VectorStoreIndex.from_vector_store(store.vectors.store, embed_model=get_embedder(settings))
-        self.engine = CitationQueryEngine.from_args(index, llm=_llama_index_llm(generator, settings), streaming=True)
+        self.engine = _citation_engine(index, settings, generator)
 
     def run(self, question: str) -> Outcome:
         from llama_index.core.base.response.schema import StreamingResponse
@@ -107,3 +112,21 @@ class Baseline:
         flagged = int(bool(re.search(r"disagree|conflict|contradict|discrepanc|inconsistent", text, re.I)))
         return Outcome(answer=text, citations=citations, disagreements=flagged, abstained=abstained or not text,
                        ttft_s=first, total_s=time.perf_counter() - t0)
+
+
+class StockBaseline(Baseline):
+    """LlamaIndex as its quick start builds it: its own in-memory index of the articles with the default chunking
+    (1,024 tokens), `CitationQueryEngine` with `similarity_top_k=3`; the same model and embedder."""
+
+    name = "stock"
+
+    def __init__(self, store: Store, settings: Settings, generator: Generator):
+        from llama_index.core import Document, VectorStoreIndex
+
+        self.store = store
+        docs = [Document(text=store.registry.text(d.id) or "", metadata={"doc_id": d.id, "title": d.title,
+                                                                        "outlet": d.outlet},
+                         excluded_embed_metadata_keys=["doc_id"], excluded_llm_metadata_keys=["doc_id"])
+                for d in store.registry.docs()]
+        index = VectorStoreIndex.from_documents(docs, embed_model=get_embedder(settings))
+        self.engine = _citation_engine(index, settings, generator, similarity_top_k=3)

@@ -85,4 +85,5 @@ def build_app(service: Service, mount_ui: Callable[[FastAPI], Any] | None = None
 def serve(app: FastAPI, settings: Settings) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=settings.ui.host, port=settings.ui.port, log_level="warning")
+    uvicorn.run(app, host=settings.ui.host, port=settings.ui.port, log_level="warning",
+                timeout_graceful_shutdown=settings.ui.shutdown_grace_s)
