@@ -22,7 +22,7 @@ from rag.types import IngestReport
 
 from . import metrics, report
 from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_jsonl, load_rgb, load_stories
-from .systems import Baseline, Ours
+from .systems import Baseline, Ours, StockBaseline
 
 REPORTS = Path(__file__).parent / "reports"
 
@@ -67,7 +67,8 @@ def seed_index(folder: Path, settings: Settings) -> tuple[Store, Settings]:
 
 
 def run(names: list[str], limit: int | None = None, baseline: bool = True, out: Path | None = None,
-        settings: Settings | None = None) -> Path:
+        settings: Settings | None = None, stock: bool = False) -> Path:
+    """`stock`: the baseline is LlamaIndex as its quick start builds it (`StockBaseline`), not over our collection."""
     settings = settings or Settings()
     items = load(names, limit)
     # One model instance per system, as each would run in its own process: each keeps its fixed prompt
@@ -75,7 +76,8 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
     ours_llm, baseline_llm = load_generator(settings), load_generator(settings)
 
     def make_systems(store: Store, s: Settings) -> list:
-        return [Ours(store, s, ours_llm)] + ([Baseline(store, s, baseline_llm)] if baseline else [])
+        plain = StockBaseline if stock else Baseline
+        return [Ours(store, s, ours_llm)] + ([plain(store, s, baseline_llm)] if baseline else [])
 
     embedder = get_embedder(settings)
     started = datetime.now(UTC)

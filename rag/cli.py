@@ -313,14 +313,17 @@ def mcp_stdio(ctx: click.Context, index_dir: Path | None) -> None:
                    "passages), rgb-clean (true passages only) or a JSONL path; repeatable.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions per dataset.")
 @click.option("--no-baseline", is_flag=True, help="Skip the plain LlamaIndex baseline.")
+@click.option("--stock-baseline", is_flag=True, help="The baseline as LlamaIndex's quick start builds it (its own index, "
+                                                      "1,024-token chunks, top 3) instead of over our collection.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Report folder (default evals/reports/<time>).")
 @click.pass_context
-def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_baseline: bool, out: Path | None) -> None:
+def eval_(ctx: click.Context, datasets: tuple[str, ...], limit: int | None, no_baseline: bool, stock_baseline: bool,
+          out: Path | None) -> None:
     """Groundedness evals: accuracy, citation validity/support/recall, disagreement, abstention, latency."""
     from evals.run import invalid_citations, run
 
     try:
-        path = run(list(datasets), limit, baseline=not no_baseline, out=out, settings=ctx.obj)
+        path = run(list(datasets), limit, baseline=not no_baseline, out=out, settings=ctx.obj, stock=stock_baseline)
     except FileNotFoundError as e:
         raise CliError(str(e)) from e
     summary = json.loads((path.parent / "summary.json").read_text())["summary"]

@@ -106,7 +106,7 @@ class UISettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 serves the network.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web UI and its HTTP APIs (also `rag serve`'s).")
-    shutdown_grace_s: float = Field(5.0, ge=0, description="Seconds a stopping server gives open requests (chat "
+    shutdown_grace_s: int = Field(5, ge=0, description="Seconds a stopping server gives open requests (chat "
                                                            "streams, queue connections) before it closes them, so a "
                                                            "TERM ends it promptly.")
 
