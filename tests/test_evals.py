@@ -65,3 +65,24 @@ def test_the_claims_only_loop_counts_flags_per_kind_against_the_gold(seed_store,
     conflicts = sum(it.disagreement for it in items)
     assert conflicts >= 1 and counts.all_sides == conflicts  # and the code's statement names both figures
     assert counts.gold_value >= conflicts  # a claim holds a gold figure
+
+
+def test_the_stock_baseline_answers_from_its_own_index_with_quotes_of_the_articles(seed_store, seed_settings, scripted):
+    """Its chunker rejoins whitespace, so a quote is the article's words, not always its bytes (validity says so)."""
+    from evals.systems import StockBaseline
+
+    scripted.enqueue("DeepSeek says it trained V3 on 2048 H800 GPUs [1].")
+    outcome = StockBaseline(seed_store, seed_settings, scripted).run("How many GPUs did DeepSeek claim?")
+    assert outcome.answer.startswith("DeepSeek says") and [c["id"] for c in outcome.citations] == [1]
+    (c,) = outcome.citations
+    assert " ".join(c["quote"].split()) in " ".join((seed_store.registry.text(c["source"]) or "").split())
+
+
+def test_stories2_splits_share_no_story_and_each_question_lists_tempting_wrong_values():
+    from evals.datasets import STORIES2, load_stories
+
+    dev, locked = load_stories(STORIES2, "dev"), load_stories(STORIES2, "locked")
+    assert len({i.corpus for i in dev}) == 1 and not {d.id for d in dev[0].docs} & {d.id for d in locked[0].docs}
+    assert len({i.id.rsplit("-q", 1)[0] for i in locked}) >= 40 and all(i.tempting for i in dev + locked)
+    assert metrics.strict({"scores": {"correct": True}, "answer": "4 were arrested, 1,200 marched", "tempting": ["4"]}) \
+        is False
