@@ -1,4 +1,4 @@
-"""The web UI: a thin Gradio layer over rag.answer.Assistant. `python ui.py` serves http://127.0.0.1:7860."""
+"""The web UI: a thin Gradio layer over rag.interfaces.Service. `python ui.py` serves http://127.0.0.1:7860 (and /v1, /mcp)."""
 
 from __future__ import annotations
 

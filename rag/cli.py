@@ -1,4 +1,4 @@
-"""`rag`: ingest, search, ask, remove, reindex, sources, ui, eval, from the shell."""
+"""`rag`: ingest, search, ask, remove, reindex, sources, serve, mcp, eval, from the shell."""
 
 from __future__ import annotations
 
