@@ -17,6 +17,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from ..answer import QuestionError, clean_question
 from ..registry import IndexUnusable
@@ -192,8 +193,6 @@ def build_api(service: Service) -> FastAPI:
         if req.stream:
             return StreamingResponse(streamed(question, history), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        from starlette.concurrency import run_in_threadpool
-
         return await run_in_threadpool(blocking, question, history)
 
     return api
