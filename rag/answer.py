@@ -13,6 +13,7 @@ import numpy as np
 
 from . import claims as cl
 from . import instructions, language, numbers, prompts
+from .checks import Refusal, checked
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
@@ -21,8 +22,9 @@ from .language import fold
 from .models import ModelUnavailable
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
+from .reading import Reader, windows
 from .retrieve import Retriever
-from .settings import Settings
+from .settings import Route, Settings
 from .store import Store
 from .types import (
     Answer,
@@ -77,6 +79,7 @@ class Findings:
     timings: Timings
     unsupported: str = ""  # figures the question states that no source states
     warnings: list[SourceWarning] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # the model's proposals a check refused, and which check
 
 
 # Terminal escape sequences (colours, cursor moves), with their ESC or as the fragment left once it was stripped:
@@ -149,7 +152,14 @@ class Assistant:
         sentences = self.selector.candidates(hits)
         query = cl.distinctive(query, sentences)
         scored = list(zip(sentences, self.selector.score(search_text, sentences)))
-        drafts = self._relevant(cl.extract(sentences, query, self._doc_names(hits, query)), dict(scored), query.lang)
+        refusals: list[Refusal] = []
+        about = self._doc_names(hits, query)
+        read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
+        if read:
+            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)])
+        else:
+            drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)
+        timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts])
         by_pos = {(e.source, e.start): e for e in evidence}
         pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id)) for d in drafts
@@ -167,14 +177,22 @@ class Assistant:
                   len(claims), len(disagreements), timings.evidence_s)
         yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements, warnings=warnings)
 
-        found = Findings(q, query, evidence, claims, disagreements, timings, warnings=warnings)
-        if not evidence or (query.type.valued and not claims) or (best < self.settings.evidence.min_similarity and not claims):
+        found = Findings(q, query, evidence, claims, disagreements, timings, warnings=warnings,
+                         refused=[str(r) for r in refusals])
+        if not evidence or ((query.type.valued or read) and not claims) or (best < self.settings.evidence.min_similarity and not claims):
             answer = self._stated(found) if disagreements else self._abstain(found)
             answer.timings.total_s = time.perf_counter() - t0
             yield Event(EventKind.ANSWER, answer=answer)
             return
 
         found.unsupported = self._unsupported_premise(query, evidence, claims)
+        if read:  # the checked readings are the answer: code states them, no free draft to check
+            answer = self._said(found)
+            answer.timings.total_s = time.perf_counter() - t0
+            for piece in re.findall(r"\S+\s*", answer.answer):
+                yield Event(EventKind.TOKEN, token=piece)
+            yield Event(EventKind.ANSWER, answer=answer)
+            return
         messages = self._messages(found, previous if follow_up else None)
         draft = []
         try:
@@ -193,6 +211,12 @@ class Assistant:
         log.debug("generated %d draft pieces; first token %.2f s, total %.2f s", len(draft),
                   timings.first_token_s or 0.0, answer.timings.total_s)
         yield Event(EventKind.ANSWER, answer=answer)
+
+    def _read(self, question: str, query: Query, scored: list[tuple[Sentence, float]]) -> tuple[list[cl.ClaimDraft], list[Refusal]]:
+        """The model reads each of the best articles; code checks what it proposes."""
+        cfg = self.settings.reading
+        proposals = Reader(self.generator, cfg).read(question, query.type, windows(scored, cfg))
+        return checked(proposals, query, dict(scored), cfg.checks_off)
 
     def _screen(self, hits: list[Hit]) -> tuple[list[Hit], list[SourceWarning]]:
         """The hits of articles that address AI systems set aside, and why: nothing such an article says reaches the
@@ -360,6 +384,17 @@ class Assistant:
             cited |= top
         return self._answer(f, " ".join(lines).strip(), cited, abstained, removed)
 
+    def _said(self, f: Findings) -> Answer:
+        """The answer code states from the checked readings: each side of a disagreement, else the sources' answers."""
+        lines = [f"No source says {f.unsupported}; here is what they do say."] if f.unsupported else []
+        cited: set[int] = set()
+        if f.disagreements:
+            lines += [statement(d, f.query) for d in f.disagreements]
+        else:
+            said, cited = self._sources_say(f.claims)
+            lines.append(said)
+        return self._answer(f, " ".join(lines), cited, False, [])
+
     def _failed(self, f: Findings, error: str) -> Answer:
         """Generation failed: say so, and keep what code states without the model (the sources' answers)."""
         lines = [f"Generation failed: {error}. The evidence found is listed; ask again to get an answer."]
@@ -402,6 +437,6 @@ class Assistant:
         cited_all = sorted((cited | {c.evidence_id for d in f.disagreements for c in d.claims}) & set(by_id))
         return Answer(
             question=f.question, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=f.claims,
-            disagreements=f.disagreements, abstained=abstained, evidence=f.evidence, removed=removed,
+            disagreements=f.disagreements, abstained=abstained, evidence=f.evidence, removed=f.refused + removed,
             timings=f.timings, warnings=f.warnings,
         )

@@ -32,6 +32,10 @@ class Generator(Protocol):
 
     def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]: ...
 
+    def complete_json(self, messages: list[Message], schema: dict, max_tokens: int) -> str:
+        """A reply the JSON schema constrains (llama.cpp compiles it to a grammar), as text."""
+        ...
+
 
 class LlamaCppGenerator:
     """A pinned GGUF run in-process. One model per process; calls are serialised (llama.cpp is not re-entrant)."""
@@ -73,6 +77,13 @@ class LlamaCppGenerator:
                 if delta:
                     yield delta
 
+    def complete_json(self, messages: list[Message], schema: dict, max_tokens: int) -> str:
+        with self._lock:
+            reply = self._load().create_chat_completion(
+                messages=messages, temperature=0.0, top_k=1, max_tokens=max_tokens,
+                response_format={"type": "json_object", "schema": schema})
+        return reply["choices"][0]["message"]["content"] or ""
+
 
 class OpenAIGenerator:
     """Any OpenAI-compatible /v1 server (llama.cpp's, vLLM, Ollama): generation scales apart from retrieval."""
@@ -103,6 +114,18 @@ class OpenAIGenerator:
                     if delta:
                         yield delta
         except httpx.HTTPError as e:
+            raise ModelUnavailable(f"the model server at {self.url} failed ({e})") from e
+
+    def complete_json(self, messages: list[Message], schema: dict, max_tokens: int) -> str:
+        import httpx
+
+        body = {"model": self.model, "messages": messages, "temperature": 0.0, "max_tokens": max_tokens,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "reading", "schema": schema}}}
+        try:
+            resp = httpx.post(self.url + "/chat/completions", json=body, timeout=self.settings.server_timeout_s)
+            resp.raise_for_status()
+            return resp.json()["choices"][0]["message"].get("content") or ""
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as e:
             raise ModelUnavailable(f"the model server at {self.url} failed ({e})") from e
 
 

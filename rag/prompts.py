@@ -39,13 +39,31 @@ def question_line(question: str) -> str:
     return f"Question: {question}"
 
 
-# The measured alternative to the rules' per-source answers (bench.spans): the model proposes one source's span
-SPAN_SYSTEM = (
+
+
+# The model reads each source (rag.reading): it copies the words that answer, code checks them (rag.checks)
+READ_SYSTEM = (  # the examples sit in the system prompt, the prefix every reading shares: llama.cpp evaluates it once
     "You read sentences from ONE news article and copy the words that answer the question.\n"
-    "Reply with JSON only. \"answer\": the shortest exact words copied from the sentences that answer the question "
-    "(a number with its unit, a name, a date), or null where these sentences do not answer it."
+    "Reply with JSON only. \"answer\": the shortest exact words copied from the sentences that state exactly what "
+    "the question asks (a number with its unit, a name, a date), or null where they do not state it. A figure of "
+    "something else (another group of people, a total, a part, a date, a distance, an earlier year) is not an "
+    "answer: give null. Never compute, translate or guess.\n"
+    "Examples, all from one sentence: \"About 3,000 people marched through the city centre on Saturday and police "
+    "said 14 were arrested; the organisers, Clean Air Now, had expected 5,000.\"\n"
+    "- How many people were arrested? {\"answer\": \"14\"}\n"
+    "- How many people took part in the march? {\"answer\": \"About 3,000\"}\n"
+    "- How many people were injured? {\"answer\": null}\n"
+    "- Who organised the march? {\"answer\": \"Clean Air Now\"}\n"
+    "- Who led the police operation? {\"answer\": null}\n"
+    "- How much did the march cost? {\"answer\": null}"
+)
+READ_STANCE_SYSTEM = (
+    "You read sentences from ONE news article and say how they answer a yes-or-no question.\n"
+    "Reply with JSON only. \"answer\": \"yes\" or \"no\" where the sentences state it, \"not stated\" otherwise; "
+    "\"quote\": the exact words copied from the sentences that say it, or null."
 )
 
 
-def span_request(question: str, sentences: list[str]) -> str:
-    return question_line(question) + "\nSentences:\n" + "\n".join(f"- {s}" for s in sentences)
+def read_request(question: str, title: str, sentences: list[str]) -> str:
+    """The source's own words last, so successive sources share the prompt's start (llama.cpp reuses it)."""
+    return question_line(question) + f"\nArticle: {title}\nSentences:\n" + "\n".join(f"- {s}" for s in sentences)

@@ -6,6 +6,7 @@ tuning numbers sit in groups, one per pipeline stage (`RAG_RETRIEVAL__TOP_K`, `R
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -155,6 +156,32 @@ class ClaimSettings(BaseModel):
                                                     "one name spelled two ways (\"Cristophe\", \"Christophe\").")
 
 
+class Route(StrEnum):
+    """Who reads each source's answer: the model proposes and code checks, or the hand-written rules alone."""
+
+    MODEL = "model"
+    RULES = "rules"
+
+
+class ReadingSettings(BaseModel):
+    """The model reading each source (env: RAG_READING__<FIELD>)."""
+
+    route: Route = Field(Route.RULES, description="model: the model proposes each source's answer span and code "
+                                                  "checks it (rag.checks); rules: the hand-written extraction alone, "
+                                                  "kept for comparison (bench.spans) and ablation.")
+    sources: int = Field(4, ge=1, description="Articles the model reads per question, best first: each costs one "
+                                              "short call (~1 s on 2 cores).")
+    sentences: int = Field(3, ge=1, description="Sentences of one article the model reads, its best by score, in "
+                                                "article order: prompt tokens are most of the cost on CPU.")
+    min_score: float = Field(0.25, description="A sentence scoring below this (cosine plus word overlap) is not "
+                                               "read: nothing in it is about the question.")
+    max_span_chars: int = Field(80, ge=8, description="Longest span the model may propose (a grammar bound): "
+                                                      "answers are a figure or a name, not a sentence.")
+    max_tokens: int = Field(40, ge=8, description="Tokens one reading may generate (its JSON included).")
+    checks_off: tuple[str, ...] = Field((), description="Named checks (rag.checks.CHECKS) switched off, for "
+                                                        "ablation: RAG_READING__CHECKS_OFF='[\"dateline\"]'.")
+
+
 class MapSettings(BaseModel):
     """The disagreement map: claims found without a question, grouped across articles (env: RAG_MAP__<FIELD>)."""
 
@@ -247,6 +274,7 @@ class Settings(BaseSettings):
     claims: ClaimSettings = ClaimSettings()
     fetch: FetchSettings = FetchSettings()
     map: MapSettings = MapSettings()
+    reading: ReadingSettings = ReadingSettings()
 
     @property
     def chroma_dir(self) -> Path:

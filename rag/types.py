@@ -224,6 +224,7 @@ class SourceWarning:
 @dataclass
 class Timings:
     retrieve_s: float = 0.0
+    read_s: float = 0.0  # each source's answer read (by the model, or the rules) and checked
     evidence_s: float = 0.0
     first_token_s: float | None = None
     total_s: float = 0.0

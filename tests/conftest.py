@@ -28,11 +28,11 @@ CORPUS = PROJECT_ROOT / "corpus"
 @pytest.fixture
 def scripted() -> Iterator[ScriptedGenerator]:
     """The registered scripted generator, emptied before and after each test."""
-    SCRIPTED.queue.clear()
-    SCRIPTED.prompts.clear()
+    for queue in (SCRIPTED.queue, SCRIPTED.readings, SCRIPTED.prompts):
+        queue.clear()
     yield SCRIPTED
-    SCRIPTED.queue.clear()
-    SCRIPTED.prompts.clear()
+    for queue in (SCRIPTED.queue, SCRIPTED.readings, SCRIPTED.prompts):
+        queue.clear()
 
 
 def make_settings(root: Path, **overrides) -> Settings:

@@ -17,7 +17,13 @@ class ScriptedGenerator:
 
     def __init__(self) -> None:
         self.queue: list[str | Callable[[list[Message]], str]] = []
+        self.readings: list[str | Callable[[list[Message]], str]] = []  # replies to constrained (JSON) calls
         self.prompts: list[list[Message]] = []
+
+    def read_as(self, *replies: str | Callable[[list[Message]], str]) -> ScriptedGenerator:
+        """Queue replies to the model's readings (rag.reading); with none queued a reading says "not stated"."""
+        self.readings.extend(replies)
+        return self
 
     def enqueue(self, *replies: str | Callable[[list[Message]], str]) -> ScriptedGenerator:
         self.queue.extend(replies)
@@ -30,6 +36,11 @@ class ScriptedGenerator:
         self.prompts.append(messages)
         reply = self.queue.pop(0) if self.queue else ""
         yield from re.findall(r"\S+\s*", reply(messages) if callable(reply) else reply)
+
+    def complete_json(self, messages: list[Message], schema: dict, max_tokens: int) -> str:
+        self.prompts.append(messages)
+        reply = self.readings.pop(0) if self.readings else '{"answer": null, "quote": null}'
+        return reply(messages) if callable(reply) else reply
 
 
 SCRIPTED = ScriptedGenerator()

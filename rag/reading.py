@@ -1,0 +1,103 @@
+"""The model reads each source: per article, the exact words that answer the question as that article states them,
+or nothing; for a yes-or-no question, its stance. Code checks every proposal (rag.checks) before it is a claim.
+
+Reading comprehension ("does this sentence say how many were *arrested*, or how many *marched*?") is what the model
+is for; one short constrained call per article, its sentences last so successive calls share the prompt's start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import prompts
+from .generate import Generator, Message
+from .question import AnswerType
+from .settings import ReadingSettings
+from .types import Sentence, StanceValue
+
+log = logging.getLogger(__name__)
+
+_UNSTATED = frozenset({"", "null", "none", "n/a", "not stated", "unknown"})  # null written as a string
+_STANCES = {"yes": StanceValue.YES, "no": StanceValue.NO, "not stated": StanceValue.OPEN}
+
+
+@dataclass(frozen=True)
+class Window:
+    """What the model reads of one article: its best sentences, in article order."""
+
+    source: str
+    title: str
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the model proposed for one article, unchecked: `span` is meant to be verbatim, `None` is "not stated"."""
+
+    window: Window
+    span: str | None
+    stance: StanceValue | None = None
+
+
+def windows(scored: list[tuple[Sentence, float]], settings: ReadingSettings) -> list[Window]:
+    """Per article, its best sentences above the floor; articles best first, as many as the model reads."""
+    by_source: dict[str, list[tuple[Sentence, float]]] = defaultdict(list)
+    for s, score in scored:
+        if score >= settings.min_score:
+            by_source[s.source].append((s, score))
+    ranked = sorted(by_source.values(), key=lambda pairs: -max(sc for _, sc in pairs))[: settings.sources]
+    out = []
+    for pairs in ranked:
+        best = sorted(pairs, key=lambda p: -p[1])[: settings.sentences]
+        chosen = tuple(sorted((s for s, _ in best), key=lambda s: s.start))
+        out.append(Window(chosen[0].source, chosen[0].title, chosen))
+    return out
+
+
+def _schema(stance: bool, max_chars: int) -> dict:
+    if stance:
+        return {"type": "object", "properties": {"answer": {"enum": list(_STANCES)},
+                                                 "quote": {"type": ["string", "null"], "maxLength": max_chars * 3}},
+                "required": ["answer", "quote"]}
+    return {"type": "object", "properties": {"answer": {"type": ["string", "null"], "maxLength": max_chars}},
+            "required": ["answer"]}
+
+
+class Reader:
+    """Asks the model for each window's answer under a JSON schema; a reply that is not the schema's is "not stated"."""
+
+    def __init__(self, generator: Generator, settings: ReadingSettings):
+        self.generator = generator
+        self.settings = settings
+
+    def read(self, question: str, asked: AnswerType, found: list[Window]) -> list[Proposal]:
+        stance = asked is AnswerType.YESNO
+        system = prompts.READ_STANCE_SYSTEM if stance else prompts.READ_SYSTEM
+        schema = _schema(stance, self.settings.max_span_chars)
+        out = []
+        for w in found:
+            messages: list[Message] = [
+                {"role": "system", "content": system},
+                {"role": "user", "content": prompts.read_request(question, w.title, [s.text for s in w.sentences])}]
+            reply = self._parse(self.generator.complete_json(messages, schema, self.settings.max_tokens))
+            if stance:
+                said = _STANCES.get(str(reply.get("answer")))
+                quote = reply.get("quote")
+                out.append(Proposal(w, quote if isinstance(quote, str) else None, said))
+            else:
+                answer = reply.get("answer")
+                stated = isinstance(answer, str) and answer.strip().lower() not in _UNSTATED
+                out.append(Proposal(w, answer if stated else None))
+            log.debug("read %s: %r", w.source, out[-1].span if not stance else (out[-1].stance, out[-1].span))
+        return out
+
+    @staticmethod
+    def _parse(text: str) -> dict:
+        try:
+            reply = json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+        return reply if isinstance(reply, dict) else {}

@@ -1,0 +1,156 @@
+"""The model reads each source, code checks what it read: each named check on a small fixture (the model's proposal
+written by hand), and the pipeline around the reading with the scripted model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from rag.answer import Assistant
+from rag.checks import CHECKS, active, checked, locate
+from rag.question import analyse
+from rag.reading import Proposal, Reader, Window, windows
+from rag.settings import ReadingSettings, Route, Settings
+from rag.types import ClaimKind, Sentence, StanceValue
+
+MARCH = ("Police said 14 people were arrested after about 3,000 marched through Veldham on Saturday; "
+         "the organisers, Clean Air Now, had expected 5,000.")
+
+
+def sentence(text: str, source: str = "a", start: int = 0, outlet: str = "Veldham Post") -> Sentence:
+    return Sentence(source=source, title="March in Veldham", outlet=outlet, text=text, start=start,
+                    end=start + len(text), furniture=False, prev="", date="2026-05-02")
+
+
+def proposal(span: str | None, *texts: str, stance: StanceValue | None = None) -> Proposal:
+    return Proposal(Window("a", "March in Veldham", tuple(sentence(t) for t in texts or (MARCH,))), span, stance)
+
+
+def run(span: str | None, question: str, *texts: str, stance: StanceValue | None = None, off: tuple[str, ...] = ()):
+    return checked([proposal(span, *texts, stance=stance)], analyse(question), {}, off)
+
+
+def test_a_verbatim_figure_of_the_asked_kind_becomes_a_claim_with_its_speaker():
+    drafts, refusals = run("14", "How many people were arrested in Veldham?")
+    assert refusals == []
+    [d] = drafts
+    assert (d.value, d.kind, d.claimant, d.reading.number) == ("14", ClaimKind.VALUE, "Police", 14)
+
+
+def test_a_span_found_only_inside_a_longer_number_is_not_verbatim():
+    drafts, refusals = run("2", "How many people were hurt in Veldham?", "Officials said 23 people were hurt.")
+    assert drafts == [] and [r.check for r in refusals] == ["verbatim"]
+
+
+def test_the_proposed_figure_is_cited_as_the_source_writes_it():
+    drafts, _ = run("30%", "What share of homes in Veldham will be affordable?",
+                    "Officers said 30 per cent of the homes would be affordable.")
+    assert [d.value for d in drafts] == ["30 per cent"]
+
+
+def test_a_figure_the_source_does_not_state_is_refused_as_not_verbatim():
+    drafts, refusals = run("1200000", "How much did the march in Veldham cost?")
+    assert drafts == [] and refusals[0].check == "verbatim"
+
+
+@pytest.mark.parametrize("question, span, check", [
+    ("How many people were arrested in Veldham?", "on Saturday", "typed"),
+    ("Who organised the march in Veldham?", "14", "named"),
+    ("Who did Clean Air Now say organised the march?", "Clean Air Now", "not_the_subject"),
+])
+def test_each_check_refuses_its_own_example(question, span, check):
+    drafts, refusals = run(span, question)
+    assert drafts == [] and [r.check for r in refusals] == [check]
+
+
+def test_a_dateline_is_refused_as_an_answer():
+    text = "VELDHAM, May 2 (Wire) - About 3,000 people marched on Saturday."
+    drafts, refusals = run("May 2", "When did people march in Veldham?", text)
+    assert drafts == [] and refusals[0].check == "dateline"
+
+
+def test_a_check_switched_off_lets_its_example_through():
+    drafts, _ = run("Clean Air Now", "Who did Clean Air Now say organised the march?", off=("not_the_subject",))
+    assert [d.value for d in drafts] == ["Clean Air Now"]
+
+
+def test_an_unknown_check_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown check"):
+        active(("no_such_check",))
+
+
+def test_every_check_has_a_name_an_example_and_answer_types():
+    assert len({c.name for c in CHECKS}) == len(CHECKS)
+    assert all(c.example and c.types for c in CHECKS)
+
+
+def test_not_stated_is_neither_a_claim_nor_a_refusal():
+    assert run(None, "How many people were injured in Veldham?") == ([], [])
+
+
+def test_a_stance_cites_the_words_the_model_copied():
+    text = "Clean Air Now denied that it had paid the marchers."
+    drafts, _ = run("denied that it had paid the marchers", "Did Clean Air Now pay the marchers in Veldham?", text,
+                    stance=StanceValue.NO)
+    [d] = drafts
+    assert (d.kind, d.stance, d.value) == (ClaimKind.STANCE, StanceValue.NO, "“denied that it had paid the marchers”")
+
+
+def test_locate_ignores_case_and_spaces_but_returns_the_sources_characters():
+    s, a, b = locate(proposal("14  PEOPLE"))
+    assert s.text[a:b] == "14 people"
+
+
+def test_windows_read_the_best_articles_best_first_each_in_article_order():
+    cfg = ReadingSettings(sources=2, sentences=2, min_score=0.3)
+    scored = [(sentence("One.", "a", 0), 0.5), (sentence("Two.", "a", 10), 0.9), (sentence("Three.", "a", 20), 0.4),
+              (sentence("Four.", "b", 0), 0.95), (sentence("Five.", "c", 0), 0.6), (sentence("Six.", "d", 0), 0.1)]
+    found = windows(scored, cfg)
+    assert [w.source for w in found] == ["b", "a"]
+    assert [s.text for s in found[1].sentences] == ["One.", "Two."]
+
+
+def test_a_reply_outside_the_schema_reads_as_not_stated(scripted):
+    scripted.read_as("not json", '{"answer": "null"}', '["14"]')
+    w = proposal(None).window
+    read = Reader(scripted, ReadingSettings()).read("How many were arrested?", analyse("How many were arrested?").type,
+                                                    [w, w, w])
+    assert [p.span for p in read] == [None, None, None]
+
+
+def test_each_article_is_read_with_its_own_sentences_last(scripted):
+    w1 = Window("a", "First", (sentence("Police said 14 were arrested."),))
+    w2 = Window("b", "Second", (sentence("Organisers said 20 were arrested.", "b"),))
+    Reader(scripted, ReadingSettings()).read("How many were arrested?", analyse("How many were arrested?").type, [w1, w2])
+    first, second = (p[1]["content"] for p in scripted.prompts)
+    assert first.endswith("- Police said 14 were arrested.") and second.endswith("- Organisers said 20 were arrested.")
+    assert first.split("\nArticle:")[0] == second.split("\nArticle:")[0]  # the shared start llama.cpp reuses
+
+
+@pytest.fixture
+def model_route(seed_store, seed_settings: Settings, scripted):
+    settings = seed_settings.model_copy(update={"model": "scripted",
+                                                "reading": ReadingSettings(route=Route.MODEL)})
+    return Assistant(seed_store, settings)
+
+
+def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model_route, scripted):
+    def reply(messages):  # each article's first thousands figure, whatever it counts: the sources' own words
+        found = re.findall(r"\b\d{1,3},\d{3}\b", messages[1]["content"].split("Sentences:")[1])
+        return json.dumps({"answer": found[0] if found else None})
+
+    scripted.read_as(*[reply] * 8)
+    answer = model_route.ask("How many GPUs does DeepSeek have?")
+    assert answer.disagreements, answer.answer
+    sides = {c.value for d in answer.disagreements for c in d.claims}
+    assert len(sides) >= 2 and all(v in answer.answer for v in sides)
+    assert scripted.queue == [] and not any(p[0]["content"].startswith("You answer") for p in scripted.prompts)
+
+
+def test_when_no_source_states_it_the_answer_abstains_and_names_what_was_refused(model_route, scripted):
+    scripted.read_as(*['{"answer": "DeepSeek"}'] * 8)  # a name where a count is asked
+    answer = model_route.ask("How many Nvidia H800 GPUs were used to train DeepSeek-V3?")
+    assert answer.abstained and answer.claims == []
+    assert any("check typed" in r for r in answer.removed), answer.removed
