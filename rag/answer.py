@@ -156,7 +156,8 @@ class Assistant:
         about = self._doc_names(hits, query)
         read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
         if read:
-            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)])
+            rules = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)
+            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)], rules)
         else:
             drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
@@ -212,11 +213,15 @@ class Assistant:
                   timings.first_token_s or 0.0, answer.timings.total_s)
         yield Event(EventKind.ANSWER, answer=answer)
 
-    def _read(self, question: str, query: Query, scored: list[tuple[Sentence, float]]) -> tuple[list[cl.ClaimDraft], list[Refusal]]:
-        """The model reads each of the best articles; code checks what it proposes."""
+    def _read(self, question: str, query: Query, scored: list[tuple[Sentence, float]],
+              rules: list[cl.ClaimDraft]) -> tuple[list[cl.ClaimDraft], list[Refusal]]:
+        """The model reads each of the best articles; code checks what it proposes, the rules' reading of the same
+        article the tie-breaker, and a second yes/no reading of the one sentence where only the model reads one."""
         cfg = self.settings.reading
-        proposals = Reader(self.generator, cfg).read(question, query.type, windows(scored, cfg))
-        return checked(proposals, query, dict(scored), cfg.checks_off)
+        reader = Reader(self.generator, cfg)
+        proposals = reader.read(question, query.type, windows(scored, cfg))
+        return checked(proposals, query, dict(scored), cfg.checks_off, rules,
+                       lambda c: reader.confirm(question, c.sentence.text, c.span))
 
     def _screen(self, hits: list[Hit]) -> tuple[list[Hit], list[SourceWarning]]:
         """The hits of articles that address AI systems set aside, and why: nothing such an article says reaches the

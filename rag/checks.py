@@ -34,6 +34,8 @@ class Candidate:
     start: int
     end: int
     value: numbers.Value | None  # the asked kind's value inside the span, positions in the sentence
+    rules: tuple[ClaimDraft, ...] = ()  # what the hand-written rules read in the same article: the second reader
+    confirm: Callable[[Candidate], bool] = lambda c: True  # the model's yes/no reading of the span's one sentence
 
     @property
     def span(self) -> str:
@@ -134,6 +136,25 @@ def _not_the_subject(c: Candidate, q: Query) -> str:
     return "it only repeats the question's words" if own and own <= asked else ""
 
 
+def _same_answer(c: Candidate, d: ClaimDraft) -> bool:
+    if c.value is not None and d.reading is not None:
+        return numbers.agrees(c.value, d.reading)
+    mine, theirs = set(normalise_name(c.span).split()), set(d.norm.split())
+    return bool(mine) and bool(theirs) and (mine <= theirs or theirs <= mine)
+
+
+def _readers_agree(c: Candidate, q: Query) -> str:
+    if c.rules and not any(_same_answer(c, d) for d in c.rules):
+        return "the rules read another answer in this article: " + "; ".join(d.value for d in c.rules[:3])
+    return ""
+
+
+def _confirmed(c: Candidate, q: Query) -> str:
+    if c.rules or c.confirm(c):
+        return ""
+    return "read again alone, its sentence does not state it as the answer"
+
+
 def _stance_quoted(c: Candidate, q: Query) -> str:
     return "" if c.proposal.stance is not None else "no stance"
 
@@ -146,6 +167,10 @@ CHECKS: tuple[Check, ...] = (
     Check("dateline", _VALUED, "“PORT AVELINE, April 11 (Meridex News) -” is when it was filed, not an answer", _dateline),
     Check("not_the_subject", _NAMED | _VALUED, "“who captained the Corran Star?” – “the Corran Star”", _not_the_subject),
     Check("stance", frozenset({AnswerType.YESNO}), "a yes/no reading with no stance", _stance_quoted),
+    Check("readers_agree", _NAMED | _VALUED, "the model reads 40 (the missing) as the passengers where the rules "
+          "read 212 passengers in the same article", _readers_agree),
+    Check("confirmed", _NAMED | _VALUED, "only the model reads an answer in the article: a second yes/no reading "
+          "of that one sentence must agree (no span for a question no source answers)", _confirmed),
 )
 
 
@@ -156,10 +181,15 @@ def active(off: tuple[str, ...]) -> tuple[Check, ...]:
     return tuple(c for c in CHECKS if c.name not in off)
 
 
-def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, float],
-            off: tuple[str, ...] = ()) -> tuple[list[ClaimDraft], list[Refusal]]:
+def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, float], off: tuple[str, ...] = (),
+            rules: list[ClaimDraft] | None = None,
+            confirm: Callable[[Candidate], bool] = lambda c: True) -> tuple[list[ClaimDraft], list[Refusal]]:
     """The proposals that pass every active check as claim drafts (the rules' record: compare reads it), and the
-    refused ones with the check that refused each. A "not stated" reading is neither."""
+    refused ones with the check that refused each. A "not stated" reading is neither. `rules`: the hand-written
+    reading of the same sentences, the tie-breaker; `confirm`: the model's second reading of one sentence."""
+    by_source: dict[str, tuple[ClaimDraft, ...]] = {}
+    for d in rules or []:
+        by_source[d.sentence.source] = by_source.get(d.sentence.source, ()) + (d,)
     checks = [c for c in active(off) if query.type in c.types]
     drafts: list[ClaimDraft] = []
     refusals: list[Refusal] = []
@@ -171,7 +201,8 @@ def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, floa
             refusals.append(Refusal(p.window.source, p.span or "", "verbatim", "not in the source's words"))
             continue
         s, start, end = where
-        c = Candidate(p, s, start, end, _value(s, start, end, query) if query.type.valued else None)
+        c = Candidate(p, s, start, end, _value(s, start, end, query) if query.type.valued else None,
+                      by_source.get(s.source, ()), confirm)
         why = next(((ch.name, r) for ch in checks if (r := ch.refuses(c, query))), None)
         if why:
             refusals.append(Refusal(s.source, c.span, *why))

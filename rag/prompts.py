@@ -41,13 +41,14 @@ def question_line(question: str) -> str:
 
 
 
-# The model reads each source (rag.reading): it copies the words that answer, code checks them (rag.checks)
-READ_SYSTEM = (  # the examples sit in the system prompt, the prefix every reading shares: llama.cpp evaluates it once
-    "You read sentences from ONE news article and copy the words that answer the question.\n"
-    "Reply with JSON only. \"answer\": the shortest exact words copied from the sentences that state exactly what "
-    "the question asks (a number with its unit, a name, a date), or null where they do not state it. A figure of "
-    "something else (another group of people, a total, a part, a date, a distance, an earlier year) is not an "
-    "answer: give null. Never compute, translate or guess.\n"
+# The model reads each source (rag.reading): it copies the words that answer, code checks them (rag.checks).
+# Both tasks and the examples sit in one system prompt, the prefix every call shares: llama.cpp evaluates it once.
+READ_SYSTEM = (
+    "You read news articles and reply with JSON only. Never compute, translate or guess.\n"
+    "Task A. Given a question and numbered sentences of ONE article: \"answer\": the shortest exact words copied "
+    "from the sentences that state exactly what the question asks (a number with its unit, a name, a date), or null "
+    "where they do not state it. A figure of something else (another group of people, a total, a part, a date, a "
+    "distance, an earlier year) is not an answer: give null.\n"
     "Examples, all from one sentence: \"About 3,000 people marched through the city centre on Saturday and police "
     "said 14 were arrested; the organisers, Clean Air Now, had expected 5,000.\"\n"
     "- How many people were arrested? {\"answer\": \"14\"}\n"
@@ -55,15 +56,24 @@ READ_SYSTEM = (  # the examples sit in the system prompt, the prefix every readi
     "- How many people were injured? {\"answer\": null}\n"
     "- Who organised the march? {\"answer\": \"Clean Air Now\"}\n"
     "- Who led the police operation? {\"answer\": null}\n"
-    "- How much did the march cost? {\"answer\": null}"
+    "- How much did the march cost? {\"answer\": null}\n"
+    "Task B. Given one sentence, a question and a proposed answer: {\"states\": \"yes\"} when the sentence states "
+    "that the proposed words are exactly what the question asks (the same thing, the same people, the same event), "
+    "{\"states\": \"no\"} when they are something else the sentence mentions. In the example sentence, for "
+    "\"How many people were arrested?\", \"14\" is yes and \"5,000\" is no."
 )
 READ_STANCE_SYSTEM = (
     "You read sentences from ONE news article and say how they answer a yes-or-no question.\n"
     "Reply with JSON only. \"answer\": \"yes\" or \"no\" where the sentences state it, \"not stated\" otherwise; "
-    "\"quote\": the exact words copied from the sentences that say it, or null."
+    "\"sentence\": the number of the sentence that says it."
 )
 
 
 def read_request(question: str, title: str, sentences: list[str]) -> str:
     """The source's own words last, so successive sources share the prompt's start (llama.cpp reuses it)."""
-    return question_line(question) + f"\nArticle: {title}\nSentences:\n" + "\n".join(f"- {s}" for s in sentences)
+    return "Task A.\n" + question_line(question) + f"\nArticle: {title}\nSentences:\n" + "\n".join(
+        f"{n}. {s}" for n, s in enumerate(sentences, 1))
+
+
+def confirm_request(question: str, sentence: str, span: str) -> str:
+    return f"Task B.\nSentence: {sentence}\n{question_line(question)}\nProposed answer: {span}"

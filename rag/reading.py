@@ -21,6 +21,7 @@ from .types import Sentence, StanceValue
 log = logging.getLogger(__name__)
 
 _UNSTATED = frozenset({"", "null", "none", "n/a", "not stated", "unknown"})  # null written as a string
+_CONFIRM = {"type": "object", "properties": {"states": {"enum": ["yes", "no"]}}, "required": ["states"]}
 _STANCES = {"yes": StanceValue.YES, "no": StanceValue.NO, "not stated": StanceValue.OPEN}
 
 
@@ -57,11 +58,11 @@ def windows(scored: list[tuple[Sentence, float]], settings: ReadingSettings) -> 
     return out
 
 
-def _schema(stance: bool, max_chars: int) -> dict:
-    if stance:
+def _schema(stance: bool, max_chars: int, sentences: int) -> dict:
+    if stance:  # the sentence by its number: code cites it whole, and the model writes two tokens, not a quote
         return {"type": "object", "properties": {"answer": {"enum": list(_STANCES)},
-                                                 "quote": {"type": ["string", "null"], "maxLength": max_chars * 3}},
-                "required": ["answer", "quote"]}
+                                                 "sentence": {"type": "integer", "minimum": 1, "maximum": sentences}},
+                "required": ["answer", "sentence"]}
     return {"type": "object", "properties": {"answer": {"type": ["string", "null"], "maxLength": max_chars}},
             "required": ["answer"]}
 
@@ -76,23 +77,31 @@ class Reader:
     def read(self, question: str, asked: AnswerType, found: list[Window]) -> list[Proposal]:
         stance = asked is AnswerType.YESNO
         system = prompts.READ_STANCE_SYSTEM if stance else prompts.READ_SYSTEM
-        schema = _schema(stance, self.settings.max_span_chars)
         out = []
         for w in found:
+            schema = _schema(stance, self.settings.max_span_chars, len(w.sentences))
             messages: list[Message] = [
                 {"role": "system", "content": system},
                 {"role": "user", "content": prompts.read_request(question, w.title, [s.text for s in w.sentences])}]
             reply = self._parse(self.generator.complete_json(messages, schema, self.settings.max_tokens))
             if stance:
                 said = _STANCES.get(str(reply.get("answer")))
-                quote = reply.get("quote")
-                out.append(Proposal(w, quote if isinstance(quote, str) else None, said))
+                n = reply.get("sentence")
+                quote = w.sentences[n - 1].text if isinstance(n, int) and 1 <= n <= len(w.sentences) else None
+                out.append(Proposal(w, quote, said))
             else:
                 answer = reply.get("answer")
                 stated = isinstance(answer, str) and answer.strip().lower() not in _UNSTATED
                 out.append(Proposal(w, answer if stated else None))
             log.debug("read %s: %r", w.source, out[-1].span if not stance else (out[-1].stance, out[-1].span))
         return out
+
+    def confirm(self, question: str, sentence: str, span: str) -> bool:
+        """The model's yes/no reading of one sentence against the question: does it state `span` as the answer?"""
+        messages: list[Message] = [{"role": "system", "content": prompts.READ_SYSTEM},
+                                   {"role": "user", "content": prompts.confirm_request(question, sentence, span)}]
+        reply = self._parse(self.generator.complete_json(messages, _CONFIRM, self.settings.max_tokens))
+        return reply.get("states") == "yes"
 
     @staticmethod
     def _parse(text: str) -> dict:

@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+from rag import numbers
 from rag.answer import Assistant
 from rag.checks import CHECKS, active, checked, locate
+from rag.claims import ClaimDraft
 from rag.question import analyse
 from rag.reading import Proposal, Reader, Window, windows
 from rag.settings import ReadingSettings, Route, Settings
@@ -125,7 +127,7 @@ def test_each_article_is_read_with_its_own_sentences_last(scripted):
     w2 = Window("b", "Second", (sentence("Organisers said 20 were arrested.", "b"),))
     Reader(scripted, ReadingSettings()).read("How many were arrested?", analyse("How many were arrested?").type, [w1, w2])
     first, second = (p[1]["content"] for p in scripted.prompts)
-    assert first.endswith("- Police said 14 were arrested.") and second.endswith("- Organisers said 20 were arrested.")
+    assert first.endswith("1. Police said 14 were arrested.") and second.endswith("1. Organisers said 20 were arrested.")
     assert first.split("\nArticle:")[0] == second.split("\nArticle:")[0]  # the shared start llama.cpp reuses
 
 
@@ -138,10 +140,13 @@ def model_route(seed_store, seed_settings: Settings, scripted):
 
 def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model_route, scripted):
     def reply(messages):  # each article's first thousands figure, whatever it counts: the sources' own words
-        found = re.findall(r"\b\d{1,3},\d{3}\b", messages[1]["content"].split("Sentences:")[1])
+        text = messages[1]["content"]
+        if "Sentences:" not in text:
+            return '{"states": "yes"}'  # the second reading of one sentence
+        found = re.findall(r"\b\d{1,3},\d{3}\b", text.split("Sentences:")[1])
         return json.dumps({"answer": found[0] if found else None})
 
-    scripted.read_as(*[reply] * 8)
+    scripted.read_as(*[reply] * 16)
     answer = model_route.ask("How many GPUs does DeepSeek have?")
     assert answer.disagreements, answer.answer
     sides = {c.value for d in answer.disagreements for c in d.claims}
@@ -154,3 +159,51 @@ def test_when_no_source_states_it_the_answer_abstains_and_names_what_was_refused
     answer = model_route.ask("How many Nvidia H800 GPUs were used to train DeepSeek-V3?")
     assert answer.abstained and answer.claims == []
     assert any("check typed" in r for r in answer.removed), answer.removed
+
+
+def test_a_stance_is_read_with_the_number_of_its_sentence_and_cites_that_sentence_whole(scripted):
+    w = Window("a", "Pay", (sentence("The march was peaceful."), sentence("Clean Air Now denied paying anyone.", start=30)))
+    scripted.read_as('{"answer": "no", "sentence": 2}', '{"answer": "yes", "sentence": 7}')
+    question = "Did Clean Air Now pay the marchers?"
+    first, second = Reader(scripted, ReadingSettings()).read(question, analyse(question).type, [w, w])
+    assert (first.stance, first.span) == (StanceValue.NO, "Clean Air Now denied paying anyone.")
+    assert (second.stance, second.span) == (StanceValue.YES, None)  # no such sentence: nothing to cite
+    drafts, refusals = checked([first, second], analyse(question), {})
+    assert [d.stance for d in drafts] == [StanceValue.NO] and [r.check for r in refusals] == ["verbatim"]
+
+
+def _rules_read(text: str) -> ClaimDraft:
+    v = numbers.find(text)[0]
+    return ClaimDraft(sentence(MARCH), "Police", "said", text, ClaimKind.VALUE, False, v.key, reading=v)
+
+
+def test_where_the_rules_read_another_figure_in_the_article_the_models_figure_is_refused():
+    question = analyse("How many people were arrested in Veldham?")
+    drafts, refusals = checked([proposal("5,000")], question, {}, rules=[_rules_read("14")])
+    assert drafts == [] and [r.check for r in refusals] == ["readers_agree"]
+
+
+def test_where_both_readers_read_one_figure_it_stands_without_a_second_model_reading():
+    asked: list[str] = []
+    question = analyse("How many people were arrested in Veldham?")
+    drafts, _ = checked([proposal("14")], question, {}, rules=[_rules_read("14 people")],
+                        confirm=lambda c: asked.append(c.span) or False)
+    assert [d.value for d in drafts] == ["14"] and asked == []
+
+
+@pytest.mark.parametrize("states, kept", [(True, ["14"]), (False, [])])
+def test_where_only_the_model_reads_a_figure_its_second_reading_decides(states, kept):
+    asked: list[str] = []
+    question = analyse("How many people were arrested in Veldham?")
+    drafts, refusals = checked([proposal("14")], question, {}, rules=[],
+                               confirm=lambda c: asked.append(c.span) or states)
+    assert [d.value for d in drafts] == kept and asked == ["14"]
+    assert [r.check for r in refusals] == ([] if states else ["confirmed"])
+
+
+def test_the_second_reading_asks_about_the_one_sentence_and_the_proposed_words(scripted):
+    scripted.read_as('{"states": "no"}', '{"states": "yes"}')
+    reader = Reader(scripted, ReadingSettings())
+    assert not reader.confirm("How many were arrested?", MARCH, "3,000")
+    assert reader.confirm("How many were arrested?", MARCH, "14")
+    assert scripted.prompts[0][1]["content"].endswith("Proposed answer: 3,000") and MARCH in scripted.prompts[0][1]["content"]
