@@ -207,3 +207,45 @@ def test_the_second_reading_asks_about_the_one_sentence_and_the_proposed_words(s
     assert not reader.confirm("How many were arrested?", MARCH, "3,000")
     assert reader.confirm("How many were arrested?", MARCH, "14")
     assert scripted.prompts[0][1]["content"].endswith("Proposed answer: 3,000") and MARCH in scripted.prompts[0][1]["content"]
+
+
+@pytest.fixture(scope="module")
+def stories_store(tmp_path_factory):
+    """Two stories of the dev split in an index of their own (each is the other's distractor)."""
+    from evals.datasets import STORIES2, load_stories
+    from rag.ingest import Ingestor
+    from rag.store import Store
+    from rag.types import IngestReport
+
+    from .conftest import make_settings
+
+    items = [it for it in load_stories(STORIES2, "dev") if it.id.startswith(("cresswick-runway", "dellbrook-harnell"))]
+    settings = make_settings(tmp_path_factory.mktemp("stories"), reading=ReadingSettings(route=Route.MODEL))
+    store = Store(settings)
+    docs = [d for d in items[0].docs if d.id.startswith(("cresswick-runway", "dellbrook-harnell"))]
+    Ingestor(store, settings).ingest_docs(docs, IngestReport(), progress=False)
+    store.lexical.refresh()
+    return Assistant(store, settings), {it.question: it for it in items}
+
+
+def _quotes_verbatim(answer, store) -> None:
+    for c in answer.citations:
+        assert store.registry.text(c.source)[c.start:c.end] == c.quote
+
+
+@pytest.mark.slow
+def test_the_real_model_reads_both_sides_of_a_conflict_and_code_states_them(stories_store):
+    assistant, items = stories_store
+    it = items["How many flights were cancelled because of the runway closure at Cresswick International Airport on 15 September?"]
+    answer = assistant.ask(it.question)
+    _quotes_verbatim(answer, assistant.store)
+    assert answer.disagreements, answer.answer
+    assert all(side.split(" | ")[0] in answer.answer for side in it.gold_sides), answer.answer
+
+
+@pytest.mark.slow
+def test_the_real_model_reading_abstains_where_no_source_answers(stories_store):
+    assistant, items = stories_store
+    answer = assistant.ask("When will building work start at Harnell Farm in Dellbrook?")
+    _quotes_verbatim(answer, assistant.store)
+    assert answer.abstained and not answer.claims, answer.answer
