@@ -24,6 +24,7 @@ from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .reading import Reader, windows
 from .retrieve import Retriever
+from .sentences import spans as sentence_spans
 from .settings import Route, Settings
 from .store import Store
 from .types import (
@@ -80,6 +81,7 @@ class Findings:
     unsupported: str = ""  # figures the question states that no source states
     warnings: list[SourceWarning] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # the model's proposals a check refused, and which check
+    unasked: list[str] = field(default_factory=list)  # further questions of the same message, not answered here
 
 
 # Terminal escape sequences (colours, cursor moves), with their ESC or as the fragment left once it was stripped:
@@ -99,6 +101,16 @@ def clean_question(question: str, settings: Settings) -> str:
     if len(q) > settings.question.max_chars:
         raise QuestionError(f"the question is too long ({len(q):,} characters, limit {settings.question.max_chars:,})")
     return q
+
+
+def split_questions(question: str) -> tuple[str, list[str]]:
+    """The first question of a message that asks several ("How many attended? Did they use smuggled chips?") and
+    the others: each needs its own evidence and reading, so one is answered and the answer names the rest."""
+    asked = [question[a:b] for a, b in sentence_spans(question)]
+    questions = [p for p in asked if p.rstrip().endswith(("?", "？", "¿")) and len(p.split()) >= 2]
+    if len(questions) < 2:
+        return question, []
+    return questions[0], questions[1:]
 
 
 def _claim(d: cl.ClaimDraft, ev_id: int) -> Claim:
@@ -138,7 +150,7 @@ class Assistant:
 
     def stream(self, question: str, history: list[str] | None = None) -> Iterator[Event]:
         t0 = time.perf_counter()
-        q = clean_question(question, self.settings)
+        q, unasked = split_questions(clean_question(question, self.settings))
         previous = history[-1] if history else None
         openers = language.load(language.detect(q)).follow_up_openers
         follow_up = bool(previous) and (len(q.split()) <= self.settings.question.follow_up_words
@@ -179,7 +191,7 @@ class Assistant:
         yield Event(EventKind.EVIDENCE, evidence=evidence, claims=claims, disagreements=disagreements, warnings=warnings)
 
         found = Findings(q, query, evidence, claims, disagreements, timings, warnings=warnings,
-                         refused=[str(r) for r in refusals])
+                         refused=[str(r) for r in refusals], unasked=unasked)
         if not evidence or ((query.type.valued or read) and not claims) or (best < self.settings.evidence.min_similarity and not claims):
             answer = self._stated(found) if disagreements else self._abstain(found)
             answer.timings.total_s = time.perf_counter() - t0
@@ -439,6 +451,8 @@ class Assistant:
     @staticmethod
     def _answer(f: Findings, text: str, cited: set[int], abstained: bool, removed: list[str]) -> Answer:
         by_id = {e.id: e for e in f.evidence}
+        if f.unasked:
+            text += f" This answers “{f.question}” only; ask " + " and ".join(f"“{u}”" for u in f.unasked) + " on its own."
         cited_all = sorted((cited | {c.evidence_id for d in f.disagreements for c in d.claims}) & set(by_id))
         return Answer(
             question=f.question, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=f.claims,

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rag import numbers
-from rag.answer import Assistant
+from rag.answer import Assistant, split_questions
 from rag.checks import CHECKS, active, checked, locate
 from rag.claims import ClaimDraft
 from rag.question import analyse
@@ -249,3 +249,19 @@ def test_the_real_model_reading_abstains_where_no_source_answers(stories_store):
     answer = assistant.ask("When will building work start at Harnell Farm in Dellbrook?")
     _quotes_verbatim(answer, assistant.store)
     assert answer.abstained and not answer.claims, answer.answer
+
+
+@pytest.mark.parametrize("message, first, rest", [
+    ("How many GPUs does DeepSeek have?", "How many GPUs does DeepSeek have?", []),
+    ("How many attended? Did DeepSeek use smuggled chips?", "How many attended?", ["Did DeepSeek use smuggled chips?"]),
+    ("Tell me about the U.S. probe. Who leads it?", "Tell me about the U.S. probe. Who leads it?", []),
+])
+def test_a_message_is_split_into_its_questions(message, first, rest):
+    assert split_questions(message) == (first, rest)
+
+
+def test_a_message_with_two_questions_says_which_one_it_answered(model_route, scripted):
+    answer = model_route.ask("How many people attended? Did DeepSeek use smuggled chips?")
+    assert answer.answer.endswith("This answers “How many people attended?” only; "
+                                  "ask “Did DeepSeek use smuggled chips?” on its own."), answer.answer
+    assert answer.question == "How many people attended?"
