@@ -166,12 +166,10 @@ class Assistant:
         scored = list(zip(sentences, self.selector.score(search_text, sentences)))
         refusals: list[Refusal] = []
         about = self._doc_names(hits, query)
+        drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)  # the rules' reading
         read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
-        if read:
-            rules = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)
-            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)], rules)
-        else:
-            drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)
+        if read:  # the model's reading, the rules' its tie-breaker
+            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)], drafts)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts])
         by_pos = {(e.source, e.start): e for e in evidence}
