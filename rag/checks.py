@@ -204,6 +204,8 @@ def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, floa
         c = Candidate(p, s, start, end, _value(s, start, end, query) if query.type.valued else None,
                       by_source.get(s.source, ()), confirm)
         why = next(((ch.name, r) for ch in checks if (r := ch.refuses(c, query))), None)
+        if why is None and query.type.valued and c.value is None:  # with `typed` off: still nothing to compare
+            why = ("typed", f"it holds no {query.type.value} value to compare")
         if why:
             refusals.append(Refusal(s.source, c.span, *why))
             continue

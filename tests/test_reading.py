@@ -265,3 +265,8 @@ def test_a_message_with_two_questions_says_which_one_it_answered(model_route, sc
     assert answer.answer.endswith("This answers “How many people attended?” only; "
                                   "ask “Did DeepSeek use smuggled chips?” on its own."), answer.answer
     assert answer.question == "How many people attended?"
+
+
+def test_with_the_typed_check_off_a_value_question_still_gets_no_claim_without_a_value():
+    drafts, refusals = run("on Saturday", "How many people were arrested in Veldham?", off=("typed",))
+    assert drafts == [] and [r.check for r in refusals] == ["typed"]
