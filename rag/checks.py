@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import numbers
 from .attribution import attribute
-from .claims import ClaimDraft, dateline, normalise_name, sentence_lang, source_label
+from .claims import STANCE_VERBS, ClaimDraft, dateline, normalise_name, sentence_lang, source_label
 from .entities import refused
 from .language import fold, words
 from .question import AnswerType, Query, stem
@@ -221,7 +221,7 @@ def _draft(c: Candidate, q: Query, relevance: float) -> ClaimDraft:
     verb = who.verb if claimant else "reports"
     if q.type is AnswerType.YESNO:
         stance = c.proposal.stance or StanceValue.OPEN
-        verb = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}[stance]
+        verb = STANCE_VERBS[stance]
         return ClaimDraft(s, claimant or source_label(s), verb, f"“{c.span}”", ClaimKind.STANCE,
                           stance is StanceValue.OPEN, stance.value, stance=stance, relevance=relevance)
     if c.value is not None:

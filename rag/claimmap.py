@@ -12,7 +12,7 @@ from functools import cache
 from . import instructions, numbers
 from . import sentences as splitter
 from .attribution import attribute
-from .claims import NAME, clause_of, earlier_year, is_baseline, source_label, value_span
+from .claims import NAME, STANCE_VERBS, clause_of, earlier_year, is_baseline, source_label, value_span
 from .language import Lang, Stance, detect, fold, load, units, words
 from .numbers import Bound, Value, ValueKind
 from .question import plural, stem
@@ -279,7 +279,6 @@ def _filed(names: list[str], art: _Article, limit: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))[:limit]
 
 
-_STANCE_VERB = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}
 
 
 @cache
@@ -322,7 +321,7 @@ def _stance(s: Sentence, art: _Article, title_names: list[str], settings: Settin
     if not subjects:
         return None
     return MapClaim(s.source, s.title, s.outlet, s.date, ClaimKind.STANCE, s.text, s.start, s.end, stance.value,
-                    who.claimant or source_label(s), _STANCE_VERB[stance], s.text, s.start, s.end, "stance",
+                    who.claimant or source_label(s), STANCE_VERBS[stance], s.text, s.start, s.end, "stance",
                     subjects=subjects, terms=tuple(dict.fromkeys(terms)), stance=stance,
                     hedged=stance is StanceValue.OPEN)
 

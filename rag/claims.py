@@ -595,6 +595,9 @@ def value_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, b
     return out
 
 
+STANCE_VERBS = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}  # as answers show them
+
+
 def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, bool]) -> list[ClaimDraft]:
     """Yes / no / open per sentence that uses the question's most specific term ("smuggled", not "chips")."""
     # "was the tram speeding when it derailed": the point is the speeding; what follows "when" only sets the scene
@@ -629,7 +632,7 @@ def stance_claims(sentences: list[Sentence], query: Query, doc_names: dict[str, 
             stance = StanceValue.OPEN
         else:
             stance = StanceValue.YES
-        verb = {StanceValue.YES: "affirms", StanceValue.NO: "denies", StanceValue.OPEN: "leaves open"}[stance]
+        verb = STANCE_VERBS[stance]
         said = clause_of(s.text, max(low.find(key), 0)).strip(" ,;")
         said = said if len(words(said)) >= 4 else s.text  # what this side says, in its own words, for the statement
         out.append(ClaimDraft(s, who.claimant or source_label(s), verb, f"“{said}”", ClaimKind.STANCE,
