@@ -6,8 +6,8 @@ assistant's own code.
 - final: the model's reading through every named check (rag.checks), as the assistant runs `route=model`.
 
 Reported per route, over the dataset's answerable value and name questions and its unanswerable ones: questions
-where a kept span holds a gold fact, conflicts whose every side is held, unanswerable questions given a span, and
-the time to the claims per question. On `stories2-locked` read only these aggregate lines. Numbers are reported,
+where a kept span holds a gold fact, where one holds a value the question lists as tempting but wrong, conflicts
+whose every side is held, unanswerable questions given a span, and the time to the claims per question. On `stories2-locked` read only these aggregate lines. Numbers are reported,
 not asserted.
 """
 
@@ -24,13 +24,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evals.datasets import Item
-from evals.metrics import has_fact
+from evals.metrics import asserts, has_fact
 from evals.run import fresh_store, load
 from rag.answer import Assistant, EventKind
 from rag.checks import CHECKS
 from rag.ingest import Ingestor
 from rag.question import AnswerType, analyse
-from rag.settings import ReadingSettings, Route, Settings
+from rag.settings import Route, Settings
 from rag.types import IngestReport
 
 NAMED = (AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE, AnswerType.CATEGORY)
@@ -43,11 +43,16 @@ def asked(items: list[Item]) -> list[Item]:
 
 
 def routes(settings: Settings) -> dict[str, Settings]:
-    """The three readers as settings of one assistant: only the reading differs."""
+    """The three readers as settings of one assistant: only the route and its checks differ (the reading's other
+    settings, from the environment too, are kept)."""
     naive = tuple(c.name for c in CHECKS if c.name != "typed")  # a value question's span must hold a value
-    return {"rules": settings.model_copy(update={"reading": ReadingSettings(route=Route.RULES)}),
-            "model": settings.model_copy(update={"reading": ReadingSettings(route=Route.MODEL, checks_off=naive)}),
-            "final": settings.model_copy(update={"reading": ReadingSettings(route=Route.MODEL)})}
+    reading = settings.reading
+
+    def read(**update) -> Settings:
+        return settings.model_copy(update={"reading": reading.model_copy(update=update)})
+
+    return {"rules": read(route=Route.RULES), "model": read(route=Route.MODEL, checks_off=naive),
+            "final": read(route=Route.MODEL)}
 
 
 def tally(held: dict[str, int], it: Item, values: list[str]) -> None:
@@ -58,6 +63,7 @@ def tally(held: dict[str, int], it: Item, values: list[str]) -> None:
         return
     held["answerable"] += 1
     held["a gold fact held"] += any(has_fact(said, f) for f in it.gold_facts)
+    held["a tempting wrong value held"] += any(asserts(said, v) for v in it.tempting)
     if it.gold_sides and it.disagreement and it.kind != "update":
         held["sides questions"] += 1
         held["every side held"] += all(has_fact(said, f) for f in it.gold_sides)
@@ -67,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.spans", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="stories", help="a dataset name `rag eval` takes (default: stories)")
     p.add_argument("--limit", type=int, default=0, help="every Nth question only (0: all)")
+    p.add_argument("--routes", nargs="+", choices=("rules", "model", "final"), default=["rules", "model", "final"],
+                   help="the routes to run (default: all three)")
     p.add_argument("--out", type=Path, default=None, help="write the result JSON here")
     args = p.parse_args(argv)
     items = load([args.dataset], None)
@@ -74,10 +82,10 @@ def main(argv: list[str] | None = None) -> dict:
         store, s = fresh_store(Path(tmp), Settings())
         Ingestor(store, s).ingest_docs(items[0].docs, IngestReport(), progress=True)
         store.lexical.refresh()
-        assistants = {name: Assistant(store, r) for name, r in routes(s).items()}
-        generator = assistants["final"].generator  # one model loaded, shared by the model routes
-        for name in ("model", "final"):
-            assistants[name]._generator = generator
+        assistants = {name: Assistant(store, r) for name, r in routes(s).items() if name in args.routes}
+        models = [a for name, a in assistants.items() if name != "rules"]
+        for a in models[1:]:  # one model loaded, shared by the model routes
+            a._generator = models[0].generator
         chosen = asked(items)[:: args.limit or 1]
         held: dict[str, dict[str, int]] = {name: defaultdict(int) for name in assistants}
         seconds: dict[str, list[float]] = {name: [] for name in assistants}
