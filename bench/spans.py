@@ -69,13 +69,16 @@ def tally(held: dict[str, int], it: Item, values: list[str]) -> None:
         held["every side held"] += all(has_fact(said, f) for f in it.gold_sides)
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(prog="python -m bench.spans", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="stories", help="a dataset name `rag eval` takes (default: stories)")
     p.add_argument("--limit", type=int, default=0, help="every Nth question only (0: all)")
     p.add_argument("--routes", nargs="+", choices=("rules", "model", "final"), default=["rules", "model", "final"],
                    help="the routes to run (default: all three)")
     p.add_argument("--out", type=Path, default=None, help="write the result JSON here")
+    p.add_argument("--details", type=Path, default=None,
+                   help="write each question's kept values and refusals here, one JSON line per route (dev sets only: "
+                        "the locked split is read as aggregates)")
     args = p.parse_args(argv)
     items = load([args.dataset], None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,15 +90,25 @@ def main(argv: list[str] | None = None) -> dict:
         for a in models[1:]:  # one model loaded, shared by the model routes
             a._generator = models[0].generator
         chosen = asked(items)[:: args.limit or 1]
+        details = args.details.open("w", encoding="utf-8") if args.details else None
         held: dict[str, dict[str, int]] = {name: defaultdict(int) for name in assistants}
         seconds: dict[str, list[float]] = {name: [] for name in assistants}
         for it in tqdm(chosen, desc="Spans", unit="question"):
             for name, assistant in assistants.items():
                 t0 = time.perf_counter()
-                event = next(e for e in assistant.stream(it.question) if e.kind is EventKind.EVIDENCE)
+                events = assistant.stream(it.question)
+                event = next(e for e in events if e.kind is EventKind.EVIDENCE)
                 seconds[name].append(time.perf_counter() - t0)
-                tally(held[name], it, [c.value for c in event.claims or []])
-    result = {name: {**dict(held[name]), "p50 s": round(statistics.median(seconds[name]), 2),
+                values = [c.value for c in event.claims or []]
+                tally(held[name], it, values)
+                if details is not None:  # a model route's answer is code's statement: the refusals cost no more time
+                    done = [e.answer for e in events if e.answer] if name != "rules" else []
+                    details.write(json.dumps({"id": it.id, "kind": it.kind, "route": name, "values": values,
+                                              "sides": it.gold_sides or it.gold_facts,
+                                              "refused": done[0].removed if done else []}) + "\n")
+    if details is not None:
+        details.close()
+    result: dict[str, object] = {name: {**dict(held[name]), "p50 s": round(statistics.median(seconds[name]), 2),
                      "p95 s": round(statistics.quantiles(seconds[name], n=20)[-1], 2)} for name in held}
     result["questions"] = len(chosen)
     result["dataset"] = args.dataset

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import claims as cl
 from . import instructions, language, numbers, prompts
-from .checks import Refusal, checked
+from .checks import Refusal, checked, holds_asked_value
 from .compare import compare, statement, topic, where
 from .embed import get_embedder
 from .evidence import EvidenceSelector
@@ -169,7 +169,9 @@ class Assistant:
         drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)  # the rules' reading
         read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
         if read:  # the model's reading, the rules' its tie-breaker
-            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if about.get(s.source, True)], drafts)
+            named = self.settings.reading.named_only
+            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if not named or about.get(s.source, True)],
+                                          drafts)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts])
         by_pos = {(e.source, e.start): e for e in evidence}
@@ -229,6 +231,8 @@ class Assistant:
         article the tie-breaker, and a second yes/no reading of the one sentence where only the model reads one."""
         cfg = self.settings.reading
         reader = Reader(self.generator, cfg)
+        if query.type.valued:  # the window's places go to sentences whose figures could pass the `typed` check
+            scored = [(s, sc) for s, sc in scored if holds_asked_value(s, query)]
         proposals = reader.read(question, query.type, windows(scored, cfg))
         return checked(proposals, query, dict(scored), cfg.checks_off, rules,
                        lambda c: reader.confirm(question, c.sentence.text, c.span))

@@ -97,13 +97,32 @@ def _written(p: Proposal) -> tuple[Sentence, int, int] | None:
     return None
 
 
+def _kinds(query: Query) -> tuple[numbers.ValueKind, ...]:
+    if query.type is AnswerType.MEASURE:  # "how much will they contribute", "wie hoch ist der Zuschuss": a sum too
+        return query.type.value_kinds + (numbers.ValueKind.MONEY,)
+    return query.type.value_kinds
+
+
+def holds_asked_value(s: Sentence, query: Query) -> bool:
+    """Could any span of this sentence pass `typed`? One that cannot is not worth the model's reading."""
+    return any(v.kind in _kinds(query) for v in numbers.find(s.text, sentence_lang(s)))
+
+
 def _value(s: Sentence, start: int, end: int, query: Query) -> numbers.Value | None:
     """The first value of an asked kind the sentence holds inside the span (read with its context: "2.5 million")."""
-    kinds = query.type.value_kinds
-    if query.type is AnswerType.MEASURE:  # "how much will they contribute", "wie hoch ist der Zuschuss": a sum too
-        kinds += (numbers.ValueKind.MONEY,)
     inside = [v for v in numbers.find(s.text, sentence_lang(s)) if v.start < end and start < v.end]
-    return next((v for v in inside if v.kind in kinds), None)
+    return next((v for v in inside if v.kind in _kinds(query)), None)
+
+
+def _hedged_start(s: Sentence, start: int, value: numbers.Value | None) -> int:
+    """Where the span starts once the hedge the source writes before its figure is in it: the user reads "more than
+    12,000" where the source says so, never a bare "12,000" the model copied without it."""
+    if value is None or not value.hedged or start < value.start:
+        return start
+    low = s.text.lower()
+    hedge = numbers.hedge_before(low, value.start, sentence_lang(s)) if len(low) == len(s.text) else ""
+    at = low.rfind(hedge, 0, value.start) if hedge else -1
+    return at if 0 <= at < start else start
 
 
 def _typed(c: Candidate, q: Query) -> str:
@@ -144,8 +163,10 @@ def _same_answer(c: Candidate, d: ClaimDraft) -> bool:
 
 
 def _readers_agree(c: Candidate, q: Query) -> str:
-    if c.rules and not any(_same_answer(c, d) for d in c.rules):
-        return "the rules read another answer in this article: " + "; ".join(d.value for d in c.rules[:3])
+    """Where the rules read another answer in the article, the model's second reading of the sentence decides."""
+    if c.rules and not any(_same_answer(c, d) for d in c.rules) and not c.confirm(c):
+        return ("the rules read another answer in this article (" + "; ".join(d.value for d in c.rules[:3])
+                + ") and, read again alone, its sentence does not state it")
     return ""
 
 
@@ -168,7 +189,7 @@ CHECKS: tuple[Check, ...] = (
     Check("not_the_subject", _NAMED | _VALUED, "“who captained the Corran Star?” – “the Corran Star”", _not_the_subject),
     Check("stance", frozenset({AnswerType.YESNO}), "a yes/no reading with no stance", _stance_quoted),
     Check("readers_agree", _NAMED | _VALUED, "the model reads 40 (the missing) as the passengers where the rules "
-          "read 212 passengers in the same article", _readers_agree),
+          "read 212 passengers in the same article, and its second reading of the sentence says no", _readers_agree),
     Check("confirmed", _NAMED | _VALUED, "only the model reads an answer in the article: a second yes/no reading "
           "of that one sentence must agree (no span for a question no source answers)", _confirmed),
 )
@@ -201,8 +222,8 @@ def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, floa
             refusals.append(Refusal(p.window.source, p.span or "", "verbatim", "not in the source's words"))
             continue
         s, start, end = where
-        c = Candidate(p, s, start, end, _value(s, start, end, query) if query.type.valued else None,
-                      by_source.get(s.source, ()), confirm)
+        value = _value(s, start, end, query) if query.type.valued else None
+        c = Candidate(p, s, _hedged_start(s, start, value), end, value, by_source.get(s.source, ()), confirm)
         why = next(((ch.name, r) for ch in checks if (r := ch.refuses(c, query))), None)
         if why is None and query.type.valued and c.value is None:  # with `typed` off: still nothing to compare
             why = ("typed", f"it holds no {query.type.value} value to compare")

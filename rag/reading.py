@@ -36,7 +36,8 @@ class Window:
 
 @dataclass(frozen=True)
 class Proposal:
-    """What the model proposed for one article, unchecked: `span` is meant to be verbatim, `None` is "not stated"."""
+    """One answer the model proposed for one article, unchecked: `span` is meant to be verbatim; an article may hold
+    several (each side it reports), or none."""
 
     window: Window
     span: str | None
@@ -58,13 +59,22 @@ def windows(scored: list[tuple[Sentence, float]], settings: ReadingSettings) -> 
     return out
 
 
-def _schema(stance: bool, max_chars: int, sentences: int) -> dict:
+def _schema(stance: bool, max_chars: int, sentences: int, answers: int) -> dict:
     if stance:  # the sentence by its number: code cites it whole, and the model writes two tokens, not a quote
         return {"type": "object", "properties": {"answer": {"enum": list(_STANCES)},
                                                  "sentence": {"type": "integer", "minimum": 1, "maximum": sentences}},
                 "required": ["answer", "sentence"]}
-    return {"type": "object", "properties": {"answer": {"type": ["string", "null"], "maxLength": max_chars}},
-            "required": ["answer"]}
+    return {"type": "object", "properties": {"answers": {"type": "array", "maxItems": answers,
+                                                         "items": {"type": "string", "maxLength": max_chars}}},
+            "required": ["answers"]}
+
+
+def _stated(answers: object) -> list[str]:
+    """The distinct answers a reply states; "null" written as a string, or a reply that is no list, states none."""
+    if not isinstance(answers, list):
+        return []
+    spans = [a.strip() for a in answers if isinstance(a, str) and a.strip().lower() not in _UNSTATED]
+    return list(dict.fromkeys(spans))
 
 
 class Reader:
@@ -79,7 +89,7 @@ class Reader:
         system = prompts.READ_STANCE_SYSTEM if stance else prompts.READ_SYSTEM
         out = []
         for w in found:
-            schema = _schema(stance, self.settings.max_span_chars, len(w.sentences))
+            schema = _schema(stance, self.settings.max_span_chars, len(w.sentences), self.settings.answers)
             messages: list[Message] = [
                 {"role": "system", "content": system},
                 {"role": "user", "content": prompts.read_request(question, w.title, [s.text for s in w.sentences])}]
@@ -89,11 +99,11 @@ class Reader:
                 n = reply.get("sentence")
                 quote = w.sentences[n - 1].text if isinstance(n, int) and 1 <= n <= len(w.sentences) else None
                 out.append(Proposal(w, quote, said))
+                log.debug("read %s: %s %r", w.source, said, quote)
             else:
-                answer = reply.get("answer")
-                stated = isinstance(answer, str) and answer.strip().lower() not in _UNSTATED
-                out.append(Proposal(w, answer if stated else None))
-            log.debug("read %s: %r", w.source, out[-1].span if not stance else (out[-1].stance, out[-1].span))
+                spans = _stated(reply.get("answers"))
+                out += [Proposal(w, span) for span in spans[: self.settings.answers]]
+                log.debug("read %s: %r", w.source, spans)
         return out
 
     def confirm(self, question: str, sentence: str, span: str) -> bool:

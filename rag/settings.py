@@ -177,7 +177,12 @@ class ReadingSettings(BaseModel):
                                                "read: nothing in it is about the question.")
     max_span_chars: int = Field(80, ge=8, description="Longest span the model may propose (a grammar bound): "
                                                       "answers are a figure or a name, not a sentence.")
-    max_tokens: int = Field(40, ge=8, description="Tokens one reading may generate (its JSON included).")
+    answers: int = Field(2, ge=1, description="Answers one article may state, each checked on its own: a report often "
+                                              "gives two sides (\"police said 1,800; organisers 3,000\").")
+    named_only: bool = Field(True, description="Read only articles whose title or lead names the question's subject: "
+                                               "a report of another event is not read (off: the model and the checks "
+                                               "must tell, but a report that names only the town is read).")
+    max_tokens: int = Field(48, ge=8, description="Tokens one reading may generate (its JSON included).")
     checks_off: tuple[str, ...] = Field((), description="Named checks (rag.checks.CHECKS) switched off, for "
                                                         "ablation: RAG_READING__CHECKS_OFF='[\"dateline\"]'.")
 

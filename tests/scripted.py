@@ -39,7 +39,7 @@ class ScriptedGenerator:
 
     def complete_json(self, messages: list[Message], schema: dict, max_tokens: int) -> str:
         self.prompts.append(messages)
-        reply = self.readings.pop(0) if self.readings else '{"answer": null, "quote": null}'
+        reply = self.readings.pop(0) if self.readings else '{"answers": []}'
         return reply(messages) if callable(reply) else reply
 
 

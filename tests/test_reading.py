@@ -10,7 +10,7 @@ import pytest
 
 from rag import numbers
 from rag.answer import Assistant, split_questions
-from rag.checks import CHECKS, active, checked, locate
+from rag.checks import CHECKS, active, checked, holds_asked_value, locate
 from rag.claims import ClaimDraft
 from rag.question import analyse
 from rag.reading import Proposal, Reader, Window, windows
@@ -50,6 +50,13 @@ def test_the_proposed_figure_is_cited_as_the_source_writes_it():
     drafts, _ = run("30%", "What share of homes in Veldham will be affordable?",
                     "Officers said 30 per cent of the homes would be affordable.")
     assert [d.value for d in drafts] == ["30 per cent"]
+
+
+@pytest.mark.parametrize("span, shown", [("12,000", "more than 12,000"), ("about 3,000", "About 3,000"), ("14", "14")])
+def test_a_hedge_the_source_writes_before_its_figure_stays_with_it(span, shown):
+    text = "About 3,000 marched in Veldham, organisers said more than 12,000, and 14 were arrested."
+    drafts, _ = run(span, "How many people marched in Veldham?", text)
+    assert [d.value for d in drafts] == [shown]
 
 
 def test_a_figure_the_source_does_not_state_is_refused_as_not_verbatim():
@@ -100,6 +107,16 @@ def test_a_stance_cites_the_words_the_model_copied():
     assert (d.kind, d.stance, d.value) == (ClaimKind.STANCE, StanceValue.NO, "“denied that it had paid the marchers”")
 
 
+@pytest.mark.parametrize("question, text, worth", [
+    ("How many people were arrested in Veldham?", MARCH, True),
+    ("How many people were arrested in Veldham?", "Police made arrests after the march.", False),
+    ("How much did the march in Veldham cost?", MARCH, False),  # counts, no sum
+    ("How much did the march in Veldham cost?", "The council paid £40,000 for stewards.", True),
+])
+def test_only_sentences_whose_figures_could_be_the_asked_kind_are_worth_reading(question, text, worth):
+    assert holds_asked_value(sentence(text), analyse(question)) is worth
+
+
 def test_locate_ignores_case_and_spaces_but_returns_the_sources_characters():
     s, a, b = locate(proposal("14  PEOPLE"))
     assert s.text[a:b] == "14 people"
@@ -115,11 +132,28 @@ def test_windows_read_the_best_articles_best_first_each_in_article_order():
 
 
 def test_a_reply_outside_the_schema_reads_as_not_stated(scripted):
-    scripted.read_as("not json", '{"answer": "null"}', '["14"]')
+    scripted.read_as("not json", '{"answers": ["null"]}', '["14"]')
     w = proposal(None).window
     read = Reader(scripted, ReadingSettings()).read("How many were arrested?", analyse("How many were arrested?").type,
                                                     [w, w, w])
-    assert [p.span for p in read] == [None, None, None]
+    assert read == []
+
+
+def test_an_article_that_reports_two_answers_gives_two_proposals_each_checked_alone(scripted):
+    text = "Police put the crowd in Veldham at 3,000, while Clean Air Now said 8,000 took part."
+    scripted.read_as('{"answers": ["3,000", "8,000", "3,000"]}')
+    question = "How many people took part in the march in Veldham?"
+    read = Reader(scripted, ReadingSettings()).read(question, analyse(question).type, [proposal(None, text).window])
+    assert [p.span for p in read] == ["3,000", "8,000"]
+    drafts, _ = checked(read, analyse(question), {})
+    assert [(d.value, d.claimant) for d in drafts] == [("3,000", "Police"), ("8,000", "Clean Air Now")]
+
+
+def test_no_more_answers_than_the_setting_allows_are_read(scripted):
+    scripted.read_as('{"answers": ["14", "3,000", "5,000"]}')
+    question = "How many people were arrested in Veldham?"
+    read = Reader(scripted, ReadingSettings(answers=1)).read(question, analyse(question).type, [proposal(None).window])
+    assert [p.span for p in read] == ["14"]
 
 
 def test_each_article_is_read_with_its_own_sentences_last(scripted):
@@ -144,7 +178,7 @@ def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model
         if "Sentences:" not in text:
             return '{"states": "yes"}'  # the second reading of one sentence
         found = re.findall(r"\b\d{1,3},\d{3}\b", text.split("Sentences:")[1])
-        return json.dumps({"answer": found[0] if found else None})
+        return json.dumps({"answers": found[:1]})
 
     scripted.read_as(*[reply] * 16)
     answer = model_route.ask("How many GPUs does DeepSeek have?")
@@ -155,7 +189,7 @@ def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model
 
 
 def test_when_no_source_states_it_the_answer_abstains_and_names_what_was_refused(model_route, scripted):
-    scripted.read_as(*['{"answer": "DeepSeek"}'] * 8)  # a name where a count is asked
+    scripted.read_as(*['{"answers": ["DeepSeek"]}'] * 8)  # a name where a count is asked
     answer = model_route.ask("How many Nvidia H800 GPUs were used to train DeepSeek-V3?")
     assert answer.abstained and answer.claims == []
     assert any("check typed" in r for r in answer.removed), answer.removed
@@ -177,10 +211,14 @@ def _rules_read(text: str) -> ClaimDraft:
     return ClaimDraft(sentence(MARCH), "Police", "said", text, ClaimKind.VALUE, False, v.key, reading=v)
 
 
-def test_where_the_rules_read_another_figure_in_the_article_the_models_figure_is_refused():
+@pytest.mark.parametrize("states, kept", [(True, ["5,000"]), (False, [])])
+def test_where_the_rules_read_another_figure_in_the_article_the_second_reading_decides(states, kept):
+    asked: list[str] = []
     question = analyse("How many people were arrested in Veldham?")
-    drafts, refusals = checked([proposal("5,000")], question, {}, rules=[_rules_read("14")])
-    assert drafts == [] and [r.check for r in refusals] == ["readers_agree"]
+    drafts, refusals = checked([proposal("5,000")], question, {}, rules=[_rules_read("14")],
+                               confirm=lambda c: asked.append(c.span) or states)
+    assert [d.value for d in drafts] == kept and asked == ["5,000"]
+    assert [r.check for r in refusals] == ([] if states else ["readers_agree"])
 
 
 def test_where_both_readers_read_one_figure_it_stands_without_a_second_model_reading():
