@@ -114,15 +114,17 @@ def _value(s: Sentence, start: int, end: int, query: Query) -> numbers.Value | N
     return next((v for v in inside if v.kind in _kinds(query)), None)
 
 
-def _hedged_start(s: Sentence, start: int, value: numbers.Value | None) -> int:
-    """Where the span starts once the hedge the source writes before its figure is in it: the user reads "more than
-    12,000" where the source says so, never a bare "12,000" the model copied without it."""
-    if value is None or not value.hedged or start < value.start:
-        return start
+def _whole_figure(s: Sentence, start: int, end: int, value: numbers.Value | None) -> tuple[int, int]:
+    """The span widened to the whole figure as the source writes it: its currency, unit and the hedge before it. The
+    user reads "more than 12,000" or "42.000 toneladas" where the source says so, never the bare digits the model
+    copied."""
+    if value is None:
+        return start, end
+    start, end = min(start, value.start), max(end, value.end)
     low = s.text.lower()
-    hedge = numbers.hedge_before(low, value.start, sentence_lang(s)) if len(low) == len(s.text) else ""
+    hedge = numbers.hedge_before(low, value.start, sentence_lang(s)) if value.hedged and len(low) == len(s.text) else ""
     at = low.rfind(hedge, 0, value.start) if hedge else -1
-    return at if 0 <= at < start else start
+    return (at if 0 <= at < start else start), end
 
 
 def _typed(c: Candidate, q: Query) -> str:
@@ -223,7 +225,7 @@ def checked(proposals: list[Proposal], query: Query, scores: dict[Sentence, floa
             continue
         s, start, end = where
         value = _value(s, start, end, query) if query.type.valued else None
-        c = Candidate(p, s, _hedged_start(s, start, value), end, value, by_source.get(s.source, ()), confirm)
+        c = Candidate(p, s, *_whole_figure(s, start, end, value), value, by_source.get(s.source, ()), confirm)
         why = next(((ch.name, r) for ch in checks if (r := ch.refuses(c, query))), None)
         if why is None and query.type.valued and c.value is None:  # with `typed` off: still nothing to compare
             why = ("typed", f"it holds no {query.type.value} value to compare")
