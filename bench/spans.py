@@ -7,8 +7,8 @@ assistant's own code.
 
 Reported per route, over the dataset's answerable value and name questions and its unanswerable ones: questions
 where a kept span holds a gold fact, where one holds a value the question lists as tempting but wrong, conflicts
-whose every side is held, unanswerable questions given a span, and the time to the claims per question. On `stories2-locked` read only these aggregate lines. Numbers are reported,
-not asserted.
+whose every side is held, unanswerable questions given a span, and the time to the claims per question. On
+`stories2-locked` read only these aggregate lines. Numbers are reported, not asserted.
 """
 
 from __future__ import annotations

@@ -110,8 +110,9 @@ def holds_asked_value(s: Sentence, query: Query) -> bool:
 
 def _value(s: Sentence, start: int, end: int, query: Query) -> numbers.Value | None:
     """The first value of an asked kind the sentence holds inside the span (read with its context: "2.5 million")."""
+    kinds = _kinds(query)
     inside = [v for v in numbers.find(s.text, sentence_lang(s)) if v.start < end and start < v.end]
-    return next((v for v in inside if v.kind in _kinds(query)), None)
+    return next((v for v in inside if v.kind in kinds), None)
 
 
 def _whole_figure(s: Sentence, start: int, end: int, value: numbers.Value | None) -> tuple[int, int]:

@@ -279,8 +279,6 @@ def _filed(names: list[str], art: _Article, limit: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))[:limit]
 
 
-
-
 @cache
 def _markers(code: str) -> tuple[tuple[StanceValue, re.Pattern[str]], ...]:
     lang = load(code)
