@@ -133,7 +133,9 @@ class App:
 
     # --- sources ----------------------------------------------------------------------------
     def sources_table(self) -> list[list]:
-        return [[d.id, d.outlet, d.title, d.date, d.n_chunks] for d in self.store.registry.docs()]
+        origins = self.store.origins()  # a syndicated copy names the article whose text it runs
+        return [[d.id, d.outlet, d.title, d.date, d.n_chunks, "" if origins.get(d.id, d.id) == d.id else origins[d.id]]
+                for d in self.store.registry.docs()]
 
     def source_choices(self) -> list[tuple[str, str]]:
         return [(f"{d.outlet} — {d.title[:80]}", d.id) for d in self.store.registry.docs()]
@@ -305,7 +307,7 @@ def build(app: App) -> gr.Blocks:
             map_ref = gr.Textbox(visible="hidden", elem_id="map-ref")
             map_go = gr.Button(visible="hidden", elem_id="map-go")
         with gr.Tab("Sources"):
-            table = gr.Dataframe(app.sources_table(), headers=["id", "outlet", "title", "date", "chunks"],
+            table = gr.Dataframe(app.sources_table(), headers=["id", "outlet", "title", "date", "chunks", "copy of"],
                                  interactive=False, elem_id="sources-table")
             pick = gr.Dropdown(app.source_choices(), label="Read an article", elem_id="source-pick")
             article = gr.HTML(elem_id="source-text")

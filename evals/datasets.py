@@ -20,6 +20,8 @@ RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.jso
 
 
 ItemKind = Literal["conflict", "update", "ambiguity", "outlier", "agreement", "single", "unanswerable", "false_premise"]
+COPIES = Path(__file__).parent / "data" / "copies.jsonl"  # wire copies, republished releases, independent reports
+_COPY_KINDS: dict[str, ItemKind] = {"agree": "agreement", "conflict": "conflict", "outlier": "outlier", "copy_changed": "conflict"}
 
 
 @dataclass
@@ -101,3 +103,18 @@ def load_stories(path: Path = STORIES, split: str | None = None) -> list[Item]:
                               docs=docs, corpus=corpus, kind=q.get("kind", ""), gold_sides=q.get("gold_sides", []),
                               domain=st.get("domain", ""), tempting=q.get("tempting_wrong", [])))
     return items
+
+
+def load_copies(split: str | None = None) -> list[Item]:
+    """The syndication set as stories: each question's figures (by origin label in the file) are its sides; a
+    question is a disagreement unless every origin states one figure."""
+    stories = [json.loads(line) for line in COPIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stories = [st for st in stories if split is None or st["split"] == split]
+    docs = [SourceDoc(id=d["id"], title=d["title"], outlet=d["outlet"], text=d["text"], origin=f"copies.jsonl:{st['id']}",
+                      date=d["date"]) for st in stories for d in st["docs"]]
+    corpus = "copies" + (f"-{split}" if split else "")
+    return [Item(id=f"{st['id']}-q{n}", question=q["question"], gold_facts=list(q["origins"]),
+                 gold_sources=[d["id"] for d in st["docs"]], disagreement=q["kind"] != "agree", docs=docs, corpus=corpus,
+                 kind=_COPY_KINDS[q["kind"]], gold_sides=list(q["origins"]) if q["kind"] != "agree" else [],
+                 domain=st.get("domain", ""))
+            for st in stories for n, q in enumerate(st["questions"], 1)]

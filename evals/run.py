@@ -21,7 +21,7 @@ from rag.store import Store
 from rag.types import IngestReport
 
 from . import metrics, report
-from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_jsonl, load_rgb, load_stories
+from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_copies, load_jsonl, load_rgb, load_stories
 from .systems import Baseline, Ours, StockBaseline
 
 REPORTS = Path(__file__).parent / "reports"
@@ -36,6 +36,8 @@ def load(names: list[str], limit: int | None) -> list[Item]:
             found = load_stories()
         elif name == "stories2" or name.removeprefix("stories2-") in SPLITS:
             found = load_stories(STORIES2, name.removeprefix("stories2-") if name != "stories2" else None)
+        elif name == "copies" or name.removeprefix("copies-") in SPLITS and name.startswith("copies"):
+            found = load_copies(name.removeprefix("copies-") if name != "copies" else None)
         elif name in ("rgb", "rgb-clean"):
             if not RGB.is_file():
                 raise FileNotFoundError(f"the RGB data is not at {RGB}")

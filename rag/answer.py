@@ -22,7 +22,7 @@ from .language import fold
 from .models import ModelUnavailable
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
-from .reading import Reader, windows
+from .reading import Reader, carried, windows
 from .retrieve import Retriever
 from .sentences import spans as sentence_spans
 from .settings import Route, Settings
@@ -113,11 +113,11 @@ def split_questions(question: str) -> tuple[str, list[str]]:
     return questions[0], questions[1:]
 
 
-def _claim(d: cl.ClaimDraft, ev_id: int) -> Claim:
+def _claim(d: cl.ClaimDraft, ev_id: int, origins: dict[str, str]) -> Claim:
     s = d.sentence
     return Claim(source=s.source, outlet=s.outlet, claimant=d.claimant, verb=d.verb, value=d.value,
                  number=d.reading.number if d.reading else None, kind=d.kind, hedged=d.hedged, evidence_id=ev_id,
-                 norm=d.norm, date=s.date, stance=d.stance, about=s.title)
+                 norm=d.norm, date=s.date, stance=d.stance, about=s.title, origin=origins.get(s.source, s.source))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -173,9 +173,10 @@ class Assistant:
             drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if not named or about.get(s.source, True)],
                                           drafts)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
-        evidence = self.selector.select(scored, [d.sentence for d in drafts])
+        evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=self.store.origins())
         by_pos = {(e.source, e.start): e for e in evidence}
-        pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id)) for d in drafts
+        origins = self.store.origins()
+        pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id, origins)) for d in drafts
                  if (d.sentence.source, d.sentence.start) in by_pos]
         claims = [c for _, c in pairs]
         disagreements = []
@@ -233,9 +234,10 @@ class Assistant:
         reader = Reader(self.generator, cfg)
         if query.type.valued:  # the window's places go to sentences whose figures could pass the `typed` check
             scored = [(s, sc) for s, sc in scored if holds_asked_value(s, query)]
-        proposals = reader.read(question, query.type, windows(scored, cfg))
-        return checked(proposals, query, dict(scored), cfg.checks_off, rules,
-                       lambda c: reader.confirm(question, c.sentence.text, c.span))
+        read = windows(scored, cfg, self.store.origins())
+        drafts, refusals = checked(reader.read(question, query.type, read), query, dict(scored), cfg.checks_off, rules,
+                                   lambda c: reader.confirm(question, c.sentence.text, c.span))
+        return carried(drafts, read), refusals
 
     def _screen(self, hits: list[Hit]) -> tuple[list[Hit], list[SourceWarning]]:
         """The hits of articles that address AI systems set aside, and why: nothing such an article says reaches the
@@ -330,7 +332,8 @@ class Assistant:
         for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims, query.names, query.terms):
             pair = tuple(Claim(source=s.source, outlet=s.outlet, claimant=s.outlet, verb="reports", value=v, number=None,
                                kind=ClaimKind.ENTITY, hedged=False, evidence_id=by_pos[(s.source, s.start)].id,
-                               norm=cl.normalise_name(v), date=s.date) for s, v in ((a, va), (b, vb)))
+                               norm=cl.normalise_name(v), date=s.date, origin=self.store.origins().get(s.source, s.source))
+                         for s, v in ((a, va), (b, vb)))
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []
 

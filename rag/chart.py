@@ -16,8 +16,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from .timeline import Relation, Timeline  # noqa: E402
 from .types import ClaimKind, StanceValue  # noqa: E402
 
-_COLOURS = {Relation.FIRST: "#2563eb", Relation.REPEATS: "#16a34a", Relation.REVISES: "#d97706",
-            Relation.CONTRADICTS: "#dc2626"}
+_COLOURS = {Relation.FIRST: "#2563eb", Relation.REPEATS: "#16a34a", Relation.COPIES: "#9ca3af",
+            Relation.REVISES: "#d97706", Relation.CONTRADICTS: "#dc2626"}
 _STANCE_Y = {StanceValue.NO: 0.0, StanceValue.OPEN: 0.5, StanceValue.YES: 1.0}
 
 

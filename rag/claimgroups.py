@@ -7,7 +7,7 @@ only adds or removes its own claims' rows; a group is classified from its curren
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import numbers
@@ -33,14 +33,19 @@ class MapEntry:
     topic: str
     kind: DisagreementKind
     sides: tuple[tuple[MapClaim, ...], ...]
+    copies: tuple[tuple[str, str], ...] = ()  # (article, its origin) for each article here that is a syndicated copy
 
     @property
     def claims(self) -> tuple[MapClaim, ...]:
         return tuple(c for side in self.sides for c in side)
 
+    def origin(self, doc_id: str) -> str:
+        return dict(self.copies).get(doc_id, doc_id)
+
     @property
     def sources(self) -> int:
-        return len({c.doc_id for c in self.claims})
+        """Independent sources: copies of one wire report or release count once."""
+        return len({self.origin(c.doc_id) for c in self.claims})
 
     def ids(self) -> frozenset[tuple[str, int]]:
         return frozenset((c.doc_id, c.value_start) for c in self.claims)
@@ -49,23 +54,25 @@ class MapEntry:
         """The stored form (the registry keeps each group's entries, recomputed with its claims): the claims as
         shown, without what only grouping reads."""
         return {"key": self.key, "topic": self.topic, "kind": self.kind.value,
-                "sides": [[c.to_json(shown=True) for c in side] for side in self.sides]}
+                "sides": [[c.to_json(shown=True) for c in side] for side in self.sides],
+                "copies": dict(self.copies)}
 
     @classmethod
     def from_json(cls, d: dict) -> MapEntry:
         return cls(d["key"], d["topic"], DisagreementKind(d["kind"]),
-                   tuple(tuple(MapClaim.from_json(c) for c in side) for side in d["sides"]))
+                   tuple(tuple(MapClaim.from_json(c) for c in side) for side in d["sides"]),
+                   tuple(sorted(d.get("copies", {}).items())))
 
 
 def claim_id(c: MapClaim) -> tuple[str, int]:
     return c.doc_id, c.value_start
 
 
-def as_claim(c: MapClaim, n: int) -> Claim:
+def as_claim(c: MapClaim, n: int, origin: str = "") -> Claim:
     """The answer path's Claim for one map claim (`n` stands for its citation number)."""
     return Claim(source=c.doc_id, outlet=c.outlet, claimant=c.claimant, verb=c.verb, value=c.value,
                  number=c.reading.number if c.reading else None, kind=c.kind, hedged=c.hedged, evidence_id=n,
-                 norm=c.norm, date=c.date, stance=c.stance, about=c.title)
+                 norm=c.norm, date=c.date, stance=c.stance, about=c.title, origin=origin or c.doc_id)
 
 
 def by_key(claims: Iterable[MapClaim]) -> dict[str, list[MapClaim]]:
@@ -228,9 +235,12 @@ def _contested(sides: list[list[MapClaim]], pairs: list[Pair]) -> bool:
     return False
 
 
-def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list[MapEntry]:
+def classify_group(key: str, claims: list[MapClaim], settings: Settings,
+                   origin_of: Mapping[str, str] | None = None) -> list[MapEntry]:
     """The disagreements inside one group: each set of linked sides from two articles or more, classified by the
-    answer path's own rules (compare.classify); agreement yields nothing."""
+    answer path's own rules (compare.classify), counting copies of one text once (`origin_of`: copies.origins);
+    agreement yields nothing."""
+    origin_of = origin_of or {}
     mine = sorted((c for c in claims if key in c.keys()), key=lambda c: (c.date, c.doc_id), reverse=True)
     mine = mine[:settings.map.max_group_claims]  # a name in every article is no one story: its newest claims
     if len({c.doc_id for c in mine}) < 2:
@@ -242,7 +252,7 @@ def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list
         if len(component) < 2 or not _contested(component, pairs):
             continue
         numbered = {claim_id(c): n for n, c in enumerate((c for side in component for c in side), 1)}
-        as_claims = [[as_claim(c, numbered[claim_id(c)]) for c in side] for side in component]
+        as_claims = [[as_claim(c, numbered[claim_id(c)], origin_of.get(c.doc_id, "")) for c in side] for side in component]
         # different versions of one name before anything else: Atlas-V2's figure and Atlas-V3's are no update
         kind = DisagreementKind.AMBIGUITY if _variants_differ(component) else classify(as_claims, settings.claims)
         if kind is None:
@@ -250,18 +260,20 @@ def classify_group(key: str, claims: list[MapClaim], settings: Settings) -> list
         if kind is DisagreementKind.UPDATE:
             component.sort(key=lambda side: min(c.date for c in side))
         else:
-            component.sort(key=lambda side: (-len({c.doc_id for c in side}), side[0].norm))
+            component.sort(key=lambda side: (-len({origin_of.get(c.doc_id, c.doc_id) for c in side}), side[0].norm))
             if component[0][0].kind is ClaimKind.STANCE:  # an open question after the sides that answer it
                 component.sort(key=lambda side: side[0].stance is StanceValue.OPEN)
         flat = [c for side in component for c in side]
-        out.append(MapEntry(key, topic(key, flat), kind, tuple(tuple(side) for side in component)))
+        copies = tuple(sorted({(c.doc_id, origin_of[c.doc_id]) for c in flat if origin_of.get(c.doc_id, c.doc_id) != c.doc_id}))
+        out.append(MapEntry(key, topic(key, flat), kind, tuple(tuple(side) for side in component), copies))
     return out
 
 
-def entries(groups: dict[str, list[MapClaim]], settings: Settings) -> list[MapEntry]:
+def entries(groups: dict[str, list[MapClaim]], settings: Settings,
+            origin_of: Mapping[str, str] | None = None) -> list[MapEntry]:
     """Every disagreement of the given groups, most sources first; an entry mostly made of claims that an entry
     before it already shows (filed under another name or word of the same story) is left out."""
-    found = [e for key, claims in groups.items() for e in classify_group(key, claims, settings)]
+    found = [e for key, claims in groups.items() for e in classify_group(key, claims, settings, origin_of)]
     return distinct(found, settings)
 
 

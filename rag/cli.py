@@ -157,8 +157,10 @@ def sources(ctx: click.Context, removed: bool, index_dir: Path | None) -> None:
         for r in store.registry.removals():
             click.echo(f"{r.id}\tremoved {r.removed_at}\t{r.reason or '(no reason given)'}\t{r.origin or r.url}")
         return
+    origins = store.origins()
     for d in store.registry.docs():
-        click.echo(f"{d.id}\t{d.outlet}\t{d.n_chunks} chunks\t{d.title}")
+        copy = f"\tcopy of {origins[d.id]}" if origins.get(d.id, d.id) != d.id else ""
+        click.echo(f"{d.id}\t{d.outlet}\t{d.n_chunks} chunks\t{d.title}{copy}")
 
 
 @main.command()

@@ -63,7 +63,8 @@ def disagreements(ctx: click.Context, as_json: bool, fmt: str | None, since: str
             for c in side["claims"]:
                 cite = c["citation"]
                 when = f", {c['date']}" if c["date"] else ", undated"
-                click.echo(f"     - {c['claimant']} {c['verb']} ({c['outlet']}{when}) [{cite['source']} "
+                copy = f", a copy of {c['origin']}" if c["origin"] != c["source"] else ""
+                click.echo(f"     - {c['claimant']} {c['verb']} ({c['outlet']}{when}{copy}) [{cite['source']} "
                            f"{cite['start']}:{cite['end']}] “{' '.join(cite['quote'].split())[:200]}”")
     if page["total"] > len(shown):
         click.echo(f"({page['total'] - len(shown)} more; narrow with --since or --outlet, or see --json)")

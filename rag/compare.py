@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from . import numbers
 from .claims import ClaimDraft, revised
@@ -79,6 +79,11 @@ def _sources(side: list[Claim]) -> set[str]:
     return {c.source for c in side}
 
 
+def _origins(side: Sequence[Claim]) -> set[str]:
+    """Independent sources: the copies of one wire report or release count once (rag/copies.py)."""
+    return {c.independent for c in side}
+
+
 def _speakers(side: list[Claim]) -> set[tuple[str, str]]:
     return {(c.source, c.claimant) for c in side}
 
@@ -104,7 +109,7 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
         return DisagreementKind.CONFLICT if {StanceValue.YES, StanceValue.NO} <= stances else None
     # a name a source gives beside the one the others give is that source's other fact ("Andy Murray defeated Novak
     # Djokovic"), not dissent: speakers that all also say the most-sourced value agree
-    agreed = max(groups, key=lambda g: len(_sources(g)))
+    agreed = max(groups, key=lambda g: (len(_origins(g)), len(_sources(g))))
     if len(_sources(agreed)) >= 2 and all(_speakers(g) <= _speakers(agreed) for g in groups):
         return None
     if unrelated is not None:  # different things of one name, whatever their dates
@@ -119,12 +124,13 @@ def classify(groups: list[list[Claim]], settings: ClaimSettings,
                 any(revised(c) or any(_same_speaker(c.claimant, e.claimant) for g in order[:i] for e in g) for c in later)
                 for i, later in enumerate(order[1:], 1))):
             return DisagreementKind.UPDATE
-    n_sources = len(set().union(*(_sources(g) for g in groups)))
-    # one figure several sources agree on, and every other figure from one source alone: a dissenting minority (a
-    # second figure of a source that also gives the agreed one is that source's other fact, not dissent)
+    n_origins = len(set().union(*(_origins(g) for g in groups)))
+    # one figure several independent sources agree on, and every other figure from one source alone: a dissenting
+    # minority (a second figure of a source that also gives the agreed one is that source's other fact, not dissent);
+    # ten outlets running one wire report are one source, never the majority against a reporter's own count
     dissent = [g for g in groups if g is not agreed and not _sources(g) <= _sources(agreed)]
-    if n_sources >= settings.min_outlier_sources and len(_sources(agreed)) >= 2 and dissent \
-            and all(len(_sources(g)) == 1 for g in dissent):
+    if n_origins >= settings.min_outlier_sources and len(_origins(agreed)) >= 2 and dissent \
+            and all(len(_origins(g)) == 1 for g in dissent):
         return DisagreementKind.OUTLIER
     return DisagreementKind.CONFLICT
 
@@ -147,28 +153,81 @@ def compare(query: Query, claims: list[Claim], drafts: dict[Claim, ClaimDraft], 
     if kind is DisagreementKind.UPDATE:
         groups.sort(key=lambda g: min(c.date for c in g))
     else:
-        groups.sort(key=lambda g: -len(_sources(g)))
+        groups.sort(key=lambda g: (-len(_origins(g)), -len(_sources(g))))
     if usable[0].kind is ClaimKind.STANCE:
         groups = [g for g in groups if g[0].stance is not StanceValue.OPEN] + [g for g in groups if g[0].stance is StanceValue.OPEN]
     ordered = tuple(c for g in groups for c in g)
-    return [Disagreement(topic(query), ordered, kind, tuple(tuple(g) for g in groups))]
+    return [Disagreement(topic(query), ordered, kind, tuple(tuple(g) for g in groups), _changed(groups, drafts, settings))]
+
+
+def _changed(groups: list[list[Claim]], drafts: dict[Claim, ClaimDraft], settings: ClaimSettings) -> tuple[tuple[Claim, Claim], ...]:
+    """Copies of one report whose figure differs in the same sentence (word-level alike, `aligned_min_ratio`): a copy
+    that changes a figure is not a copy for that figure. The figure most of its copies carry is the report's (the
+    origin's on a tie); each other is paired with it. A figure of a sentence the others lack (a local paragraph) is
+    no change."""
+    side = {id(c): i for i, g in enumerate(groups) for c in g}
+
+    def aligned(a: Claim, b: Claim) -> bool:
+        return difflib.SequenceMatcher(a=drafts[a].sentence.text.split(), b=drafts[b].sentence.text.split(),
+                                       autojunk=False).ratio() >= settings.aligned_min_ratio
+
+    out = []
+    for c in (c for g in groups for c in g):
+        same = [k for g in groups for k in g if k.independent == c.independent and k is not c and aligned(c, k)]
+        others = [k for k in same if side[id(k)] != side[id(c)]]
+        if not others:
+            continue
+        mine = 1 + sum(side[id(k)] == side[id(c)] for k in same)
+        best = max(others, key=lambda k: (sum(side[id(o)] == side[id(k)] for o in others), k.source == k.independent))
+        theirs = sum(side[id(o)] == side[id(best)] for o in others)
+        if mine < theirs or (mine == theirs and best.source == best.independent):
+            out.append((c, best))
+    return tuple(out)
+
+
+def _place(c: Claim) -> str:
+    return c.outlet if c.outlet != "unknown" else f"the article {c.source}"
 
 
 def where(c: Claim) -> str:
-    place = c.outlet if c.outlet != "unknown" else f"the article {c.source}"
-    return f"{place}, {c.date}" if c.date else place
+    return f"{_place(c)}, {c.date}" if c.date else _place(c)
 
 
 def _side(side: tuple[Claim, ...]) -> str:
+    """One side, each independent report once with the outlets that carry copies of it: "three independent
+    reports, one of them carried by eight outlets"."""
     members = sorted(side, key=lambda c: -len(c.value))  # the most precise figure leads its rounding group
-    text = "; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in members)
+    by_origin: dict[str, list[Claim]] = {}
+    for c in members:
+        by_origin.setdefault(c.independent, []).append(c)
+    parts = []
+    for copies in by_origin.values():
+        lead, others = copies[0], copies[1:]
+        part = f"{lead.text} ({where(lead)}) [{lead.evidence_id}]"
+        if others:
+            part += (f", one report carried by {len(copies)} outlets (also {', '.join(where(c) for c in others)}) "
+                     + "".join(f"[{c.evidence_id}]" for c in others))
+        parts.append(part)
+    text = "; ".join(parts)
+    if len(by_origin) > 1 and len(by_origin) < len(members):
+        text = f"{len(by_origin)} independent reports: {text}"
     if len({c.value for c in members}) > 1 and members[0].kind is ClaimKind.VALUE:
         text += ", the same figure rounded"
     return text
 
 
+def _changed_copies(d: Disagreement) -> str:
+    return "".join(f" {_place(c)}'s version of the report {_place(k)} carries says {c.value} [{c.evidence_id}] where "
+                   f"{_place(k)}'s says {k.value} [{k.evidence_id}]." for c, k in d.changed)
+
+
 def statement(d: Disagreement, query: Query) -> str:
-    """The code's own sentence for a disagreement: each side with who says it, where and when, and its citation."""
+    """The code's own sentence for a disagreement: each side with who says it, where and when, and its citation;
+    then each syndicated copy that changed its report's figure."""
+    return _stated(d, query) + _changed_copies(d)
+
+
+def _stated(d: Disagreement, query: Query) -> str:
     groups = d.sides or (d.claims,)
     if d.kind is DisagreementKind.UPDATE:
         steps = [_side(g) for g in groups]

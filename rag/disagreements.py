@@ -25,22 +25,24 @@ def citation(c: MapClaim) -> dict:
     return {"source": c.doc_id, "title": c.title, "outlet": c.outlet, "quote": c.quote, "start": c.start, "end": c.end}
 
 
-def _claim_json(c: MapClaim) -> dict:
-    return {"source": c.doc_id, "outlet": c.outlet, "date": c.date, "claimant": c.claimant, "verb": as_claim(c, 0).verb_form,
-            "value": c.value, "stance": c.stance.value if c.stance else None, "citation": citation(c)}
+def _claim_json(c: MapClaim, origin: str) -> dict:
+    return {"source": c.doc_id, "origin": origin, "outlet": c.outlet, "date": c.date, "claimant": c.claimant,
+            "verb": as_claim(c, 0).verb_form, "value": c.value, "stance": c.stance.value if c.stance else None,
+            "citation": citation(c)}
 
 
 def entry_json(e: MapEntry) -> dict:
-    """One entry: its topic, kind and sources, and each side (claims that agree) with what it is about."""
+    """One entry: its topic, kind and independent sources (syndicated copies count once; each claim's `origin` says
+    which article's text it runs), and each side (claims that agree) with what it is about."""
     return {"topic": e.topic, "kind": e.kind.value, "key": e.key, "sources": e.sources,
             "sides": [{"value": side[0].norm if side[0].stance else side[0].value,
                        "about": sorted({v for c in side for v in c.variants}),
-                       "claims": [_claim_json(c) for c in side]} for side in e.sides]}
+                       "claims": [_claim_json(c, e.origin(c.doc_id)) for c in side]} for side in e.sides]}
 
 
 def timeline(e: MapEntry, settings: Settings) -> Timeline:
     """The entry's claims by date: who said what when, and how each later report relates to the earlier ones."""
     numbered = {claim_id(c): n for n, c in enumerate(e.claims, 1)}
-    claims = [as_claim(c, numbered[claim_id(c)]) for c in e.claims]
-    by_claim: dict[Claim, MapClaim] = {as_claim(c, numbered[claim_id(c)]): c for c in e.claims}
+    claims = [as_claim(c, numbered[claim_id(c)], e.origin(c.doc_id)) for c in e.claims]
+    by_claim: dict[Claim, MapClaim] = dict(zip(claims, e.claims))
     return build(e.topic, claims, lambda c: citation(by_claim[c]), settings.claims.rounding_tolerance)

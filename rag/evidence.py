@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 
 from . import sentences
 from .embed import get_embedder
+from .language import fold
 from .settings import Settings
 from .tokens import tokenize
 from .types import Evidence, Hit, Sentence
@@ -77,21 +79,36 @@ class EvidenceSelector:
         return out
 
     def select(
-        self, scored: list[tuple[Sentence, float]], must: list[Sentence], limit: int | None = None
+        self, scored: list[tuple[Sentence, float]], must: list[Sentence], limit: int | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> list[Evidence]:
-        """Best sentences, a few per source, plus those the claims rest on; numbered in text order."""
+        """Best sentences, a few per source, plus those the claims rest on; numbered in text order. Syndicated copies
+        (`origins`: copies.origins) are one source: a sentence a chosen one's copy carries takes no place of its own,
+        and is evidence only where a claim rests on it (so each outlet that ran it is cited)."""
         limit = limit or self.settings.evidence.max_evidence
-        chosen: list[Sentence] = list(dict.fromkeys(must))[:limit]
+        origins = origins or {}
+
+        def key(s: Sentence) -> tuple[str, str]:
+            return origins.get(s.source, s.source), fold(s.text)
+
+        chosen: list[Sentence] = []
+        places: set[tuple[str, str]] = set()
+        for s in dict.fromkeys(must):
+            if key(s) in places or len(places) < limit:
+                chosen.append(s)
+                places.add(key(s))
         per_source: dict[str, int] = {}
-        for s in chosen:
-            per_source[s.source] = per_source.get(s.source, 0) + 1
+        for origin, _ in places:
+            per_source[origin] = per_source.get(origin, 0) + 1
         for s, _ in sorted(scored, key=lambda p: -p[1]):
-            if len(chosen) >= limit:
+            if len(places) >= limit:
                 break
-            if s in chosen or per_source.get(s.source, 0) >= self.settings.evidence.per_source:
+            origin = key(s)[0]
+            if s in chosen or key(s) in places or per_source.get(origin, 0) >= self.settings.evidence.per_source:
                 continue
             chosen.append(s)
-            per_source[s.source] = per_source.get(s.source, 0) + 1
+            places.add(key(s))
+            per_source[origin] = per_source.get(origin, 0) + 1
         scores = {s: sc for s, sc in scored}
         chosen.sort(key=lambda s: (s.source, s.start))
         return [

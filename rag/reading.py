@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from . import prompts
+from .claims import ClaimDraft
 from .generate import Generator, Message
+from .language import fold
 from .question import AnswerType
 from .settings import ReadingSettings
 from .types import Sentence, StanceValue
@@ -32,6 +35,7 @@ class Window:
     source: str
     title: str
     sentences: tuple[Sentence, ...]
+    copies: tuple[tuple[Sentence, ...], ...] = ()  # the same sentences in syndicated copies, which are not read again
 
 
 @dataclass(frozen=True)
@@ -44,19 +48,37 @@ class Proposal:
     stance: StanceValue | None = None
 
 
-def windows(scored: list[tuple[Sentence, float]], settings: ReadingSettings) -> list[Window]:
-    """Per article, its best sentences above the floor; articles best first, as many as the model reads."""
+def windows(scored: list[tuple[Sentence, float]], settings: ReadingSettings,
+            origins: Mapping[str, str] | None = None) -> list[Window]:
+    """Per article, its best sentences above the floor; articles best first, as many as the model reads. A
+    syndicated copy whose sentences are the same as a window's of its origin is that window's copy, not read again
+    (`origins`: copies.origins); a copy that changed them is read on its own."""
+    origins = origins or {}
     by_source: dict[str, list[tuple[Sentence, float]]] = defaultdict(list)
     for s, score in scored:
         if score >= settings.min_score:
             by_source[s.source].append((s, score))
-    ranked = sorted(by_source.values(), key=lambda pairs: -max(sc for _, sc in pairs))[: settings.sources]
-    out = []
+    ranked = sorted(by_source.values(), key=lambda pairs: -max(sc for _, sc in pairs))
+    out: dict[tuple[str, tuple[str, ...]], Window] = {}
     for pairs in ranked:
         best = sorted(pairs, key=lambda p: -p[1])[: settings.sentences]
         chosen = tuple(sorted((s for s, _ in best), key=lambda s: s.start))
-        out.append(Window(chosen[0].source, chosen[0].title, chosen))
-    return out
+        key = (origins.get(chosen[0].source, chosen[0].source), tuple(fold(s.text) for s in chosen))
+        if key in out:
+            out[key] = replace(out[key], copies=out[key].copies + (chosen,))
+        elif len(out) < settings.sources:
+            out[key] = Window(chosen[0].source, chosen[0].title, chosen)
+    return list(out.values())
+
+
+def carried(drafts: list[ClaimDraft], read: list[Window]) -> list[ClaimDraft]:
+    """Each checked reading also as the copies carry it: the same sentence, cited in each outlet that ran it."""
+    twins: dict[Sentence, list[Sentence]] = defaultdict(list)
+    for w in read:
+        for copy in w.copies:
+            for s, t in zip(w.sentences, copy):
+                twins[s].append(t)
+    return drafts + [replace(d, sentence=t) for d in drafts for t in twins.get(d.sentence, ())]
 
 
 def _schema(stance: bool, max_chars: int, sentences: int, answers: int) -> dict:

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from .claimgroups import MapEntry, classify_group, matches
 from .claimmap import MapClaim
 from .claimvectors import Embed, due, with_facts
+from .copies import Copy, origins
 from .embed import MODEL_NAME
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
@@ -114,6 +115,19 @@ _map = sa.Table(
     sa.Column("key", sa.Text, primary_key=True), sa.Column("n", sa.Integer, primary_key=True),
     sa.Column("sources", sa.Integer, nullable=False), sa.Column("data", sa.Text, nullable=False),
     sa.Index("map_sources", "sources"),
+)
+# Syndicated copies (rag/copies.py): each article's MinHash signature, and each pair of articles that are one text.
+# Written with the article, in its transaction; the origins are derived from the pairs when read.
+_signatures = sa.Table(
+    "signatures", _md,
+    sa.Column("doc_id", sa.Text, primary_key=True), sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),  # the order articles were signed in: the origin of a same-day tie
+)
+_copies = sa.Table(
+    "copies", _md,
+    sa.Column("doc_id", sa.Text, nullable=False), sa.Column("other", sa.Text, nullable=False),
+    sa.Column("share", sa.Float, nullable=False),
+    sa.Index("copies_doc", "doc_id"), sa.Index("copies_other", "other"),
 )
 _DOC_COLUMNS = (_docs.c.id, _docs.c.title, _docs.c.outlet, _docs.c.date, _docs.c.url, _docs.c.origin, _docs.c.hash,
                 _docs.c.n_chunks, _docs.c.added_at)
@@ -274,11 +288,14 @@ class Registry:
                 for row in by_doc.get(str(doc_id), none):
                     yield row, str(text)[row.start : row.end]
 
-    def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = (), embed: Embed | None = None) -> None:
-        """Store a document with its claims; any removal decision on its id or text is cleared in the same
-        transaction, and the map's groups the old and new claims belong to are regrouped in it too (`embed` gives
-        the facts' vectors the regrouping now needs: claimvectors.due)."""
+    def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = (), embed: Embed | None = None,
+            signature: bytes | None = None, copies: Sequence[Copy] = ()) -> None:
+        """Store a document with its claims and the articles it is a copy of; any removal decision on its id or text
+        is cleared in the same transaction, and the map's groups the old and new claims belong to are regrouped in it
+        too (`embed` gives the facts' vectors the regrouping now needs: claimvectors.due)."""
         with self.transaction() as db:
+            if signature is not None:
+                self._put_copies(db, doc.id, signature, copies)
             self._put_claims(db, doc.id, claims, embed)
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
             db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
@@ -306,10 +323,53 @@ class Registry:
                                removed_at=_now(), reason=reason)
             db.execute(_docs.delete().where(_docs.c.id == doc_id))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc_id))
+            self._forget_copies(db, doc_id)
             self._put_claims(db, doc_id, ())
             self._record(db, [decision])
             self._bump(db)
         return True
+
+    @staticmethod
+    def _forget_copies(db: sa.Connection, doc_id: str) -> None:
+        db.execute(_signatures.delete().where(_signatures.c.doc_id == doc_id))
+        db.execute(_copies.delete().where((_copies.c.doc_id == doc_id) | (_copies.c.other == doc_id)))
+
+    def _put_copies(self, db: sa.Connection, doc_id: str, signature: bytes, copies: Sequence[Copy]) -> None:
+        self._forget_copies(db, doc_id)
+        seq: int = db.execute(sa.select(sa.func.coalesce(sa.func.max(_signatures.c.seq), 0) + 1)).scalar_one()
+        db.execute(_signatures.insert().values(doc_id=doc_id, data=signature, seq=seq))
+        if copies:
+            db.execute(_copies.insert(), [{"doc_id": c.doc_id, "other": c.other, "share": c.share} for c in copies])
+
+    def set_copies(self, found: dict[str, tuple[bytes, Sequence[Copy]]]) -> None:
+        """Signatures and copies of articles stored before copies were found (or with other settings)."""
+        with self.transaction() as db:
+            for doc_id, (signature, copies) in found.items():
+                self._put_copies(db, doc_id, signature, copies)
+            self._bump(db)
+
+    def signatures(self) -> list[tuple[str, bytes]]:
+        with self._read() as db:
+            return [(str(d), bytes(b)) for d, b in db.execute(sa.select(_signatures.c.doc_id, _signatures.c.data)).tuples()]
+
+    def unsigned(self) -> list[str]:
+        """Stored articles without a signature (stored before copies were found), oldest first."""
+        with self._read() as db:
+            signed = sa.select(_signatures.c.doc_id)
+            return list(db.execute(sa.select(_docs.c.id).where(_docs.c.id.not_in(signed))
+                                   .order_by(_docs.c.added_at, _docs.c.id)).scalars())
+
+    def origins(self, db: sa.Connection | None = None) -> dict[str, str]:
+        """Each copied article's origin (copies.origins): the earliest by date, then the first signed."""
+        with (self._read() if db is None else _same(db)) as conn:
+            pairs = [(str(a), str(b)) for a, b in conn.execute(sa.select(_copies.c.doc_id, _copies.c.other)).tuples()]
+            ids = sorted({d for p in pairs for d in p})
+            order: dict[str, tuple[str, int, str]] = {}
+            for i in range(0, len(ids), 500):
+                for d, date, seq in conn.execute(sa.select(_docs.c.id, _docs.c.date, _signatures.c.seq).join(
+                        _signatures, _signatures.c.doc_id == _docs.c.id).where(_docs.c.id.in_(ids[i:i + 500]))).tuples():
+                    order[str(d)] = (str(date or "~")[:10], int(seq), str(d))
+        return origins([p for p in pairs if p[0] in order and p[1] in order], order.__getitem__)
 
     def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim], embed: Embed | None = None) -> None:
         """Replace an article's claims and regroup every group they leave or join (no other group changes)."""
@@ -326,7 +386,7 @@ class Registry:
     def _regroup(self, db: sa.Connection, keys: set[str], embed: Embed | None = None) -> None:
         """Each group's map entries, recomputed from its current claims; the facts' vectors the groups now need are
         embedded and written back to their claims first, in the same transaction."""
-        ordered = sorted(keys)
+        ordered, origin_of = sorted(keys), self.origins(db)
         for i in range(0, len(ordered), 500):
             part = ordered[i:i + 500]
             rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.doc_id, _claims.c.n, _claims.c.data).join(
@@ -342,7 +402,8 @@ class Registry:
             if embed is not None:
                 self._embed_due(db, loaded, [[loaded[r] for r in refs] for refs in groups.values()], embed)
             db.execute(_map.delete().where(_map.c.key.in_(part)))
-            found = [e for key, refs in groups.items() for e in classify_group(key, [loaded[r] for r in refs], self.settings)]
+            found = [e for key, refs in groups.items() for e in classify_group(key, [loaded[r] for r in refs], self.settings,
+                                                                                origin_of)]
             if found:
                 db.execute(_map.insert(), [{"key": e.key, "n": n, "sources": e.sources,
                                             "data": json.dumps(e.to_json(), ensure_ascii=False)}
@@ -451,7 +512,7 @@ class Registry:
     def clear(self) -> None:
         """Forget every document and chunk but keep the removal decisions (the start of a rebuild)."""
         with self.transaction() as db:
-            for table in (_chunks, _docs, _claims, _claim_keys, _map):
+            for table in (_chunks, _docs, _claims, _claim_keys, _map, _signatures, _copies):
                 db.execute(table.delete())
             self._bump(db)
 
@@ -463,6 +524,11 @@ class Registry:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _same(db: sa.Connection) -> Iterator[sa.Connection]:
+    yield db
 
 
 def _removals() -> sa.Select:

@@ -248,6 +248,26 @@ class FetchSettings(BaseModel):
                                                        "never ingested twice while it is still in the feed.")
 
 
+class CopySettings(BaseModel):
+    """Syndicated copies grouped into one origin at ingest (env: RAG_COPIES__<FIELD>)."""
+
+    group: bool = Field(True, description="Find copies at ingest; off, every article counts as its own source (what "
+                                          "an ablation compares against).")
+    shingle_words: int = Field(5, ge=1, description="Words per shingle: five are rarely shared by chance, and a house "
+                                                    "style's changed word breaks only the five around it.")
+    num_perm: int = Field(128, ge=16, description="MinHash permutations: the similarity estimate's error is about "
+                                                  "1/sqrt(num_perm), 0.09 at 128; each costs 8 bytes per article.")
+    seed: int = Field(1, description="MinHash seed; stored signatures made with another are made again.")
+    candidate_similarity: float = Field(0.2, gt=0, lt=1, description="LSH threshold (estimated Jaccard) for a pair "
+                                                                     "to be checked: low, because a copy trimmed to its "
+                                                                     "first paragraphs shares only a part of the whole.")
+    min_shared: float = Field(0.5, gt=0, le=1, description="Share of the shorter text's shingles the other must hold "
+                                                           "to be a copy: independent reports quoting one official "
+                                                           "share a sentence or two, a copy most of its text.")
+    min_shingles: int = Field(20, ge=1, description="A text with fewer shingles (about 25 words) is too short to tell "
+                                                    "a copy from a shared quote and is no one's copy.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", env_nested_delimiter="__")
 
@@ -280,6 +300,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = FetchSettings()
     map: MapSettings = MapSettings()
     reading: ReadingSettings = ReadingSettings()
+    copies: CopySettings = CopySettings()
 
     @property
     def chroma_dir(self) -> Path:

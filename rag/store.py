@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .claimmap import MapClaim
 from .claimvectors import Embed
+from .copies import Copy
 from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
@@ -28,6 +29,8 @@ class Indexed:
     chunks: list[Chunk]
     embeddings: list[list[float]]
     claims: Sequence[MapClaim] = ()
+    signature: bytes | None = None  # its MinHash (rag/copies.py), and the stored articles it is one text with
+    copies: Sequence[Copy] = ()
 
 
 class Store:
@@ -38,6 +41,7 @@ class Store:
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(settings)
         self._shared: set[tuple[str, int, int]] = set()  # uploads this process knows are on the server registry
+        self._origins: tuple[int, dict[str, str]] = (-1, {})
         try:
             self.vectors = Vectors(settings)
         except Exception as e:  # Chroma raises many types for a damaged folder or an unreachable server
@@ -101,8 +105,16 @@ class Store:
             self._share_original(item.doc)
         self.vectors.add([(i.doc, i.chunks, i.embeddings) for i in batch])
         for i in batch:
-            self.registry.put(i.doc, i.chunks, i.claims, embed)  # in one transaction: the article, its chunks, its claims
+            # in one transaction: the article, its chunks, its claims, its copies
+            self.registry.put(i.doc, i.chunks, i.claims, embed, i.signature, i.copies)
         self.vectors.prune([i.doc.id for i in batch], {c.chunk_id(i.doc.hash) for i in batch for c in i.chunks})
+
+    def origins(self) -> dict[str, str]:
+        """Each syndicated copy's origin article (copies.origins), read again only after a write."""
+        generation = self.registry.generation()
+        if self._origins[0] != generation:
+            self._origins = (generation, self.registry.origins())
+        return self._origins[1]
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
         gone = self.registry.remove(doc_id, reason)

@@ -14,6 +14,7 @@ from .types import Answer, Claim, ClaimKind, Disagreement, Evidence
 class Relation(StrEnum):
     FIRST = "first"  # the earliest dated report
     REPEATS = "repeats"  # the same value (up to rounding) or stance as an earlier report
+    COPIES = "copies"  # ...carried in a syndicated copy of that report's text (rag/copies.py): no new confirmation
     REVISES = "revises"  # a different value, reported after every earlier one: the figure changed
     CONTRADICTS = "contradicts"  # a different value or stance reported as early as another
 
@@ -26,7 +27,8 @@ class Point:
 
     def to_json(self) -> dict:
         c = self.claim
-        return {"date": numbers.iso_day(c.date), "source": c.source, "outlet": c.outlet, "claimant": c.claimant, "verb": c.verb_form,
+        return {"date": numbers.iso_day(c.date), "source": c.source, "origin": c.independent, "outlet": c.outlet,
+                "claimant": c.claimant, "verb": c.verb_form,
                 "value": c.value, "number": c.number, "stance": c.stance.value if c.stance else None,
                 "relation": self.relation.value if self.relation else None, "citation": self.citation}
 
@@ -63,6 +65,8 @@ def build(topic: str, claims: list[Claim], citation: Callable[[Claim], dict], to
         earlier = [e for e in dated[:i] if day[e] < day[c] or e.source != c.source]
         if not earlier:
             relation = Relation.FIRST
+        elif any(_same(c, e, tolerance) and e.independent == c.independent for e in earlier):
+            relation = Relation.COPIES
         elif any(_same(c, e, tolerance) for e in earlier):
             relation = Relation.REPEATS
         elif c.kind is ClaimKind.VALUE and all(day[e] < day[c] for e in earlier):

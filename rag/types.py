@@ -169,6 +169,12 @@ class Claim:
     date: str = ""  # the reporting article's date
     stance: StanceValue | None = None
     about: str = ""  # what the source says the subject is (for things that share a name)
+    origin: str = ""  # the article this source is a syndicated copy of (rag/copies.py), else its own id
+
+    @property
+    def independent(self) -> str:
+        """What counts as one source: copies of one wire report or release count once."""
+        return self.origin or self.source
 
     @property
     def text(self) -> str:
@@ -200,6 +206,7 @@ class Disagreement:
     claims: tuple[Claim, ...]
     kind: DisagreementKind = DisagreementKind.CONFLICT
     sides: tuple[tuple[Claim, ...], ...] = ()  # claims grouped by agreeing value, in the order stated
+    changed: tuple[tuple[Claim, Claim], ...] = ()  # (a syndicated copy's figure, its report's) where the copy changed it
 
 
 @dataclass(frozen=True)
@@ -258,7 +265,8 @@ class Answer:
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
             "claims": [
-                {**asdict(c), "claim": c.text, "citation": citation_json(c.evidence_id)} for c in self.claims
+                {**asdict(c), "origin": c.independent, "claim": c.text, "citation": citation_json(c.evidence_id)}
+                for c in self.claims
             ],
             "disagreements": [
                 {
@@ -267,6 +275,7 @@ class Answer:
                     "claims": [
                         {
                             "source": c.source,
+                            "origin": c.independent,
                             "outlet": c.outlet,
                             "claimant": c.claimant,
                             "date": c.date,

@@ -88,8 +88,9 @@ class Service:
         return {d.id: d for d in self.store.registry.docs()}
 
     def sources(self) -> dict:
+        origins = self.store.origins()  # `origin`: the article a syndicated copy runs, else the article itself
         return {"sources": [{"id": d.id, "outlet": d.outlet, "title": d.title, "date": d.date, "url": d.url,
-                             "chunks": d.n_chunks} for d in self.store.registry.docs()]}
+                             "chunks": d.n_chunks, "origin": origins.get(d.id, d.id)} for d in self.store.registry.docs()]}
 
     def add_link(self, url: str) -> dict:
         """One article by its URL, with `rag ingest URL`'s limits and checks; a refusal names its reason."""
