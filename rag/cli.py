@@ -311,8 +311,9 @@ def mcp_stdio(ctx: click.Context, index_dir: Path | None) -> None:
 
 @main.command(name="eval")
 @click.option("--dataset", "datasets", multiple=True, default=("seed", "rgb"), show_default=True,
-              help="seed, stories, stories2-dev, stories2-locked (read only its aggregate scores), rgb (conflicting "
-                   "passages), rgb-clean (true passages only) or a JSONL path; repeatable.")
+              help="seed, stories, stories2-dev, stories2-locked (read only its aggregate scores), copies-dev, "
+                   "copies-locked (wire copies beside independent reports), rgb (conflicting passages), rgb-clean (true "
+                   "passages only) or a JSONL path; repeatable.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions per dataset.")
 @click.option("--no-baseline", is_flag=True, help="Skip the plain LlamaIndex baseline.")
 @click.option("--stock-baseline", is_flag=True, help="The baseline as LlamaIndex's quick start builds it (its own index, "
