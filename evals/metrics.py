@@ -137,6 +137,10 @@ def by_kind(rows: list[dict]) -> dict:
         "conflict_all_sides": share([r for r in rows if r.get("kind") in ("conflict", "outlier", "ambiguity")],
                                     lambda r: flagged(r) and all(has_fact(r["answer"], f) for f in r.get("gold_sides") or r["gold_facts"])),
         "update_stated": share(of("update"), lambda r: "update" in _kinds(r)),
+        # a conflict named a conflict, one source against several an outlier: where copies of one wire report were
+        # counted as several sources, a reporter's own count was called the outlier
+        "conflict_kind_named": share([r for r in rows if r.get("kind") in ("conflict", "outlier")],
+                                     lambda r: r["kind"] in _kinds(r)),
         "single_accuracy": share(of("single"), lambda r: r["scores"]["correct"]),
         "single_strict": share([r for r in of("single") if "tempting" in r], lambda r: strict(r)),
         "false_disagreement": share([r for r in rows if r.get("kind") and not r["gold_disagreement"]], flagged),

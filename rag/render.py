@@ -182,6 +182,12 @@ MAP_LABELS = {  # how the map names each kind: updates and ambiguities are not c
 }
 
 
+def _copy_of(e: MapEntry, c: MapClaim) -> str:
+    """A syndicated copy names the article whose text it runs: its figure is not another independent report."""
+    origin = e.origin(c.doc_id)
+    return f" · copy of {_e(origin)}" if origin != c.doc_id else ""
+
+
 def map_view(entries: list[MapEntry]) -> str:
     """Every map entry with its topic, kind and sides; each claim's [n] opens its quote (`#mapcite-ENTRY-N`)."""
     if not entries:
@@ -189,7 +195,7 @@ def map_view(entries: list[MapEntry]) -> str:
     parts = ['<div class="map">']
     for i, e in enumerate(entries):
         parts.append(f'<div class="map-entry map-{e.kind.value}"><h4><span class="kind kind-{e.kind.value}">'
-                     f'{MAP_LABELS[e.kind]}:</span> {_e(e.topic)} <small>· {e.sources} sources</small></h4>'
+                     f'{MAP_LABELS[e.kind]}:</span> {_e(e.topic)} <small>· {e.sources} independent sources</small></h4>'
                      '<table class="disagree-table"><tr><th>Side</th><th>Who</th><th>Source</th><th>Cite</th></tr>')
         n = 0
         for side in e.sides:
@@ -202,7 +208,7 @@ def map_view(entries: list[MapEntry]) -> str:
                 quote = c.quote if len(c.quote) <= 180 else c.quote[:177] + "…"
                 parts.append(f'<tr class="side side-{c.kind.value}-{c.stance.value if c.stance else "v"}"><td>{value}</td>'
                              f"<td>{_e(c.claimant)} <em>{_e(as_claim(c, n).verb_form)}</em><br><small>“{_e(quote)}”</small></td>"
-                             f"<td>{_e(c.outlet)}<br><small>{_e(c.date or 'undated')} · {_e(c.doc_id)}</small></td>"
+                             f"<td>{_e(c.outlet)}<br><small>{_e(c.date or 'undated')} · {_e(c.doc_id)}{_copy_of(e, c)}</small></td>"
                              f'<td><a href="#mapcite-{i}-{n}">[{n}]</a></td></tr>')
         parts.append("</table></div>")
     parts.append("</div>")

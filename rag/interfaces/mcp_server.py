@@ -74,8 +74,9 @@ def build_mcp(service: Service) -> MCPServer:
 
     @mcp.tool(annotations=READ)
     def sources() -> dict[str, Any]:
-        """Every indexed article: id, outlet, title, date, link and chunk count. Use it to tell the user what the
-        collection holds before or after asking."""
+        """Every indexed article: id, outlet, title, date, link, chunk count and origin (the article whose text a
+        syndicated copy runs; its own id otherwise). Use it to tell the user what the collection holds before or
+        after asking, and which articles are one report."""
         return _call(service.sources)
 
     @mcp.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
