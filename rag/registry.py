@@ -296,7 +296,6 @@ class Registry:
         with self.transaction() as db:
             if signature is not None:
                 self._put_copies(db, doc.id, signature, copies)
-            self._put_claims(db, doc.id, claims, embed)
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
             db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc.id))
@@ -310,6 +309,7 @@ class Registry:
                 id=doc.id, title=doc.title, outlet=doc.outlet, date=doc.date, url=doc.url, origin=doc.origin,
                 hash=doc.hash, n_chunks=len(chunks), added_at=_now(), text=doc.text,
             ))
+            self._put_claims(db, doc.id, claims, embed)  # after the article's row: its regrouping counts its origin
             self._bump(db)
 
     def remove(self, doc_id: str, reason: str = "") -> bool:

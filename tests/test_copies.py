@@ -12,6 +12,7 @@ from rag.answer import Assistant
 from rag.claims import ClaimDraft
 from rag.compare import classify, statement
 from rag.copies import CopyFinder, origins, shared, shingles
+from rag.interfaces.service import map_page
 from rag.question import analyse
 from rag.reading import carried, windows
 from rag.registry import Registry
@@ -20,7 +21,7 @@ from rag.store import Store
 from rag.timeline import Relation, build
 from rag.types import Claim, ClaimKind, Disagreement, DisagreementKind, Sentence
 
-from .conftest import ingest
+from .conftest import ingest, make_settings
 
 WIRE = [
     "At least 40 people were injured when a crowded tram derailed in central Velmora on Tuesday morning, police said.",
@@ -53,8 +54,8 @@ def copies_of_one_wire_report() -> list[dict]:
         _record("post", "Northern Post", "Dozens hurt as tram derails",
                 [p.replace("8am", "8 a.m.").replace("Tuesday", "Tuesday,") for p in WIRE]),
         _record("hospital", "St Anselm Hospital", "Statement on the Line 4 derailment", [
-            "St Anselm Hospital and its two partner hospitals treated 57 people after Tuesday's tram derailment in "
-            "Velmora, the hospital group said in a statement on Wednesday.",
+            "A total of 57 people were injured when a crowded tram derailed in central Velmora on Tuesday morning, "
+            "the St Anselm hospital group said in a statement on Wednesday.",
             "Of those, 11 remain in hospital and three are in intensive care. The group thanked its emergency staff, "
             "who were called in from leave to cope with the number of patients arriving within an hour.",
             "Relatives seeking information should call the group's helpline rather than come to the emergency "
@@ -215,3 +216,22 @@ def test_a_timeline_marks_a_copy_of_an_earlier_report_apart_from_an_independent_
     assert [(p.claim.source, p.relation) for p in line.points] == [
         ("wire", Relation.FIRST), ("post", Relation.COPIES), ("hospital", Relation.REPEATS)]
     assert [p.to_json()["origin"] for p in line.points] == ["wire", "wire", "hospital"]
+
+
+def test_the_map_counts_a_wire_reports_copies_as_one_source_and_names_each_copys_origin(copied):
+    store, settings = copied
+    page = map_page(store.registry, settings)
+    assert [(e["kind"], e["sources"]) for e in page["entries"]] == [("conflict", 2)]  # not "an outlier, 5 sources"
+    for entry in page["entries"]:
+        claims = [c for side in entry["sides"] for c in side["claims"]]
+        assert entry["sources"] == len({c["origin"] for c in claims})
+        assert all(c["origin"] == ("wire" if c["source"] in {"wire", "courier", "daily", "post"} else c["source"])
+                   for c in claims)
+
+
+def test_with_grouping_switched_off_every_copy_counts_and_the_hospital_becomes_the_outlier(tmp_path: Path):
+    settings = make_settings(tmp_path).tuned(copies={"group": False})
+    store = Store(settings)
+    ingest(store, settings, _write(tmp_path, copies_of_one_wire_report()))
+    assert store.origins() == {}
+    assert [(e["kind"], e["sources"]) for e in map_page(store.registry, settings)["entries"]] == [("outlier", 5)]
