@@ -24,6 +24,7 @@ from rag.settings import Settings
 from rag.types import Claim, ClaimKind, DisagreementKind
 
 from .data import news_jsonl
+from .report import emit
 
 COPIES = SEED.parent / "copies.jsonl"
 # a copy that changed its report's figure must be flagged (as a conflict, or as the one source that differs where
@@ -118,10 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     result = {"grouping": grouping(settings)}
     if not args.no_cost:
         result["cost"] = cost(settings, args.sample)
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from rag.chunk import Chunker
 from rag.settings import Settings
 from rag.types import SourceDoc
 
+from .report import emit
+
 CROSSLANG = COPIES.parent / "crosslang.jsonl"
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -126,10 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     result = measure(args.split, args.embedders, args.k)
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

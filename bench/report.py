@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -95,3 +96,11 @@ def write(folder: Path, r: dict) -> str:
     (folder / "table.md").write_text(md + "\n")
     plot(folder / "bench.png", r)
     return md
+
+
+def emit(result: dict, out: Path | None) -> None:
+    """A bench's result as JSON on stdout, and in `out` too when given."""
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    print(text)
+    if out:
+        out.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ from datasketch import MinHash, MinHashLSH
 from .language import plain
 from .settings import CopySettings
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"\w+")  # not language.words: apostrophes and hyphens, which house styles change, split here
 
 
 @dataclass(frozen=True)
