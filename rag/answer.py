@@ -165,17 +165,17 @@ class Assistant:
         query = cl.distinctive(query, sentences)
         scored = list(zip(sentences, self.selector.score(search_text, sentences)))
         refusals: list[Refusal] = []
+        origins = self.store.origins()  # syndicated copies (rag/copies.py): one report, however many outlets ran it
         about = self._doc_names(hits, query)
         drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)  # the rules' reading
         read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
         if read:  # the model's reading, the rules' its tie-breaker
             named = self.settings.reading.named_only
             drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if not named or about.get(s.source, True)],
-                                          drafts)
+                                          drafts, origins)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
-        evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=self.store.origins())
+        evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=origins)
         by_pos = {(e.source, e.start): e for e in evidence}
-        origins = self.store.origins()
         pairs = [(d, _claim(d, by_pos[(d.sentence.source, d.sentence.start)].id, origins)) for d in drafts
                  if (d.sentence.source, d.sentence.start) in by_pos]
         claims = [c for _, c in pairs]
@@ -184,7 +184,7 @@ class Assistant:
             disagreements = compare(query, claims, {c: d for d, c in pairs}, self.settings.claims, self._unrelated(hits, query),
                                     self._names())
         if not disagreements and query.type is not AnswerType.YESNO and (not query.type.numeric or not claims):
-            disagreements = self._aligned(query, evidence, sentences, by_pos)
+            disagreements = self._aligned(query, evidence, sentences, by_pos, origins)
         best = max((sc for _, sc in scored), default=0.0)
         timings.evidence_s = time.perf_counter() - t0
         log.debug("%s question: %d evidence, %d claims, %d disagreements in %.3f s", query.type, len(evidence),
@@ -227,14 +227,14 @@ class Assistant:
         yield Event(EventKind.ANSWER, answer=answer)
 
     def _read(self, question: str, query: Query, scored: list[tuple[Sentence, float]],
-              rules: list[cl.ClaimDraft]) -> tuple[list[cl.ClaimDraft], list[Refusal]]:
+              rules: list[cl.ClaimDraft], origins: dict[str, str]) -> tuple[list[cl.ClaimDraft], list[Refusal]]:
         """The model reads each of the best articles; code checks what it proposes, the rules' reading of the same
         article the tie-breaker, and a second yes/no reading of the one sentence where only the model reads one."""
         cfg = self.settings.reading
         reader = Reader(self.generator, cfg)
         if query.type.valued:  # the window's places go to sentences whose figures could pass the `typed` check
             scored = [(s, sc) for s, sc in scored if holds_asked_value(s, query)]
-        read = windows(scored, cfg, self.store.origins())
+        read = windows(scored, cfg, origins)
         drafts, refusals = checked(reader.read(question, query.type, read), query, dict(scored), cfg.checks_off, rules,
                                    lambda c: reader.confirm(question, c.sentence.text, c.span))
         return carried(drafts, read), refusals
@@ -326,13 +326,13 @@ class Assistant:
 
         return names
 
-    def _aligned(self, query: Query, evidence, sentences, by_pos) -> list[Disagreement]:
+    def _aligned(self, query: Query, evidence, sentences, by_pos, origins: dict[str, str]) -> list[Disagreement]:
         """Copies of one sentence in two sources that differ in a name or number (one altered)."""
         ev_sentences = [s for s in sentences if (s.source, s.start) in by_pos]
         for a, b, va, vb in cl.aligned_conflicts(ev_sentences, self.settings.claims, query.names, query.terms):
             pair = tuple(Claim(source=s.source, outlet=s.outlet, claimant=s.outlet, verb="reports", value=v, number=None,
                                kind=ClaimKind.ENTITY, hedged=False, evidence_id=by_pos[(s.source, s.start)].id,
-                               norm=cl.normalise_name(v), date=s.date, origin=self.store.origins().get(s.source, s.source))
+                               norm=cl.normalise_name(v), date=s.date, origin=origins.get(s.source, s.source))
                          for s, v in ((a, va), (b, vb)))
             return [Disagreement(f"“{query.text}”", pair, DisagreementKind.CONFLICT, ((pair[0],), (pair[1],)))]
         return []

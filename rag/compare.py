@@ -173,7 +173,8 @@ def _changed(groups: list[list[Claim]], drafts: dict[Claim, ClaimDraft], setting
 
     out = []
     for c in (c for g in groups for c in g):
-        same = [k for g in groups for k in g if k.independent == c.independent and k is not c and aligned(c, k)]
+        same = [k for g in groups for k in g if k.independent == c.independent and k.source != c.source
+                and _same_speaker(c.claimant, k.claimant) and aligned(c, k)]
         others = [k for k in same if side[id(k)] != side[id(c)]]
         if not others:
             continue
@@ -195,22 +196,27 @@ def where(c: Claim) -> str:
 
 def _side(side: tuple[Claim, ...]) -> str:
     """One side, each independent report once with the outlets that carry copies of it: "three independent
-    reports, one of them carried by eight outlets"."""
+    reports, one of them carried by eight outlets". Without copies, every claim as before."""
     members = sorted(side, key=lambda c: -len(c.value))  # the most precise figure leads its rounding group
-    by_origin: dict[str, list[Claim]] = {}
+    leads: list[tuple[Claim, list[Claim]]] = []
     for c in members:
-        by_origin.setdefault(c.independent, []).append(c)
+        lead = next((pair for pair in leads if pair[0].independent == c.independent and c.source != pair[0].source
+                     and _same_speaker(c.claimant, pair[0].claimant) and c.source not in {x.source for x in pair[1]}), None)
+        if lead is None:
+            leads.append((c, []))
+        else:
+            lead[1].append(c)
     parts = []
-    for copies in by_origin.values():
-        lead, others = copies[0], copies[1:]
-        part = f"{lead.text} ({where(lead)}) [{lead.evidence_id}]"
-        if others:
-            part += (f", one report carried by {len(copies)} outlets (also {', '.join(where(c) for c in others)}) "
-                     + "".join(f"[{c.evidence_id}]" for c in others))
+    for lead_claim, carried in leads:
+        part = f"{lead_claim.text} ({where(lead_claim)}) [{lead_claim.evidence_id}]"
+        if carried:
+            part += (f", one report carried by {1 + len(carried)} outlets (also {', '.join(where(c) for c in carried)}) "
+                     + "".join(f"[{c.evidence_id}]" for c in carried))
         parts.append(part)
     text = "; ".join(parts)
-    if len(by_origin) > 1 and len(by_origin) < len(members):
-        text = f"{len(by_origin)} independent reports: {text}"
+    reports = len({c.independent for c in members})
+    if reports > 1 and any(carried for _, carried in leads):
+        text = f"{reports} independent reports: {text}"
     if len({c.value for c in members}) > 1 and members[0].kind is ClaimKind.VALUE:
         text += ", the same figure rounded"
     return text

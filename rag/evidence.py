@@ -87,28 +87,32 @@ class EvidenceSelector:
         and is evidence only where a claim rests on it (so each outlet that ran it is cited)."""
         limit = limit or self.settings.evidence.max_evidence
         origins = origins or {}
+        placed: dict[tuple[str, str], str] = {}  # (origin, sentence text) -> the article it was first chosen from
 
-        def key(s: Sentence) -> tuple[str, str]:
-            return origins.get(s.source, s.source), fold(s.text)
+        def origin(s: Sentence) -> str:
+            return origins.get(s.source, s.source)
+
+        def copied(s: Sentence) -> bool:  # the same sentence of a chosen one's report, run by another outlet
+            first = placed.get((origin(s), fold(s.text)))
+            return first is not None and first != s.source
 
         chosen: list[Sentence] = []
-        places: set[tuple[str, str]] = set()
+        per_source: dict[str, int] = {}  # places taken per independent source
         for s in dict.fromkeys(must):
-            if key(s) in places or len(places) < limit:
-                chosen.append(s)
-                places.add(key(s))
-        per_source: dict[str, int] = {}
-        for origin, _ in places:
-            per_source[origin] = per_source.get(origin, 0) + 1
+            if not copied(s):
+                if sum(per_source.values()) >= limit:
+                    continue
+                per_source[origin(s)] = per_source.get(origin(s), 0) + 1
+                placed.setdefault((origin(s), fold(s.text)), s.source)
+            chosen.append(s)
         for s, _ in sorted(scored, key=lambda p: -p[1]):
-            if len(places) >= limit:
+            if sum(per_source.values()) >= limit:
                 break
-            origin = key(s)[0]
-            if s in chosen or key(s) in places or per_source.get(origin, 0) >= self.settings.evidence.per_source:
+            if s in chosen or copied(s) or per_source.get(origin(s), 0) >= self.settings.evidence.per_source:
                 continue
             chosen.append(s)
-            places.add(key(s))
-            per_source[origin] = per_source.get(origin, 0) + 1
+            placed.setdefault((origin(s), fold(s.text)), s.source)
+            per_source[origin(s)] = per_source.get(origin(s), 0) + 1
         scores = {s: sc for s, sc in scored}
         chosen.sort(key=lambda s: (s.source, s.start))
         return [

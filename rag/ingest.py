@@ -16,7 +16,7 @@ from tqdm import tqdm
 from .chunk import Chunker
 from .claimmap import extract
 from .claimvectors import ahead, lead, pack, with_stories
-from .copies import Copy, CopyFinder
+from .copies import Copy, CopyFinder, Signature
 from .corpus import origin_file, read_paths, slugify
 from .embed import get_embedder
 from .faults import INGEST_AGAIN, check_space, reported
@@ -74,22 +74,20 @@ class Ingestor:
         self.store = store
         self.settings = settings
         self.chunker = Chunker(settings)
-        self._copies: CopyFinder | None = None
 
     def copy_finder(self) -> CopyFinder:
-        """The stored articles' signatures, loaded once per ingest; articles stored before copies were found (or
-        signed with other settings) are signed and compared first, oldest first, so the earliest stays the origin."""
-        if self._copies is None:
-            reg = self.store.registry
-            finder = CopyFinder(reg.signatures(), reg.text, self.settings.copies)
-            todo = finder.stale + reg.unsigned()
-            found: dict[str, tuple[bytes, Sequence[Copy]]] = {}
-            for doc_id in tqdm(todo, desc="Finding copies", unit="article", disable=len(todo) < 100):
-                found[doc_id] = finder.add(doc_id, reg.text(doc_id) or "")
-            if found:
-                reg.set_copies(found)
-            self._copies = finder
-        return self._copies
+        """The stored articles' signatures, loaded at each ingest (the writer's lock held: others may have written
+        since); articles stored before copies were found (or signed with other settings) are signed and compared
+        first, in the order they were stored, so the earliest stays the origin."""
+        reg = self.store.registry
+        finder = CopyFinder(reg.signatures(), reg.text, self.settings.copies)
+        todo = finder.stale + reg.unsigned()
+        found: dict[str, tuple[Signature, Sequence[Copy]]] = {}
+        for doc_id in tqdm(todo, desc="Finding copies", unit="article", disable=len(todo) < 100):
+            found[doc_id] = finder.add(doc_id, reg.text(doc_id) or "")
+        if found:
+            reg.set_copies(found)
+        return finder
 
     def _plan(self, doc: SourceDoc, report: IngestReport, batch: dict[str, str], force: bool = False) -> bool:
         """Decide what to do with a document; True when it must be (re)indexed. `batch`: hash -> id planned.
@@ -122,6 +120,7 @@ class Ingestor:
         if not todo:
             return
         embedder = get_embedder(self.settings)
+        finder = self.copy_finder() if self.settings.copies.group else None
         total = sum(len(d.text) for d in todo)
         # Chunks of several documents are embedded together (full batches, less padding); each document
         # is still committed on its own, so a kill loses at most the documents of one batch.
@@ -144,7 +143,6 @@ class Ingestor:
                 log.debug("%d claims in %d documents in %.1f ms", sum(map(len, claimed)), len(pending),
                           (time.perf_counter() - t1) * 1000)
                 at, batch = 0, []
-                finder = self.copy_finder() if self.settings.copies.group else None
                 for (doc, chunks), claims in zip(pending, claimed):
                     signature, copies = finder.add(doc.id, doc.text) if finder else (None, [])
                     batch.append(Indexed(doc, chunks, vectors[at:at + len(chunks)], claims, signature, copies))

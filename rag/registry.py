@@ -11,6 +11,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -22,8 +23,9 @@ from sqlalchemy import event
 from .claimgroups import MapEntry, classify_group, matches
 from .claimmap import MapClaim
 from .claimvectors import Embed, due, with_facts
-from .copies import Copy, origins
+from .copies import Copy, Signature, origins
 from .embed import MODEL_NAME
+from .numbers import iso_day
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
@@ -121,7 +123,9 @@ _map = sa.Table(
 _signatures = sa.Table(
     "signatures", _md,
     sa.Column("doc_id", sa.Text, primary_key=True), sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),  # the order articles were signed in: the origin of a same-day tie
+    sa.Column("made_with", sa.Text, nullable=False),  # the MinHash settings (copies.Signature)
+    sa.Column("seq", sa.Integer, nullable=False),  # the order articles were first signed in: a same-day tie's origin
+    sa.Index("signatures_seq", "seq"),
 )
 _copies = sa.Table(
     "copies", _md,
@@ -289,13 +293,17 @@ class Registry:
                     yield row, str(text)[row.start : row.end]
 
     def put(self, doc: SourceDoc, chunks: list[Chunk], claims: Sequence[MapClaim] = (), embed: Embed | None = None,
-            signature: bytes | None = None, copies: Sequence[Copy] = ()) -> None:
+            signature: Signature | None = None, copies: Sequence[Copy] = ()) -> None:
         """Store a document with its claims and the articles it is a copy of; any removal decision on its id or text
         is cleared in the same transaction, and the map's groups the old and new claims belong to are regrouped in it
         too (`embed` gives the facts' vectors the regrouping now needs: claimvectors.due)."""
         with self.transaction() as db:
-            if signature is not None:
+            linked = self._linked(db, {doc.id})  # the articles whose origin may change with this one's text
+            if signature is None:  # copies not looked for (switched off): none stays from an earlier text
+                self._forget_copies(db, doc.id)
+            else:
                 self._put_copies(db, doc.id, signature, copies)
+            linked |= self._linked(db, {doc.id})
             # Ingest refuses removed articles unless forced, so reaching here means the decision is undone.
             db.execute(_removed.delete().where((_removed.c.id == doc.id) | (_removed.c.hash == doc.hash)))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc.id))
@@ -309,7 +317,8 @@ class Registry:
                 id=doc.id, title=doc.title, outlet=doc.outlet, date=doc.date, url=doc.url, origin=doc.origin,
                 hash=doc.hash, n_chunks=len(chunks), added_at=_now(), text=doc.text,
             ))
-            self._put_claims(db, doc.id, claims, embed)  # after the article's row: its regrouping counts its origin
+            # after the article's row: its regrouping counts its origin, and so do its copies' groups
+            self._put_claims(db, doc.id, claims, embed, self._keys_of(db, linked - {doc.id}))
             self._bump(db)
 
     def remove(self, doc_id: str, reason: str = "") -> bool:
@@ -323,8 +332,9 @@ class Registry:
                                removed_at=_now(), reason=reason)
             db.execute(_docs.delete().where(_docs.c.id == doc_id))
             db.execute(_chunks.delete().where(_chunks.c.doc_id == doc_id))
+            linked = self._linked(db, {doc_id}) - {doc_id}
             self._forget_copies(db, doc_id)
-            self._put_claims(db, doc_id, ())
+            self._put_claims(db, doc_id, (), extra=self._keys_of(db, linked))
             self._record(db, [decision])
             self._bump(db)
         return True
@@ -334,23 +344,33 @@ class Registry:
         db.execute(_signatures.delete().where(_signatures.c.doc_id == doc_id))
         db.execute(_copies.delete().where((_copies.c.doc_id == doc_id) | (_copies.c.other == doc_id)))
 
-    def _put_copies(self, db: sa.Connection, doc_id: str, signature: bytes, copies: Sequence[Copy]) -> None:
-        self._forget_copies(db, doc_id)
-        seq: int = db.execute(sa.select(sa.func.coalesce(sa.func.max(_signatures.c.seq), 0) + 1)).scalar_one()
-        db.execute(_signatures.insert().values(doc_id=doc_id, data=signature, seq=seq))
+    @staticmethod
+    def _put_copies(db: sa.Connection, doc_id: str, signature: Signature, copies: Sequence[Copy]) -> None:
+        """An article's signature and pairs, replacing its earlier ones; it keeps its place in the signing order."""
+        seq = db.execute(sa.select(_signatures.c.seq).where(_signatures.c.doc_id == doc_id)).scalar()
+        if seq is None:
+            seq = db.execute(sa.select(sa.func.coalesce(sa.func.max(_signatures.c.seq), 0) + 1)).scalar_one()
+        Registry._forget_copies(db, doc_id)
+        db.execute(_signatures.insert().values(doc_id=doc_id, data=signature.data, made_with=signature.made_with, seq=seq))
         if copies:
             db.execute(_copies.insert(), [{"doc_id": c.doc_id, "other": c.other, "share": c.share} for c in copies])
 
-    def set_copies(self, found: dict[str, tuple[bytes, Sequence[Copy]]]) -> None:
-        """Signatures and copies of articles stored before copies were found (or with other settings)."""
+    def set_copies(self, found: dict[str, tuple[Signature, Sequence[Copy]]]) -> None:
+        """Signatures and copies of articles stored before copies were found (or signed with other settings); the
+        map's groups of every article whose origin changed are regrouped in the same transaction."""
         with self.transaction() as db:
+            linked = self._linked(db, set(found))
             for doc_id, (signature, copies) in found.items():
                 self._put_copies(db, doc_id, signature, copies)
+            self._regroup(db, self._keys_of(db, linked | self._linked(db, set(found))))
             self._bump(db)
 
-    def signatures(self) -> list[tuple[str, bytes]]:
+    def signatures(self) -> list[tuple[str, Signature]]:
+        """Every stored signature, in the order the articles were first signed."""
         with self._read() as db:
-            return [(str(d), bytes(b)) for d, b in db.execute(sa.select(_signatures.c.doc_id, _signatures.c.data)).tuples()]
+            rows = db.execute(sa.select(_signatures.c.doc_id, _signatures.c.data, _signatures.c.made_with)
+                              .order_by(_signatures.c.seq)).tuples()
+            return [(str(d), Signature(bytes(b), str(m))) for d, b, m in rows]
 
     def unsigned(self) -> list[str]:
         """Stored articles without a signature (stored before copies were found), oldest first."""
@@ -359,20 +379,53 @@ class Registry:
             return list(db.execute(sa.select(_docs.c.id).where(_docs.c.id.not_in(signed))
                                    .order_by(_docs.c.added_at, _docs.c.id)).scalars())
 
-    def origins(self, db: sa.Connection | None = None) -> dict[str, str]:
-        """Each copied article's origin (copies.origins): the earliest by date, then the first signed."""
+    @staticmethod
+    def _pairs(db: sa.Connection, ids: set[str]) -> list[tuple[str, str]]:
+        """The copy pairs of these articles and of every article linked to them, directly or through others."""
+        seen, frontier, pairs = set(ids), set(ids), set[tuple[str, str]]()
+        while frontier:
+            part = sorted(frontier)
+            frontier = set()
+            for i in range(0, len(part), 500):
+                chunk = part[i:i + 500]
+                for a, b in db.execute(sa.select(_copies.c.doc_id, _copies.c.other).where(
+                        _copies.c.doc_id.in_(chunk) | _copies.c.other.in_(chunk))).tuples():
+                    pairs.add((str(a), str(b)))
+                    frontier |= {str(a), str(b)} - seen
+            seen |= frontier
+        return sorted(pairs)
+
+    def _linked(self, db: sa.Connection, ids: set[str]) -> set[str]:
+        return set(ids) | {d for p in self._pairs(db, ids) for d in p}
+
+    @staticmethod
+    def _keys_of(db: sa.Connection, ids: set[str]) -> set[str]:
+        ordered, keys = sorted(ids), set[str]()
+        for i in range(0, len(ordered), 500):
+            keys |= set(db.execute(sa.select(_claim_keys.c.key).where(_claim_keys.c.doc_id.in_(ordered[i:i + 500])))
+                        .scalars())
+        return keys
+
+    def origins(self, ids: set[str] | None = None, db: sa.Connection | None = None) -> dict[str, str]:
+        """Each copied article's origin (copies.origins): the earliest by date, then the first signed. With `ids`,
+        only those articles' groups of copies are read."""
         with (self._read() if db is None else _same(db)) as conn:
-            pairs = [(str(a), str(b)) for a, b in conn.execute(sa.select(_copies.c.doc_id, _copies.c.other)).tuples()]
-            ids = sorted({d for p in pairs for d in p})
+            if ids is None:
+                pairs = [(str(a), str(b)) for a, b in conn.execute(sa.select(_copies.c.doc_id, _copies.c.other)).tuples()]
+            else:
+                pairs = self._pairs(conn, ids)
+            linked = sorted({d for p in pairs for d in p})
             order: dict[str, tuple[str, int, str]] = {}
-            for i in range(0, len(ids), 500):
+            for i in range(0, len(linked), 500):
                 for d, date, seq in conn.execute(sa.select(_docs.c.id, _docs.c.date, _signatures.c.seq).join(
-                        _signatures, _signatures.c.doc_id == _docs.c.id).where(_docs.c.id.in_(ids[i:i + 500]))).tuples():
-                    order[str(d)] = (str(date or "~")[:10], int(seq), str(d))
+                        _signatures, _signatures.c.doc_id == _docs.c.id).where(_docs.c.id.in_(linked[i:i + 500]))).tuples():
+                    order[str(d)] = (iso_day(str(date or "")) or "~", int(seq), str(d))
         return origins([p for p in pairs if p[0] in order and p[1] in order], order.__getitem__)
 
-    def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim], embed: Embed | None = None) -> None:
-        """Replace an article's claims and regroup every group they leave or join (no other group changes)."""
+    def _put_claims(self, db: sa.Connection, doc_id: str, claims: Sequence[MapClaim], embed: Embed | None = None,
+                    extra: AbstractSet[str] = frozenset()) -> None:
+        """Replace an article's claims and regroup every group they leave or join, and the `extra` groups (its copies',
+        whose independent sources it may change); no other group changes."""
         old: set[str] = set(db.execute(sa.select(_claim_keys.c.key).where(_claim_keys.c.doc_id == doc_id)).scalars())
         db.execute(_claims.delete().where(_claims.c.doc_id == doc_id))
         db.execute(_claim_keys.delete().where(_claim_keys.c.doc_id == doc_id))
@@ -381,12 +434,12 @@ class Registry:
                                           for n, c in enumerate(claims)])
             db.execute(_claim_keys.insert(), [{"key": key, "doc_id": doc_id, "n": n}
                                               for n, c in enumerate(claims) for key in dict.fromkeys(c.keys())])
-        self._regroup(db, old | {key for c in claims for key in c.keys()}, embed)
+        self._regroup(db, old | set(extra) | {key for c in claims for key in c.keys()}, embed)
 
     def _regroup(self, db: sa.Connection, keys: set[str], embed: Embed | None = None) -> None:
         """Each group's map entries, recomputed from its current claims; the facts' vectors the groups now need are
         embedded and written back to their claims first, in the same transaction."""
-        ordered, origin_of = sorted(keys), self.origins(db)
+        ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
             part = ordered[i:i + 500]
             rows = db.execute(sa.select(_claim_keys.c.key, _claims.c.doc_id, _claims.c.n, _claims.c.data).join(
@@ -402,6 +455,7 @@ class Registry:
             if embed is not None:
                 self._embed_due(db, loaded, [[loaded[r] for r in refs] for refs in groups.values()], embed)
             db.execute(_map.delete().where(_map.c.key.in_(part)))
+            origin_of = self.origins({d for d, _ in loaded}, db) if self.settings.copies.group else {}
             found = [e for key, refs in groups.items() for e in classify_group(key, [loaded[r] for r in refs], self.settings,
                                                                                 origin_of)]
             if found:

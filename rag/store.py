@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .claimmap import MapClaim
 from .claimvectors import Embed
-from .copies import Copy
+from .copies import Copy, Signature
 from .corpus import origin_file
 from .lexical import Lexical
 from .registry import IndexUnusable, Registry, reindex_hint
@@ -29,7 +29,7 @@ class Indexed:
     chunks: list[Chunk]
     embeddings: list[list[float]]
     claims: Sequence[MapClaim] = ()
-    signature: bytes | None = None  # its MinHash (rag/copies.py), and the stored articles it is one text with
+    signature: Signature | None = None  # its MinHash (rag/copies.py), and the stored articles it is one text with
     copies: Sequence[Copy] = ()
 
 
@@ -111,6 +111,8 @@ class Store:
 
     def origins(self) -> dict[str, str]:
         """Each syndicated copy's origin article (copies.origins), read again only after a write."""
+        if not self.settings.copies.group:
+            return {}
         generation = self.registry.generation()
         if self._origins[0] != generation:
             self._origins = (generation, self.registry.origins())
