@@ -84,6 +84,11 @@ def _origins(side: Sequence[Claim]) -> set[str]:
     return {c.independent for c in side}
 
 
+def _copied(a: Claim, b: Claim) -> bool:
+    """Two articles of one report (syndicated copies) with one speaker: what a copy carries from another."""
+    return a.independent == b.independent and a.source != b.source and _same_speaker(a.claimant, b.claimant)
+
+
 def _speakers(side: list[Claim]) -> set[tuple[str, str]]:
     return {(c.source, c.claimant) for c in side}
 
@@ -173,8 +178,7 @@ def _changed(groups: list[list[Claim]], drafts: dict[Claim, ClaimDraft], setting
 
     out = []
     for c in (c for g in groups for c in g):
-        same = [k for g in groups for k in g if k.independent == c.independent and k.source != c.source
-                and _same_speaker(c.claimant, k.claimant) and aligned(c, k)]
+        same = [k for g in groups for k in g if _copied(c, k) and aligned(c, k)]
         others = [k for k in same if side[id(k)] != side[id(c)]]
         if not others:
             continue
@@ -200,8 +204,7 @@ def _side(side: tuple[Claim, ...]) -> str:
     members = sorted(side, key=lambda c: -len(c.value))  # the most precise figure leads its rounding group
     leads: list[tuple[Claim, list[Claim]]] = []
     for c in members:
-        lead = next((pair for pair in leads if pair[0].independent == c.independent and c.source != pair[0].source
-                     and _same_speaker(c.claimant, pair[0].claimant) and c.source not in {x.source for x in pair[1]}), None)
+        lead = next((pair for pair in leads if _copied(c, pair[0]) and c.source not in {x.source for x in pair[1]}), None)
         if lead is None:
             leads.append((c, []))
         else:

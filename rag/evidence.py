@@ -98,21 +98,25 @@ class EvidenceSelector:
 
         chosen: list[Sentence] = []
         per_source: dict[str, int] = {}  # places taken per independent source
-        for s in dict.fromkeys(must):
-            if not copied(s):
-                if sum(per_source.values()) >= limit:
-                    continue
-                per_source[origin(s)] = per_source.get(origin(s), 0) + 1
-                placed.setdefault((origin(s), fold(s.text)), s.source)
+
+        def take(s: Sentence) -> None:
             chosen.append(s)
+            placed.setdefault((origin(s), fold(s.text)), s.source)
+            per_source[origin(s)] = per_source.get(origin(s), 0) + 1
+
+        for s in dict.fromkeys(must):
+            if copied(s):
+                chosen.append(s)  # rides with the place its report's sentence took
+            elif sum(per_source.values()) >= limit:
+                continue
+            else:
+                take(s)
         for s, _ in sorted(scored, key=lambda p: -p[1]):
             if sum(per_source.values()) >= limit:
                 break
             if s in chosen or copied(s) or per_source.get(origin(s), 0) >= self.settings.evidence.per_source:
                 continue
-            chosen.append(s)
-            placed.setdefault((origin(s), fold(s.text)), s.source)
-            per_source[origin(s)] = per_source.get(origin(s), 0) + 1
+            take(s)
         scores = {s: sc for s, sc in scored}
         chosen.sort(key=lambda s: (s.source, s.start))
         return [

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -409,7 +409,7 @@ class Registry:
     def origins(self, ids: set[str] | None = None, db: sa.Connection | None = None) -> dict[str, str]:
         """Each copied article's origin (copies.origins): the earliest by date, then the first signed. With `ids`,
         only those articles' groups of copies are read."""
-        with (self._read() if db is None else _same(db)) as conn:
+        with (self._read() if db is None else nullcontext(db)) as conn:
             if ids is None:
                 pairs = [(str(a), str(b)) for a, b in conn.execute(sa.select(_copies.c.doc_id, _copies.c.other)).tuples()]
             else:
@@ -578,11 +578,6 @@ class Registry:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-@contextmanager
-def _same(db: sa.Connection) -> Iterator[sa.Connection]:
-    yield db
 
 
 def _removals() -> sa.Select:
