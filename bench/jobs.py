@@ -64,6 +64,7 @@ def ingest(jsonl: str, index_dir: str) -> dict:
 def encode(index_dir: str, sample: str, batch_sizes: str) -> dict:
     """The embedder alone on a fixed sample of the index's own chunks, at several batch sizes."""
     from rag.embed import _load
+    from rag.settings import Settings
     from rag.store import Store
 
     store = Store(_settings(index_dir))
@@ -72,7 +73,7 @@ def encode(index_dir: str, sample: str, batch_sizes: str) -> dict:
     picked = [texts[i] for i in sorted(rng.choice(len(texts), size=min(int(sample), len(texts)), replace=False))]
     out = {"sample": len(picked), "chunks_in_index": len(texts), "by_batch": {}}
     for b in (int(x) for x in batch_sizes.split(",")):
-        model = _load(b)
+        model = _load(Settings().ingest.embedder, b)
         model.get_text_embedding_batch(picked[:b])  # warm-up
         t = time.perf_counter()
         model.get_text_embedding_batch(picked)

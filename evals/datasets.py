@@ -21,6 +21,7 @@ RGB = PROJECT_ROOT.parent / "shared" / "datasets" / "rgb_en_fact" / "en_fact.jso
 
 ItemKind = Literal["conflict", "update", "ambiguity", "outlier", "agreement", "single", "unanswerable", "false_premise"]
 COPIES = Path(__file__).parent / "data" / "copies.jsonl"  # wire copies, republished releases, independent reports
+CROSSLANG = Path(__file__).parent / "data" / "crosslang.jsonl"  # like stories in en/de/fr/es, one question in four
 _COPY_KINDS: dict[str, ItemKind] = {"agree": "agreement", "conflict": "conflict", "outlier": "outlier", "copy_changed": "conflict"}
 
 
@@ -118,3 +119,16 @@ def load_copies(split: str | None = None) -> list[Item]:
                  kind=_COPY_KINDS[q["kind"]], gold_sides=list(q["origins"]) if q["kind"] != "agree" else [],
                  domain=st.get("domain", ""))
             for st in stories for n, q in enumerate(st["questions"], 1)]
+
+
+def load_crosslang(split: str | None = None) -> list[Item]:
+    """Each article asked about in the three languages it is not written in, among its split's like articles (four
+    strikes, four floods… in four languages): the answer is the article's own figure, quoted in its language."""
+    stories = [json.loads(line) for line in CROSSLANG.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stories = [st for st in stories if split is None or st["split"] == split]
+    docs = [SourceDoc(id=a["id"], title=a["title"], outlet=a["outlet"], text=a["text"], origin=f"crosslang.jsonl:{st['id']}",
+                      date=a["date"]) for st in stories for a in [st["article"]]]
+    corpus = "crosslang" + (f"-{split}" if split else "")
+    return [Item(id=f"{st['id']}-{lang}", question=q, gold_facts=[st["answer"]], gold_sources=[st["article"]["id"]],
+                 disagreement=False, docs=docs, corpus=corpus, kind="single", domain=st["article"]["language"])
+            for st in stories for lang, q in st["questions"].items() if lang != st["article"]["language"]]

@@ -16,15 +16,17 @@ from rag.corpus import apply_manifest, load_manifest, read_file
 from rag.embed import get_embedder
 from rag.generate import load_generator
 from rag.ingest import Ingestor
-from rag.settings import Settings
+from rag.settings import Embedder, Settings
 from rag.store import Store
 from rag.types import IngestReport
 
 from . import metrics, report
-from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_copies, load_jsonl, load_rgb, load_stories
+from .datasets import RGB, SEED, SPLITS, STORIES2, Item, load_copies, load_crosslang, load_jsonl, load_rgb, load_stories
 from .systems import Baseline, Ours, StockBaseline
 
 REPORTS = Path(__file__).parent / "reports"
+
+SPLIT_SETS = {"copies": load_copies, "crosslang": load_crosslang}
 
 
 def load(names: list[str], limit: int | None) -> list[Item]:
@@ -36,8 +38,8 @@ def load(names: list[str], limit: int | None) -> list[Item]:
             found = load_stories()
         elif name == "stories2" or name.removeprefix("stories2-") in SPLITS:
             found = load_stories(STORIES2, name.removeprefix("stories2-") if name != "stories2" else None)
-        elif name == "copies" or name.removeprefix("copies-") in SPLITS and name.startswith("copies"):
-            found = load_copies(name.removeprefix("copies-") if name != "copies" else None)
+        elif name.partition("-")[0] in SPLIT_SETS and name.partition("-")[2] in ("", *SPLITS):
+            found = SPLIT_SETS[name.partition("-")[0]](name.partition("-")[2] or None)
         elif name in ("rgb", "rgb-clean"):
             if not RGB.is_file():
                 raise FileNotFoundError(f"the RGB data is not at {RGB}")
@@ -81,7 +83,7 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
         plain = StockBaseline if stock else Baseline
         return [Ours(store, s, ours_llm)] + ([plain(store, s, baseline_llm)] if baseline else [])
 
-    embedder = get_embedder(settings)
+    embedder = get_embedder(settings.tuned(ingest={"embedder": Embedder.MINILM}))  # one metric for every embedder
     started = datetime.now(UTC)
     folder = out or REPORTS / started.strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)

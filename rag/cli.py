@@ -1,4 +1,4 @@
-"""`rag`: ingest, search, ask, remove, reindex, sources, serve, mcp, eval, from the shell."""
+"""`rag`: ingest, search, ask, remove, reindex, reembed, sources, serve, mcp, eval, from the shell."""
 
 from __future__ import annotations
 
@@ -180,6 +180,26 @@ def reindex(ctx: click.Context, index_dir: Path | None) -> None:
     click.echo(f"Rebuilt {settings.index_dir}: {len(report.added)} articles, {report.chunks} chunks.")
 
 
+@main.command()
+@index_option
+@click.pass_context
+def reembed(ctx: click.Context, index_dir: Path | None) -> None:
+    """Move the index to the embedder the settings name (RAG_INGEST__EMBEDDER), in place; a stopped run resumes."""
+    from .reembed import reembed as move
+
+    settings = command_settings(ctx, index_dir)
+    try:
+        done = move(settings, progress=True)
+    except IndexUnusable as e:
+        raise CliError(str(e)) from e
+    if not done.articles and not done.resumed:
+        click.echo(f"{settings.index_dir} is already embedded with {done.target}.")
+        return
+    resumed = f" ({done.resumed} moved by an earlier run)" if done.resumed else ""
+    click.echo(f"Moved {settings.index_dir} from {done.source} to {done.target}: {done.articles} articles, "
+               f"{done.chunks} chunks{resumed}.")
+
+
 def _print_answer(answer) -> None:
     click.echo(answer.answer)
     if answer.citations:
@@ -312,7 +332,8 @@ def mcp_stdio(ctx: click.Context, index_dir: Path | None) -> None:
 @main.command(name="eval")
 @click.option("--dataset", "datasets", multiple=True, default=("seed", "rgb"), show_default=True,
               help="seed, stories, stories2-dev, stories2-locked (read only its aggregate scores), copies-dev, "
-                   "copies-locked (wire copies beside independent reports), rgb (conflicting passages), rgb-clean (true "
+                   "copies-locked (wire copies beside independent reports), crosslang-dev, crosslang-locked (each article "
+                   "asked about in the three other languages), rgb (conflicting passages), rgb-clean (true "
                    "passages only) or a JSONL path; repeatable.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most N questions per dataset.")
 @click.option("--no-baseline", is_flag=True, help="Skip the plain LlamaIndex baseline.")

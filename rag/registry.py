@@ -24,12 +24,12 @@ from .claimgroups import MapEntry, classify_group, matches
 from .claimmap import MapClaim
 from .claimvectors import Embed, due, with_facts
 from .copies import Copy, Signature, origins
-from .embed import MODEL_NAME
 from .numbers import iso_day
 from .settings import Settings
 from .types import Chunk, SourceDoc, StoredDoc
 
 SCHEMA_VERSION = "3"  # 2: each article's claims and the disagreement map; 3: claims with their fact and story vectors
+REEMBED_TO = "reembed_to"  # meta: the embedder a move under way is taking the index to
 CLAIMS_PENDING = "claims_pending"  # meta key: articles stored before claims were kept still need theirs
 WRITER_LOCK_KEY = 0x7261_6701  # PostgreSQL advisory lock id of the one-writer rule ("rag" + 1)
 
@@ -133,6 +133,8 @@ _copies = sa.Table(
     sa.Column("share", sa.Float, nullable=False),
     sa.Index("copies_doc", "doc_id"), sa.Index("copies_other", "other"),
 )
+# An index moving to another embedder (rag/reembed.py): the articles whose chunk vectors are already the new one's.
+_reembedded = sa.Table("reembedded", _md, sa.Column("doc_id", sa.Text, primary_key=True))
 _DOC_COLUMNS = (_docs.c.id, _docs.c.title, _docs.c.outlet, _docs.c.date, _docs.c.url, _docs.c.origin, _docs.c.hash,
                 _docs.c.n_chunks, _docs.c.added_at)
 _CHUNK_COLUMNS = (_chunks.c.chunk_id, _chunks.c.doc_id, _chunks.c.start, _chunks.c["end"], _chunks.c.furniture)
@@ -162,8 +164,10 @@ def _sqlite_engine(path: Path) -> sa.Engine:
 class Registry:
     """Documents, their chunks and a generation counter that changes with every write."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, moving: bool = False):
+        """`moving`: opened by `rag reembed`, which may find the index on another embedder or half moved."""
         self.settings = settings
+        self.moving = moving
         self.shared = bool(settings.registry_url)
         if self.shared:
             url = sa.make_url(settings.registry_url or "")
@@ -186,9 +190,9 @@ class Registry:
                 meta: dict[str, str] = dict(db.execute(sa.select(_meta.c.key, _meta.c.value)).tuples().all())
                 if not meta:
                     db.execute(_meta.insert(), [{"key": "schema", "value": SCHEMA_VERSION},
-                                                {"key": "embedder", "value": MODEL_NAME},
+                                                {"key": "embedder", "value": str(self.settings.ingest.embedder)},
                                                 {"key": "generation", "value": "0"}])
-                elif meta.get("schema") in ("1", "2") and meta.get("embedder") == MODEL_NAME:
+                elif meta.get("schema") in ("1", "2") and meta.get("embedder") == self.settings.ingest.embedder:
                     # schema 1 lacks only the claim tables (just created), schema 2 its claims' vectors: its articles'
                     # claims are extracted again on first open (Store.backfill_claims), not by re-embedding every
                     # chunk with `rag reindex`
@@ -199,11 +203,50 @@ class Registry:
             if self.shared:
                 raise IndexUnusable(f"cannot use the registry database at {self.where} ({_one_line(e)})") from None
             raise IndexUnusable(f"the index at {self.where} is corrupted ({_one_line(e)}); {reindex_hint(self.settings)}") from None
-        if meta and (meta.get("schema") != SCHEMA_VERSION or meta.get("embedder") != MODEL_NAME):
-            raise IndexUnusable(
-                f"the index at {self.where} was built by another version "
-                f"(schema {meta.get('schema')}, embedder {meta.get('embedder')}); {reindex_hint(self.settings)}"
-            )
+        if meta and meta.get("schema") != SCHEMA_VERSION:
+            raise IndexUnusable(f"the index at {self.where} was built by another version (schema {meta.get('schema')}); "
+                                f"{reindex_hint(self.settings)}")
+        if meta and not self.moving:
+            self._check_embedder(meta)
+
+    def _check_embedder(self, meta: dict[str, str]) -> None:
+        wanted, built, moving_to = self.settings.ingest.embedder, meta.get("embedder"), meta.get(REEMBED_TO)
+        if moving_to:
+            raise IndexUnusable(f"the index at {self.where} is half moved from the embedder {built} to {moving_to}: "
+                                f"run `rag reembed` with RAG_INGEST__EMBEDDER={moving_to} to finish (it resumes)")
+        if built != wanted:
+            raise IndexUnusable(f"the index at {self.where} was embedded with {built}, not {wanted}: run `rag reembed` "
+                                f"to move it in place (nothing is lost; it resumes if stopped), or set "
+                                f"RAG_INGEST__EMBEDDER={built}")
+
+    def embedders(self) -> tuple[str, str | None]:
+        """The embedder the index's vectors are from, and the one a move under way is taking them to."""
+        with self._read() as db:
+            meta: dict[str, str] = dict(db.execute(sa.select(_meta.c.key, _meta.c.value)).tuples().all())
+        return meta["embedder"], meta.get(REEMBED_TO)
+
+    def start_reembed(self, target: str) -> None:
+        """From now on the index refuses every other use until `finish_reembed`."""
+        with self.transaction() as db:
+            db.execute(_meta.delete().where(_meta.c.key == REEMBED_TO))
+            db.execute(_meta.insert().values(key=REEMBED_TO, value=target))
+
+    def reembedded(self) -> set[str]:
+        with self._read() as db:
+            return set(db.execute(sa.select(_reembedded.c.doc_id)).scalars())
+
+    def mark_reembedded(self, doc_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(_reembedded.delete().where(_reembedded.c.doc_id == doc_id))
+            db.execute(_reembedded.insert().values(doc_id=doc_id))
+
+    def finish_reembed(self, target: str) -> None:
+        """The index is the new embedder's; its claims' vectors are made again on the next open (`claims_pending`)."""
+        with self.transaction() as db:
+            db.execute(_meta.delete().where(_meta.c.key.in_((REEMBED_TO, "embedder", CLAIMS_PENDING))))
+            db.execute(_meta.insert(), [{"key": "embedder", "value": target}, {"key": CLAIMS_PENDING, "value": "1"}])
+            db.execute(_reembedded.delete())
+            self._bump(db)
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:

@@ -36,10 +36,11 @@ class Indexed:
 class Store:
     """The registry, vectors and BM25 of one index folder, opened once per process."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, moving: bool = False):
+        """`moving`: opened by `rag reembed` (rag/reembed.py) on an index of another embedder, which it alone may use."""
         self.settings = settings
         settings.index_dir.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings)
+        self.registry = Registry(settings, moving)
         self._shared: set[tuple[str, int, int]] = set()  # uploads this process knows are on the server registry
         self._origins: tuple[int, dict[str, str]] = (-1, {})
         try:
@@ -49,7 +50,7 @@ class Store:
                 raise IndexUnusable(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from None
             raise IndexUnusable(f"cannot open the vector store at {settings.chroma_dir} ({e}); {reindex_hint(settings)}") from None
         self.lexical = Lexical(self.registry, settings.index_dir / "bm25")
-        if self.registry.claims_pending():
+        if self.registry.claims_pending() and not moving:
             self.backfill_claims()
 
     @contextmanager

@@ -71,6 +71,13 @@ class Vectors:
         if stale:
             self.collection.delete(ids=stale)
 
+    def replace(self, ids: Sequence[str], embeddings: Sequence[Sequence[float]]) -> None:
+        """New vectors for stored chunks, their text and metadata kept (`rag reembed`)."""
+        import numpy as np
+
+        if ids:
+            self.collection.update(ids=list(ids), embeddings=np.asarray(embeddings, dtype=np.float32))
+
     def clear(self) -> None:
         """Delete every vector but keep the collection, so other workers' handles on it stay valid."""
         while ids := self.collection.get(include=[], limit=5000)["ids"]:
