@@ -15,11 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .registry import IndexUnusable
 from .settings import Embedder, Settings
 
 
-class EmbedderUnavailable(Exception):
-    """The embedder's package is missing or its weights are not the pinned ones; the message says what to do."""
+class EmbedderUnavailable(IndexUnusable):
+    """The embedder's package is missing or its weights are not the pinned ones; the message says what to do. An
+    index is of no use without the embedder that made it, so every interface reports it as an unusable index."""
 
 
 @dataclass(frozen=True)

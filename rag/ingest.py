@@ -337,7 +337,7 @@ def reindex(settings: Settings, progress: bool = True) -> IngestReport:
         # Chroma caches one client per path in-process; a stale one would write into the deleted files.
         SharedSystemClient.clear_system_cache()
         shutil.rmtree(settings.chroma_dir, ignore_errors=True)
-    store = Store(settings)
+    store = Store(settings, moving=bool(settings.registry_url))  # a server registry may name another embedder
     if settings.registry_url:
         store.pull_originals()
         store.registry.clear()

@@ -164,17 +164,31 @@ def _compound_numbers(text: str, lang: Lang) -> list[tuple[int, int, float, int]
     out = []
     for o in find_numbers(tokens, lang.code, threshold=0):
         start = o.start + (o.value < 0)  # "au moins dix-sept" is at least 17: signs are the tables' minus_words
-        if o.is_ordinal or (o.end - start == 1 and abs(o.value) < 3):  # "one", "ein", "un": the tables tell a count
-            continue                                                    # from an article
-        out.append((tokens[start].start, tokens[o.end - 1].end, abs(float(o.value)), 1))
+        value, end = abs(float(o.value)), tokens[o.end - 1].end
+        if o.is_ordinal or (o.end - start == 1 and _left_to_tables(value)) or _HYPHENATED.match(text, end):
+            continue
+        out.append((tokens[start].start, end, value, len(str(int(value)).rstrip("0")) if value >= 1 else 1))
     return out
+
+
+def _left_to_tables(value: float) -> bool:
+    """A lone word the tables read better: "one", "ein", "un" (a count or an article) and a lone power of ten (they
+    know "hundred" and "thousand"; text2num reads "hundreds" and "thousands of protesters" as exact figures)."""
+    return value < 3 or math.log10(value).is_integer()
+
+
+_HYPHENATED = re.compile(r"-[^\W\d_]")  # "seven-year-old", "four-hour": the tables' compounds with units
 
 
 def _word_numbers(text: str, low: str, lang: Lang) -> list[tuple[int, int, float, int]]:
     """Numbers written as words: "four", "twenty-three", "a dozen", "two million" -> (start, end, value, sig); where
     text2num reads a compound, its reading replaces the tables' pieces of it."""
     compound = _compound_numbers(text, lang) if lang.text2num and _has_letters(text) else []
-    words = [w for w in _table_numbers(text, low, lang) if not any(a < w[1] and w[0] < b for a, b, *_ in compound)]
+    words = _table_numbers(text, low, lang)
+    longer = [w[:2] for w in words if any(a < w[1] and w[0] < b and w[1] - w[0] > b - a for a, b, *_ in compound)]
+    longer += [f[:2] for f in _fractions(low, lang)]  # "three quarters" is a share, read by find's fractions
+    compound = [c for c in compound if not any(a < c[1] and c[0] < b for a, b in longer)]
+    words = [w for w in words if not any(a < w[1] and w[0] < b for a, b, *_ in compound)]
     return sorted(compound + words)
 
 

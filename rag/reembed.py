@@ -68,10 +68,11 @@ def reembed(settings: Settings, progress: bool = True) -> Reembedded:
             for articles in _batches(by_doc, settings.ingest.batch_chunks):
                 pairs = [pair for _, group in articles for pair in group]
                 store.vectors.replace([r.chunk_id for r, _ in pairs], embed([t for _, t in pairs]))
-                for doc_id, _ in articles:  # after its vectors: a stop in between only re-embeds them again
-                    store.registry.mark_reembedded(doc_id)
+                store.registry.mark_reembedded([d for d, _ in articles])  # after the vectors: a stop between
+                #                                                              only embeds them again
                 moved, chunks = moved + len(articles), chunks + len(pairs)
                 bar.update(len(articles))
+        store.vectors.keep_only({row.chunk_id for row, _ in store.registry.all_chunks()})  # no old vector stays
         store.registry.finish_reembed(target)
     log.info("moved %d articles (%d chunks) from %s to %s", moved, chunks, source, target)
     Store(settings)  # its claims' story and fact vectors, made again with the new embedder

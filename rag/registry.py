@@ -235,10 +235,10 @@ class Registry:
         with self._read() as db:
             return set(db.execute(sa.select(_reembedded.c.doc_id)).scalars())
 
-    def mark_reembedded(self, doc_id: str) -> None:
+    def mark_reembedded(self, doc_ids: Sequence[str]) -> None:
         with self.transaction() as db:
-            db.execute(_reembedded.delete().where(_reembedded.c.doc_id == doc_id))
-            db.execute(_reembedded.insert().values(doc_id=doc_id))
+            db.execute(_reembedded.delete().where(_reembedded.c.doc_id.in_(doc_ids)))
+            db.execute(_reembedded.insert(), [{"doc_id": d} for d in doc_ids])
 
     def finish_reembed(self, target: str) -> None:
         """The index is the new embedder's; its claims' vectors are made again on the next open (`claims_pending`)."""
@@ -277,8 +277,17 @@ class Registry:
                 conn.commit()
 
     def generation(self) -> int:
+        """The registry's write count; a process opened before `rag reembed` moved the index learns it here, at its
+        next question, instead of searching new vectors with the old embedder."""
         with self._read() as db:
-            return int(db.execute(sa.select(_meta.c.value).where(_meta.c.key == "generation")).scalar_one())
+            return self._current(db)
+
+    def _current(self, db: sa.Connection) -> int:
+        meta: dict[str, str] = dict(db.execute(sa.select(_meta.c.key, _meta.c.value)
+                                               .where(_meta.c.key.in_(("generation", "embedder", REEMBED_TO)))).tuples().all())
+        if not self.moving:
+            self._check_embedder(meta)
+        return int(meta["generation"])
 
     @staticmethod
     def _bump(db: sa.Connection) -> None:
@@ -341,6 +350,7 @@ class Registry:
         is cleared in the same transaction, and the map's groups the old and new claims belong to are regrouped in it
         too (`embed` gives the facts' vectors the regrouping now needs: claimvectors.due)."""
         with self.transaction() as db:
+            self._current(db)  # never a vector of the old embedder into a moved index
             linked = self._linked(db, {doc.id})  # the articles whose origin may change with this one's text
             if signature is None:  # copies not looked for (switched off): none stays from an earlier text
                 self._forget_copies(db, doc.id)
@@ -607,10 +617,13 @@ class Registry:
             return db.execute(sa.select(data_len).where(_originals.c.name == name)).scalar() == size
 
     def clear(self) -> None:
-        """Forget every document and chunk but keep the removal decisions (the start of a rebuild)."""
+        """Forget every document and chunk but keep the removal decisions (the start of a rebuild, with the settings'
+        embedder: a move under way is moot)."""
         with self.transaction() as db:
-            for table in (_chunks, _docs, _claims, _claim_keys, _map, _signatures, _copies):
+            for table in (_chunks, _docs, _claims, _claim_keys, _map, _signatures, _copies, _reembedded):
                 db.execute(table.delete())
+            db.execute(_meta.delete().where(_meta.c.key.in_(("embedder", REEMBED_TO))))
+            db.execute(_meta.insert().values(key="embedder", value=str(self.settings.ingest.embedder)))
             self._bump(db)
 
     def healthy(self) -> bool:

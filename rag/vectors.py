@@ -78,6 +78,15 @@ class Vectors:
         if ids:
             self.collection.update(ids=list(ids), embeddings=np.asarray(embeddings, dtype=np.float32))
 
+    def keep_only(self, named: set[str]) -> None:
+        """Delete every vector whose id is not `named` (orphans of killed ingests, which a move did not re-embed)."""
+        stale, offset = [], 0
+        while ids := self.collection.get(include=[], limit=5000, offset=offset)["ids"]:
+            stale += [i for i in ids if i not in named]
+            offset += len(ids)
+        for i in range(0, len(stale), 5000):
+            self.collection.delete(ids=stale[i:i + 5000])
+
     def clear(self) -> None:
         """Delete every vector but keep the collection, so other workers' handles on it stay valid."""
         while ids := self.collection.get(include=[], limit=5000)["ids"]:

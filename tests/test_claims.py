@@ -93,6 +93,22 @@ def test_a_hedge_ending_in_a_minus_word_bounds_the_figure_and_never_makes_it_neg
     assert [v.number for v in numbers.find("il fait moins 14 degrés", load("fr"))] == [-14]
 
 
+@pytest.mark.parametrize(("code", "text", "values"), [
+    ("en", "thousands of protesters, tens of thousands more and hundreds of police", []),
+    ("es", "miles de personas y cientos de heridos", []),
+    ("en", "three quarters of voters", [75]), ("fr", "trois quarts des électeurs", [75]),
+    ("de", "drei Viertel der Wähler", [75]), ("en", "a seven-year-old boy", []), ("en", "a four-hour strike", [4]),
+])
+def test_vague_plurals_shares_and_ages_in_words_are_no_exact_count(code, text, values):
+    assert [v.number for v in numbers.find(text, load(code))] == values
+
+
+def test_a_compound_number_in_words_keeps_its_significant_digits_so_152_and_155_still_differ():
+    (worded,) = numbers.find("one hundred and fifty-two people", load("en"))
+    (digits,) = numbers.find("155 people", load("en"))
+    assert worded.significant == 3 and not numbers.agrees(worded, digits)
+
+
 def test_without_text2num_a_compound_number_falls_apart_into_the_tables_pieces():
     tables_only = replace(load("fr"), text2num=False)
     assert len(numbers.find("deux cent trente blessés", tables_only)) > 1

@@ -126,6 +126,24 @@ def test_a_stopped_reembed_leaves_the_index_refusing_other_use_and_a_second_run_
     assert Store(target).registry.count() == 5
 
 
+def test_a_process_opened_before_a_move_can_neither_write_nor_search_with_the_old_embedder(tmp_path):
+    settings, old = _minilm_index(tmp_path)
+    reembed(settings.tuned(ingest={"embedder": Embedder.E5}), progress=False)
+    with pytest.raises(IndexUnusable, match="rag reembed"):
+        old.registry.generation()
+    with pytest.raises(IndexUnusable, match="rag reembed"):
+        ingest(old, settings, CORPUS.parent / "README.md")
+
+
+def test_a_move_deletes_the_vectors_no_article_names_so_no_old_one_is_ever_searched(tmp_path):
+    settings, store = _minilm_index(tmp_path)
+    store.vectors.collection.add(ids=["orphan-of-a-killed-ingest"], embeddings=[[0.05] * 384], documents=["x"])
+    target = settings.tuned(ingest={"embedder": Embedder.E5})
+    reembed(target, progress=False)
+    assert "orphan-of-a-killed-ingest" not in _vectors(target)
+    assert len(_vectors(target)) == sum(1 for _ in Store(target).registry.all_chunks())
+
+
 def test_the_crosslang_set_asks_each_article_in_the_three_languages_it_is_not_written_in():
     items = load_crosslang("dev")
     assert items and all(i.id.rsplit("-", 1)[1] != i.domain for i in items)
