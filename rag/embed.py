@@ -7,7 +7,6 @@ Nothing is downloaded; an index remembers which one embedded it (`rag reembed` m
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import threading
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .models import file_sha256
 from .registry import IndexUnusable
 from .settings import Embedder, Settings
 
@@ -58,11 +58,7 @@ def weights_path(name: Embedder) -> Path:
 
 @cache
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def model_path() -> str:

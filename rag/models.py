@@ -55,7 +55,7 @@ MODELS = {
 }
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -81,7 +81,7 @@ def _verified(path: Path, spec: ModelSpec) -> bool:
     key = f"{spec.sha256} {st.st_size} {st.st_mtime_ns}"
     if stamp.is_file() and stamp.read_text() == key:
         return True
-    if _sha256(path) != spec.sha256:
+    if file_sha256(path) != spec.sha256:
         return False
     try:
         stamp.write_text(key)
