@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from evals.datasets import load_crosslang
 from rag.embed import SPECS, EmbedderUnavailable, get_embedder, weights_path
 from rag.reembed import reembed
 from rag.registry import IndexUnusable
-from rag.settings import CALIBRATED, CALIBRATION, Embedder, Settings
+from rag.settings import CALIBRATED, CALIBRATION, PROJECT_ROOT, Embedder, Settings
 from rag.store import Store
 from rag.vectors import Vectors
 
+from .articles import articles, write_jsonl
 from .conftest import CORPUS, ingest, make_settings
 
 
@@ -142,6 +150,40 @@ def test_a_move_deletes_the_vectors_no_article_names_so_no_old_one_is_ever_searc
     reembed(target, progress=False)
     assert "orphan-of-a-killed-ingest" not in _vectors(target)
     assert len(_vectors(target)) == sum(1 for _ in Store(target).registry.all_chunks())
+
+
+def _moved(settings: Settings) -> int:
+    with sqlite3.connect(settings.registry_path, timeout=30) as db:
+        return db.execute("SELECT count(*) FROM reembedded").fetchone()[0]
+
+
+@pytest.mark.slow
+def test_a_reembed_killed_mid_move_resumes_and_ends_with_every_vector_the_new_embedders(tmp_path):
+    settings = make_settings(tmp_path)
+    ingest(Store(settings), settings, write_jsonl(tmp_path / "wire.jsonl", articles(40)))
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CORPUS_DIR": str(settings.corpus_dir),
+           "RAG_INGEST__EMBEDDER": str(Embedder.E5), "RAG_INGEST__BATCH_CHUNKS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "reembed"], env=env, cwd=PROJECT_ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while _moved(settings) < 3:  # some articles are moved
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    with pytest.raises(IndexUnusable, match="half moved"):
+        Store(settings)
+    done = subprocess.run([sys.executable, "-m", "rag", "reembed"], env=env, cwd=PROJECT_ROOT, text=True,
+                          capture_output=True, timeout=600)
+    assert done.returncode == 0 and "moved by an earlier run" in done.stdout, done.stdout + done.stderr
+    target = settings.tuned(ingest={"embedder": Embedder.E5})
+    SharedSystemClient.clear_system_cache()  # this process's Chroma client would show the vectors it saw before
+    texts = {row.chunk_id: text for row, text in Store(target).registry.all_chunks()}
+    vectors = _vectors(target)
+    assert set(vectors) == set(texts) and Store(target).registry.count() == 40
+    ids = sorted(texts)
+    fresh = np.array(get_embedder(target).get_text_embedding_batch([texts[i] for i in ids]))
+    assert np.allclose(np.array([vectors[i] for i in ids]), fresh, atol=1e-4)
 
 
 def test_the_crosslang_set_asks_each_article_in_the_three_languages_it_is_not_written_in():
