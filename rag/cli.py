@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from . import __version__
 from .cli_base import CliError, command_settings, index_option, open_index
@@ -30,7 +31,11 @@ def main(ctx: click.Context, index_dir: Path | None, verbose: int) -> None:
     if verbose:
         logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         logging.getLogger("rag").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)  # ours, not the libraries'
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as e:  # a RAG_* variable out of range or unknown: name it, no traceback
+        raise CliError("invalid setting: " + "; ".join(
+            f"RAG_{'__'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in e.errors())) from None
     if index_dir is not None:
         settings = settings.model_copy(update={"index_dir": index_dir})
     try:

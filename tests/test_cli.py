@@ -40,6 +40,14 @@ def test_bad_questions_and_queries_get_one_line_errors(runner, seed_store, seed_
     assert too_long.exit_code == 2 and "too long" in too_long.stderr and "Traceback" not in too_long.output
 
 
+def test_a_bad_setting_in_the_environment_is_named_in_one_line_with_what_it_accepts(runner, tmp_path):
+    for var, value, says in (("RAG_INGEST__EMBEDDER", "bogus", "multilingual-e5-small"),
+                             ("RAG_RETRIEVAL__TOP_K", "0", "greater than or equal to 1")):
+        result = runner.invoke(main, ["sources"], env={"RAG_INDEX_DIR": str(tmp_path / "index"), var: value})
+        assert result.exit_code == 2 and f"invalid setting: {var}: " in result.output and says in result.output
+        assert "Traceback" not in result.output and not (tmp_path / "index").exists()
+
+
 def test_unknown_model_is_refused_with_the_known_ones(runner, seed_store, seed_settings):
     out = runner.invoke(main, ["ask", "--model", "gpt-9", "Who?"], env=_env(seed_settings))
     assert out.exit_code == 2 and "unknown model 'gpt-9'" in out.stderr and "qwen2.5-coder-1.5b" in out.stderr
