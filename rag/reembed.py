@@ -68,8 +68,8 @@ def reembed(settings: Settings, progress: bool = True) -> Reembedded:
             for articles in _batches(by_doc, settings.ingest.batch_chunks):
                 pairs = [pair for _, group in articles for pair in group]
                 store.vectors.replace([r.chunk_id for r, _ in pairs], embed([t for _, t in pairs]))
-                store.registry.mark_reembedded([d for d, _ in articles])  # after the vectors: a stop between
-                #                                                              only embeds them again
+                # marked after their vectors are written: a stop in between only embeds them again
+                store.registry.mark_reembedded([d for d, _ in articles])
                 moved, chunks = moved + len(articles), chunks + len(pairs)
                 bar.update(len(articles))
         store.vectors.keep_only({row.chunk_id for row, _ in store.registry.all_chunks()})  # no old vector stays
