@@ -10,6 +10,7 @@ import numpy as np
 from evals.datasets import Item
 from evals.systems import Outcome
 from rag import numbers
+from rag.language import detect, load
 from rag.sentences import split
 from rag.verify import MARKER, markers, quote_is_verbatim
 
@@ -30,6 +31,7 @@ class Scored:
     sentences_with_support: int
     predicted_disagreement: bool
     abstained: bool
+    figure_found: bool = False
 
 
 def _norm(text: str) -> str:
@@ -47,6 +49,24 @@ def is_correct(answer: str, abstained: bool, facts: list[str], answerable: bool)
     if abstained:
         return False
     return all(has_fact(answer, f) for f in facts)
+
+
+def figure_found(answer: str, abstained: bool, item: Item, citations: list[dict], source_text) -> bool:
+    """The gold's figure stated, however worded ("Rund 1.150" for "1.150 Beschäftigte"), with a gold source cited:
+    a claim found in the article, the measure of reading across languages. A gold with no figure: as written."""
+    if abstained or not item.answerable or not item.gold_sources:
+        return False
+    if not any(c.get("source") in item.gold_sources for c in citations):
+        return False
+    lang = load(detect(source_text(item.gold_sources[0]) or ""))  # figures read as the article writes them
+    said = numbers.find(answer, lang)
+    for fact in item.gold_facts:
+        gold = numbers.find(fact, lang)
+        if not gold and not has_fact(answer, fact):
+            return False
+        if gold and not all(any(v.kind is g.kind and numbers.same(v, g) for v in said) for g in gold):
+            return False
+    return True
 
 
 def entities(sentence: str) -> set[str]:
@@ -102,6 +122,7 @@ def score(outcome: Outcome, item: Item, source_text, embed) -> Scored:
         citations=len(citations), valid=len(valid_ids), cited_sentences=len(pairs), supported=supported,
         sentences=len(sentences), sentences_with_support=with_support,
         predicted_disagreement=outcome.disagreements > 0, abstained=abstained,
+        figure_found=figure_found(answer, abstained, item, citations, source_text),
     )
 
 
@@ -142,6 +163,7 @@ def by_kind(rows: list[dict]) -> dict:
         "conflict_kind_named": share([r for r in rows if r.get("kind") in ("conflict", "outlier")],
                                      lambda r: r["kind"] in _kinds(r)),
         "single_accuracy": share(of("single"), lambda r: r["scores"]["correct"]),
+        "single_figure_found": share(of("single"), lambda r: r["scores"].get("figure_found", False)),
         "single_strict": share([r for r in of("single") if "tempting" in r], lambda r: strict(r)),
         "false_disagreement": share([r for r in rows if r.get("kind") and not r["gold_disagreement"]], flagged),
         "unanswerable_abstention": share(of("unanswerable"), lambda r: r["scores"]["abstained"]),

@@ -168,11 +168,17 @@ class Assistant:
         origins = self.store.origins()  # syndicated copies (rag/copies.py): one report, however many outlets ran it
         about = self._doc_names(hits, query)
         drafts = self._relevant(cl.extract(sentences, query, about), dict(scored), query.lang)  # the rules' reading
-        read = self.settings.reading.route is Route.MODEL and query.type is not AnswerType.OPEN
+        route = self.settings.reading.route if query.type is not AnswerType.OPEN else Route.RULES
+        read = route is Route.MODEL
+        readable = [(s, sc) for s, sc in scored if not self.settings.reading.named_only or about.get(s.source, True)]
         if read:  # the model's reading, the rules' its tie-breaker
-            named = self.settings.reading.named_only
-            drafts, refusals = self._read(q, query, [(s, sc) for s, sc in scored if not named or about.get(s.source, True)],
-                                          drafts, origins)
+            drafts, refusals = self._read(q, query, readable, drafts, origins)
+        elif route is Route.MIXED:  # the rules read the question's language; the model (checked) every other one
+            theirs = [(s, sc) for s, sc in readable if cl.sentence_lang(s).code != query.lang]
+            if theirs:
+                read_here = {s for s, _ in theirs}
+                others, refusals = self._read(q, query, theirs, [d for d in drafts if d.sentence in read_here], origins)
+                drafts = [d for d in drafts if cl.sentence_lang(d.sentence).code == query.lang] + others
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=origins)
         by_pos = {(e.source, e.start): e for e in evidence}
@@ -235,8 +241,10 @@ class Assistant:
         if query.type.valued:  # the window's places go to sentences whose figures could pass the `typed` check
             scored = [(s, sc) for s, sc in scored if holds_asked_value(s, query)]
         read = windows(scored, cfg, origins)
-        drafts, refusals = checked(reader.read(question, query.type, read), query, dict(scored), cfg.checks_off, rules,
-                                   lambda c: reader.confirm(question, c.sentence.text, c.span))
+        asked_in = reader.in_their_languages(query, read)
+        drafts, refusals = checked(reader.read(question, query.type, read, asked_in), query, dict(scored), cfg.checks_off,
+                                   rules, lambda c: reader.confirm(asked_in.get(c.sentence.source, question),
+                                                                   c.sentence.text, c.span))
         return carried(drafts, read), refusals
 
     def _screen(self, hits: list[Hit]) -> tuple[list[Hit], list[SourceWarning]]:

@@ -141,6 +141,8 @@ class Lang:
     update_cues: tuple[str, ...]
     count_update_cues: tuple[str, ...]
     text2num: bool = True  # compound number words ("zweihundertdreißig") read by text2num; off: the word tables alone
+    name: str = ""  # the language's name in English, as a prompt names it ("German")
+    elisions: tuple[str, ...] = ()  # articles glued to the next word ("d'Eschbrunn"): not part of a name
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,7 @@ def load(code: str = DEFAULT) -> Lang:
         noun_suffixes=tup("noun_suffixes"), abbreviations=tuple(raw.get("abbreviations", [])),
         sentence_openers=tuple(raw.get("sentence_openers", [])),  # case kept: abbreviations, openers
         update_up=raw["update_up"], update_down=raw["update_down"], update_cues=tup("update_cues"), count_update_cues=tup("count_update_cues"),
-        text2num=raw.get("text2num", True),
+        text2num=raw.get("text2num", True), name=raw.get("name", raw["code"]), elisions=tup("elisions"),
     )
 
 

@@ -70,6 +70,17 @@ READ_STANCE_SYSTEM = (
 )
 
 
+# The model reads an article best with the question in the article's language (rag.reading.Reader.translated).
+TRANSLATE_SYSTEM = (
+    "You translate one question about a news story. Keep every name, number and date exactly as written. "
+    "Do not answer it. Reply with JSON only: {\"question\": \"...\"}."
+)
+
+
+def translate_request(question: str, language: str) -> str:
+    return f"Translate into {language}: {question}"
+
+
 def read_request(question: str, title: str, sentences: list[str]) -> str:
     """The source's own words last, so successive sources share the prompt's start (llama.cpp reuses it)."""
     return "Task A.\n" + question_line(question) + f"\nArticle: {title}\nSentences:\n" + "\n".join(

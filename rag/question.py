@@ -126,6 +126,7 @@ def analyse(question: str, previous: str | None = None) -> Query:
     toks = words(q)
     premise = tuple(v for v in numbers.find(q, lang) if v.kind is not numbers.ValueKind.YEAR)
     qtype, head, dims = _type(low, toks, lang)
+    toks = [_unelided(w, lang) for w in toks]  # "d'Eschbrunn" is Eschbrunn
     names = tuple(dict.fromkeys(
         re.sub(r"['’]s$", "", w) for i, w in enumerate(toks)
         if (w[0].isupper() or any(c.isupper() for c in w[1:])) and i > 0 and fold(w) not in lang.stopwords
@@ -162,6 +163,13 @@ def analyse(question: str, previous: str | None = None) -> Query:
     return Query(q, lang.code, qtype, head=head, dimensions=dims, names=names, runs=tuple(runs), terms=terms,
                  alternatives=alternatives,
                  premise=premise, relation=relation, per=per, payer=payer, paid_for=paid_for)
+
+
+def _unelided(word: str, lang: Lang) -> str:
+    """The word without an article glued to its front ("d'Eschbrunn", "l'Oréal" stays whole: its own capital)."""
+    low = fold(word)
+    cut = next((e for e in lang.elisions if low.startswith(e) and len(word) > len(e) + 1), "")
+    return word[len(cut):] if cut and word[len(cut)].isupper() and word[0].islower() else word
 
 
 def _paid_for(low: str, head: str, lang: Lang, names: tuple[str, ...]) -> str:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from . import prompts
-from .claims import ClaimDraft
+from .claims import ClaimDraft, mentions, sentence_lang
 from .generate import Generator, Message
-from .language import fold
-from .question import AnswerType
+from .language import Lang, fold
+from .question import AnswerType, Query
 from .settings import ReadingSettings
 from .types import Sentence, StanceValue
 
@@ -99,6 +100,14 @@ def _stated(answers: object) -> list[str]:
     return list(dict.fromkeys(spans))
 
 
+def keeps_names_and_figures(query: Query, translation: str) -> bool:
+    """A translation that dropped a figure of the question or every name it gives asks something else."""
+    if not translation:
+        return False
+    figures = re.findall(r"\d+", query.text)
+    return all(f in translation for f in figures) and (not query.names or mentions(translation, query.names))
+
+
 class Reader:
     """Asks the model for each window's answer under a JSON schema; a reply that is not the schema's is "not stated"."""
 
@@ -106,15 +115,18 @@ class Reader:
         self.generator = generator
         self.settings = settings
 
-    def read(self, question: str, asked: AnswerType, found: list[Window]) -> list[Proposal]:
+    def read(self, question: str, asked: AnswerType, found: list[Window],
+             asked_in: Mapping[str, str] | None = None) -> list[Proposal]:
+        """`asked_in`: the question as each source's article reads it (`in_their_languages`), else as asked."""
         stance = asked is AnswerType.YESNO
         system = prompts.READ_STANCE_SYSTEM if stance else prompts.READ_SYSTEM
         out = []
         for w in found:
             schema = _schema(stance, self.settings.max_span_chars, len(w.sentences), self.settings.answers)
+            asked_here = (asked_in or {}).get(w.source, question)
             messages: list[Message] = [
                 {"role": "system", "content": system},
-                {"role": "user", "content": prompts.read_request(question, w.title, [s.text for s in w.sentences])}]
+                {"role": "user", "content": prompts.read_request(asked_here, w.title, [s.text for s in w.sentences])}]
             reply = self._parse(self.generator.complete_json(messages, schema, self.settings.max_tokens))
             if stance:
                 said = _STANCES.get(str(reply.get("answer")))
@@ -127,6 +139,33 @@ class Reader:
                 out += [Proposal(w, span) for span in spans[: self.settings.answers]]
                 log.debug("read %s: %r", w.source, spans)
         return out
+
+    def in_their_languages(self, query: Query, found: list[Window]) -> dict[str, str]:
+        """Per source, the question in its article's language where that is not the question's: the model reads a
+        German report far better asked in German (translated once per language, and kept only where it checks)."""
+        if not self.settings.translate:
+            return {}
+        by_lang: dict[str, str] = {}
+        out = {}
+        for w in found:
+            lang = sentence_lang(w.sentences[0])
+            if lang.code == query.lang:
+                continue
+            if lang.code not in by_lang:
+                by_lang[lang.code] = self.translated(query, lang)
+            out[w.source] = by_lang[lang.code]
+        return out
+
+    def translated(self, query: Query, lang: Lang) -> str:
+        """The question in `lang`, or as asked where the translation lost a figure or every name the question gives."""
+        schema = {"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}  # no
+        # maxLength: llama.cpp spells a long bound out as nested grammar rules, slow to sample; `translate_tokens` bounds it
+        messages: list[Message] = [{"role": "system", "content": prompts.TRANSLATE_SYSTEM},
+                                   {"role": "user", "content": prompts.translate_request(query.text, lang.name)}]
+        said = self._parse(self.generator.complete_json(messages, schema, self.settings.translate_tokens)).get("question")
+        kept = isinstance(said, str) and keeps_names_and_figures(query, said.strip())
+        log.debug("asked in %s: %r (%s)", lang.code, said, "kept" if kept else "refused")
+        return said.strip() if kept and isinstance(said, str) else query.text
 
     def confirm(self, question: str, sentence: str, span: str) -> bool:
         """The model's yes/no reading of one sentence against the question: does it state `span` as the answer?"""

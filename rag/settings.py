@@ -171,6 +171,7 @@ class Route(StrEnum):
 
     MODEL = "model"
     RULES = "rules"
+    MIXED = "mixed"  # the rules read articles in the question's language, the model those in any other
 
 
 class ReadingSettings(BaseModel):
@@ -178,7 +179,9 @@ class ReadingSettings(BaseModel):
 
     route: Route = Field(Route.RULES, description="model: the model proposes each source's answer span and code "
                                                   "checks it (rag.checks); rules: the hand-written extraction alone, "
-                                                  "kept for comparison (bench.spans) and ablation.")
+                                                  "kept for comparison (bench.spans) and ablation; mixed: the rules "
+                                                  "read articles in the question's language and the model every "
+                                                  "other (the rules' noun checks work within one language).")
     sources: int = Field(4, ge=1, description="Articles the model reads per question, best first: each costs one "
                                               "short call (~1 s on 2 cores).")
     sentences: int = Field(3, ge=1, description="Sentences of one article the model reads, its best by score, in "
@@ -193,6 +196,11 @@ class ReadingSettings(BaseModel):
                                                "a report of another event is not read (off: the model and the checks "
                                                "must tell, but a report that names only the town is read).")
     max_tokens: int = Field(48, ge=8, description="Tokens one reading may generate (its JSON included).")
+    translate: bool = Field(True, description="An article in another language than the question's is read with the "
+                                              "question translated by the model into the article's language (one "
+                                              "call per language, ~1.5 s): asked across languages the 1.5B model "
+                                              "proposes nothing far more often (evals crosslang-dev).")
+    translate_tokens: int = Field(96, ge=16, description="Tokens a translated question may take (its JSON included).")
     checks_off: tuple[str, ...] = Field((), description="Named checks (rag.checks.CHECKS) switched off, for "
                                                         "ablation: RAG_READING__CHECKS_OFF='[\"dateline\"]'.")
 

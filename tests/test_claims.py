@@ -56,6 +56,37 @@ def test_answer_types_come_from_the_question_structure():
     assert analyse("How many people took part in the march in Lyon?").names == ("Lyon",)
 
 
+@pytest.mark.parametrize("question, names", [
+    ("Combien de lits disparaîtront avec la fermeture de l'hôpital d'Eschbrunn ?", ("Eschbrunn",)),
+    ("Combien de salariés compte L'Oréal à Vallorgues ?", ("L'Oréal", "Vallorgues")),  # its own capital: a name
+    ("How many people work at O'Brien's in Lyon?", ("O'Brien", "Lyon")),
+])
+def test_an_article_glued_to_a_name_is_no_part_of_the_name(question, names):
+    assert analyse(question).names == names
+
+
+@pytest.mark.parametrize("text, code, shown, dimension", [
+    ("Il est tombé 312 millimètres de pluie.", "fr", "312 millimètres", "length"),
+    ("Un mosaico de 48 metros cuadrados.", "es", "48 metros cuadrados", "area"),
+    ("Eine Fläche von 1.200 Quadratmetern.", "de", "1.200 Quadratmetern", "area"),
+    ("À 47 kilomètres de Lyon.", "fr", "47 kilomètres", "length"),
+    ("Der Stein wiegt 3 Kilogramm.", "de", "3 Kilogramm", "mass"),
+])
+def test_units_are_read_as_each_language_writes_them(text, code, shown, dimension):
+    found = [v for v in numbers.find(text, load(code)) if v.kind is numbers.ValueKind.MEASURE]
+    assert [(v.text, v.dimension) for v in found] == [(shown, dimension)]
+
+
+@pytest.mark.parametrize("question, dimension", [
+    ("¿Qué superficie tiene el mosaico de Villaclara?", "area"),
+    ("Welche Fläche hat der Park in Kornhagen?", "area"),
+    ("Quel est le poids du fromage de Lanvrac ?", "mass"),
+])
+def test_a_measure_question_names_its_dimension_in_any_language(question, dimension):
+    q = analyse(question)
+    assert q.type is AnswerType.MEASURE and dimension in q.dimensions
+
+
 def test_numbers_in_words_currencies_units_and_other_languages_normalise():
     def one(text, code="en"):
         (v,) = numbers.find(text, load(code))

@@ -169,6 +169,44 @@ def test_each_article_is_read_with_its_own_sentences_last(scripted):
     assert first.split("\nArticle:")[0] == second.split("\nArticle:")[0]  # the shared start llama.cpp reuses
 
 
+STREIK = "Rund 1.150 Beschäftigte von Kessler folgten in Kornhagen dem Aufruf zum Warnstreik."
+
+
+def test_an_article_in_another_language_is_read_with_the_question_in_its_language(scripted):
+    w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
+    w_en = Window("en", "March in Veldham", (sentence(MARCH, "en"),))
+    question = "How many employees of Kessler in Kornhagen took part in the strike?"
+    scripted.read_as('{"question": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}')
+    reader = Reader(scripted, ReadingSettings())
+    asked_in = reader.in_their_languages(analyse(question), [w_de, w_en, w_de])
+    assert asked_in == {"de": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}
+    assert len(scripted.prompts) == 1 and "into German: How many employees" in scripted.prompts[0][1]["content"]
+    reader.read(question, analyse(question).type, [w_de, w_en], asked_in)
+    german, english = (p[1]["content"] for p in scripted.prompts[1:])
+    assert "Question: Wie viele Beschäftigte" in german and f"Question: {question}" in english
+
+
+@pytest.mark.parametrize("reply", [
+    '{"question": "Wie viele Beschäftigte streikten?"}',  # every name lost: it asks about any strike
+    '{"question": "Wie viele Beschäftigte von Kessler streikten 2023?"}',  # a figure added where one was (2024)
+    '{"question": ""}',
+    "not json",
+])
+def test_a_translation_that_loses_what_the_question_names_is_not_used(scripted, reply):
+    question = "How many employees of Kessler took part in the strike in 2024?"
+    scripted.read_as(reply)
+    w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
+    asked_in = Reader(scripted, ReadingSettings()).in_their_languages(analyse(question), [w_de])
+    assert asked_in == {"de": question}
+
+
+def test_with_translation_off_every_article_is_read_with_the_question_as_asked(scripted):
+    w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
+    asked_in = Reader(scripted, ReadingSettings(translate=False)).in_their_languages(
+        analyse("How many employees of Kessler took part in the strike?"), [w_de])
+    assert asked_in == {} and scripted.prompts == []
+
+
 @pytest.fixture
 def model_route(seed_store, seed_settings: Settings, scripted):
     settings = seed_settings.model_copy(update={"model": "scripted",
@@ -190,6 +228,53 @@ def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model
     sides = {c.value for d in answer.disagreements for c in d.claims}
     assert len(sides) >= 2 and all(v in answer.answer for v in sides)
     assert scripted.queue == [] and not any(p[0]["content"].startswith("You answer") for p in scripted.prompts)
+
+
+def test_a_question_in_german_over_english_articles_is_read_and_confirmed_in_english(model_route, scripted):
+    asked = "How many GPUs does DeepSeek have?"
+
+    def reply(messages):
+        text = messages[1]["content"]
+        if text.startswith("Translate into English:"):
+            return json.dumps({"question": asked})
+        if "Sentences:" not in text:
+            return '{"states": "yes"}'
+        found = re.findall(r"\b\d{1,3},\d{3}\b", text.split("Sentences:")[1])
+        return json.dumps({"answers": found[:1]})
+
+    scripted.read_as(*[reply] * 16)
+    answer = model_route.ask("Wie viele GPUs hat DeepSeek?")
+    assert answer.claims, answer.answer
+    reads = [p[1]["content"] for p in scripted.prompts if p[1]["content"].startswith(("Task A", "Task B"))]
+    assert reads and all(f"Question: {asked}" in r for r in reads)
+    assert sum(p[1]["content"].startswith("Translate") for p in scripted.prompts) == 1  # once per language
+
+
+@pytest.fixture
+def mixed_route(seed_store, seed_settings: Settings, scripted):
+    settings = seed_settings.model_copy(update={"model": "scripted", "reading": ReadingSettings(route=Route.MIXED)})
+    return Assistant(seed_store, settings)
+
+
+def test_the_mixed_route_leaves_articles_in_the_questions_language_to_the_rules(mixed_route, scripted):
+    scripted.enqueue("DeepSeek trained V3 on 2,048 Nvidia H800 GPUs [1].")
+    answer = mixed_route.ask("How many Nvidia H800 GPUs were used to train DeepSeek-V3?")
+    assert answer.claims and not any(p[1]["content"].startswith(("Task", "Translate")) for p in scripted.prompts)
+
+
+def test_the_mixed_route_has_the_model_read_articles_in_another_language(mixed_route, scripted):
+    def reply(messages):
+        text = messages[1]["content"]
+        if text.startswith("Translate into English:"):
+            return json.dumps({"question": "How many Nvidia H800 GPUs were used to train DeepSeek-V3?"})
+        if "Sentences:" not in text:
+            return '{"states": "yes"}'
+        return json.dumps({"answers": re.findall(r"\b\d,\d{3}\b", text.split("Sentences:")[1])[:1]})
+
+    scripted.read_as(*[reply] * 16)
+    answer = mixed_route.ask("Wie viele Nvidia-H800-GPUs wurden für das Training von DeepSeek-V3 genutzt?")
+    assert answer.claims, answer.answer
+    assert any(p[1]["content"].startswith("Task A") for p in scripted.prompts)
 
 
 def test_when_no_source_states_it_the_answer_abstains_and_names_what_was_refused(model_route, scripted):
