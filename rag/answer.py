@@ -179,6 +179,7 @@ class Assistant:
                 read_here = {s for s, _ in theirs}
                 others, refusals = self._read(q, query, theirs, [d for d in drafts if d.sentence in read_here], origins)
                 drafts = [d for d in drafts if cl.sentence_lang(d.sentence).code == query.lang] + others
+                read = bool(others)  # what the model read and code checked is stated by code, as on the model route
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=origins)
         by_pos = {(e.source, e.start): e for e in evidence}

@@ -196,10 +196,11 @@ class ReadingSettings(BaseModel):
                                                "a report of another event is not read (off: the model and the checks "
                                                "must tell, but a report that names only the town is read).")
     max_tokens: int = Field(48, ge=8, description="Tokens one reading may generate (its JSON included).")
-    translate: bool = Field(True, description="An article in another language than the question's is read with the "
-                                              "question translated by the model into the article's language (one "
-                                              "call per language, ~1.5 s): asked across languages the 1.5B model "
-                                              "proposes nothing far more often (evals crosslang-dev).")
+    translate: bool = Field(False, description="Read an article in another language than the question's with the "
+                                               "question translated by the model into the article's language (one "
+                                               "call per language, ~2 s). Off: the 1.5B model's translations lose "
+                                               "what is asked as often as they help (crosslang-dev, first 50 q.: "
+                                               "+2 -6 figures found); for a stronger model behind RAG_LLM_URL.")
     translate_tokens: int = Field(96, ge=16, description="Tokens a translated question may take (its JSON included).")
     checks_off: tuple[str, ...] = Field((), description="Named checks (rag.checks.CHECKS) switched off, for "
                                                         "ablation: RAG_READING__CHECKS_OFF='[\"dateline\"]'.")

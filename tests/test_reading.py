@@ -177,7 +177,7 @@ def test_an_article_in_another_language_is_read_with_the_question_in_its_languag
     w_en = Window("en", "March in Veldham", (sentence(MARCH, "en"),))
     question = "How many employees of Kessler in Kornhagen took part in the strike?"
     scripted.read_as('{"question": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}')
-    reader = Reader(scripted, ReadingSettings())
+    reader = Reader(scripted, ReadingSettings(translate=True))
     asked_in = reader.in_their_languages(analyse(question), [w_de, w_en, w_de])
     assert asked_in == {"de": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}
     assert len(scripted.prompts) == 1 and "into German: How many employees" in scripted.prompts[0][1]["content"]
@@ -196,7 +196,7 @@ def test_a_translation_that_loses_what_the_question_names_is_not_used(scripted, 
     question = "How many employees of Kessler took part in the strike in 2024?"
     scripted.read_as(reply)
     w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
-    asked_in = Reader(scripted, ReadingSettings()).in_their_languages(analyse(question), [w_de])
+    asked_in = Reader(scripted, ReadingSettings(translate=True)).in_their_languages(analyse(question), [w_de])
     assert asked_in == {"de": question}
 
 
@@ -230,7 +230,10 @@ def test_two_sources_read_differently_become_a_disagreement_stated_by_code(model
     assert scripted.queue == [] and not any(p[0]["content"].startswith("You answer") for p in scripted.prompts)
 
 
-def test_a_question_in_german_over_english_articles_is_read_and_confirmed_in_english(model_route, scripted):
+def test_a_question_in_german_over_english_articles_is_read_and_confirmed_in_english(seed_store, seed_settings,
+                                                                                    scripted):
+    settings = seed_settings.model_copy(update={"model": "scripted",
+                                                "reading": ReadingSettings(route=Route.MODEL, translate=True)})
     asked = "How many GPUs does DeepSeek have?"
 
     def reply(messages):
@@ -243,7 +246,7 @@ def test_a_question_in_german_over_english_articles_is_read_and_confirmed_in_eng
         return json.dumps({"answers": found[:1]})
 
     scripted.read_as(*[reply] * 16)
-    answer = model_route.ask("Wie viele GPUs hat DeepSeek?")
+    answer = Assistant(seed_store, settings).ask("Wie viele GPUs hat DeepSeek?")
     assert answer.claims, answer.answer
     reads = [p[1]["content"] for p in scripted.prompts if p[1]["content"].startswith(("Task A", "Task B"))]
     assert reads and all(f"Question: {asked}" in r for r in reads)
