@@ -5,7 +5,7 @@ import json
 import pytest
 
 from evals import metrics
-from evals.datasets import RGB, SEED, load_jsonl, load_rgb
+from evals.datasets import RGB, SEED, Item, load_jsonl, load_rgb
 from evals.run import invalid_citations, run
 
 
@@ -30,6 +30,23 @@ def test_accuracy_rules():
     assert not metrics.is_correct("They used 4096 GPUs [1].", False, ["2,048"], True)
     assert not metrics.is_correct("The sources don't say.", True, ["2,048"], True)
     assert metrics.is_correct("The sources don't say.", True, [], False)
+
+
+ARTICLE = "Rund 1.150 Beschäftigte von Kessler folgten am Dienstag in Kornhagen dem Aufruf zum Warnstreik der IG Metall."
+
+
+@pytest.mark.parametrize("answer, cited, found", [
+    ("Kornhagener Tageblatt reports Rund 1.150 [1].", "de-art", True),  # the figure, without the gold's noun
+    ("Kornhagener Tageblatt reports 1150 workers [1].", "de-art", True),  # another notation of the same value
+    ("Kornhagener Tageblatt reports 1.500 [1].", "de-art", False),  # another figure
+    ("Another paper reports Rund 1.150 [1].", "other-art", False),  # the gold article not cited
+])
+def test_a_figure_is_found_however_worded_where_its_article_is_cited(answer, cited, found):
+    item = Item(id="x", question="How many took part?", gold_facts=["1.150 Beschäftigte"], gold_sources=["de-art"],
+                disagreement=False, kind="single")
+    texts = {"de-art": ARTICLE, "other-art": "Something else entirely happened in Brenmouth on Monday."}
+    assert metrics.figure_found(answer, False, item, [{"source": cited}], texts.get) is found
+    assert not metrics.figure_found(answer, True, item, [{"source": cited}], texts.get)  # an abstention finds nothing
 
 
 def test_support_needs_numbers_names_and_similarity():
