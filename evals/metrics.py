@@ -58,8 +58,9 @@ def figure_found(answer: str, abstained: bool, item: Item, citations: list[dict]
         return False
     if not any(c.get("source") in item.gold_sources for c in citations):
         return False
-    lang = load(detect(source_text(item.gold_sources[0]) or ""))  # figures read as the article writes them
-    said = numbers.find(answer, lang)
+    lang = load(detect(source_text(item.gold_sources[0]) or ""))  # the gold as the article writes it
+    # the answer's figures as the article writes them (a quote) and as the answer's own language does ("1,150")
+    said = numbers.find(answer, lang) + numbers.find(answer, load(detect(answer)))
     for fact in item.gold_facts:
         gold = numbers.find(fact, lang)
         if not gold and not has_fact(answer, fact):

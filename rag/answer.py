@@ -135,6 +135,7 @@ class Assistant:
         self.selector = EvidenceSelector(settings)
         self._generator = generator
         self._hostile: dict[tuple[str, str], list[SourceWarning]] = {}  # (article, content hash) -> its warnings
+        self._langs: dict[tuple[str, str], str] = {}  # (article, content hash) -> its language
 
     @property
     def generator(self) -> Generator:
@@ -173,13 +174,17 @@ class Assistant:
         readable = [(s, sc) for s, sc in scored if not self.settings.reading.named_only or about.get(s.source, True)]
         if read:  # the model's reading, the rules' its tie-breaker
             drafts, refusals = self._read(q, query, readable, drafts, origins)
-        elif route is Route.MIXED:  # the rules read the question's language; the model (checked) every other one
-            theirs = [(s, sc) for s, sc in readable if cl.sentence_lang(s).code != query.lang]
+        elif route is Route.MIXED:  # the rules read articles in the question's language; the model (checked) the rest
+            theirs = [(s, sc) for s, sc in readable if self._doc_lang(s.source) != query.lang]
             if theirs:
-                read_here = {s for s, _ in theirs}
-                others, refusals = self._read(q, query, theirs, [d for d in drafts if d.sentence in read_here], origins)
-                drafts = [d for d in drafts if cl.sentence_lang(d.sentence).code == query.lang] + others
-                read = bool(others)  # what the model read and code checked is stated by code, as on the model route
+                foreign = {s.source for s, _ in theirs}
+                mine = [d for d in drafts if d.sentence.source not in foreign]
+                others, refusals = self._read(q, query, theirs, [d for d in drafts if d.sentence.source in foreign],
+                                              origins)
+                drafts = mine + others
+                # what the model read and code checked is stated by code, as on the model route; where it refused
+                # every reading and the rules read nothing, the answer abstains and names what was refused
+                read = bool(others) or (bool(refusals) and not mine)
         timings.read_s = time.perf_counter() - t0 - timings.retrieve_s
         evidence = self.selector.select(scored, [d.sentence for d in drafts], origins=origins)
         by_pos = {(e.source, e.start): e for e in evidence}
@@ -242,7 +247,7 @@ class Assistant:
         if query.type.valued:  # the window's places go to sentences whose figures could pass the `typed` check
             scored = [(s, sc) for s, sc in scored if holds_asked_value(s, query)]
         read = windows(scored, cfg, origins)
-        asked_in = reader.in_their_languages(query, read)
+        asked_in = reader.in_their_languages(query, read, {w.source: self._doc_lang(w.source) for w in read})
         drafts, refusals = checked(reader.read(question, query.type, read, asked_in), query, dict(scored), cfg.checks_off,
                                    rules, lambda c: reader.confirm(asked_in.get(c.sentence.source, question),
                                                                    c.sentence.text, c.span))
@@ -275,6 +280,15 @@ class Assistant:
                 text = self.store.registry.text(h.source) or ""
                 out[h.source] = cl.mentions(f"{h.title} {text[:self.settings.claims.lead_chars]}", query.names) if query.names else True
         return out
+
+    def _doc_lang(self, source: str) -> str:
+        """An article's language, from its title and lead (one short sentence can read as English); once per version."""
+        doc = self.store.registry.get(source)
+        key = (source, doc.hash if doc else "")
+        if key not in self._langs:
+            text = self.store.registry.text(source) or ""
+            self._langs[key] = language.detect(f"{doc.title if doc else ''} {text[:self.settings.claims.lead_chars]}")
+        return self._langs[key]
 
     def _relevant(self, drafts: list[cl.ClaimDraft], scores: dict[Sentence, float], lang: str) -> list[cl.ClaimDraft]:
         """Claims from sentences that bear on the question: close to the best claim's sentence, above a floor."""

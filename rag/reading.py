@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from . import prompts
-from .claims import ClaimDraft, mentions, sentence_lang
+from . import numbers, prompts
+from .claims import ClaimDraft, mentions
 from .generate import Generator, Message
-from .language import Lang, fold
+from .language import Lang, fold, load
 from .question import AnswerType, Query
 from .settings import ReadingSettings
 from .types import Sentence, StanceValue
@@ -100,12 +99,18 @@ def _stated(answers: object) -> list[str]:
     return list(dict.fromkeys(spans))
 
 
-def keeps_names_and_figures(query: Query, translation: str) -> bool:
-    """A translation that dropped a figure of the question or every name it gives asks something else."""
+def keeps_names_and_figures(query: Query, translation: str, lang: Lang) -> bool:
+    """A translation that changed, dropped or added a figure, or dropped every name the question writes, asks
+    something else."""
     if not translation:
         return False
-    figures = re.findall(r"\d+", query.text)
-    return all(f in translation for f in figures) and (not query.names or mentions(translation, query.names))
+    asked = numbers.find(query.text, load(query.lang))
+    said = numbers.find(translation, lang)
+    if not (all(any(numbers.same(a, b) for b in said) for a in asked) and all(any(numbers.same(b, a) for a in asked)
+                                                                             for b in said)):
+        return False
+    written = tuple(n for n in query.names if fold(n) in fold(query.text))  # a follow-up's inherited names are not
+    return not written or mentions(translation, written)
 
 
 class Reader:
@@ -140,20 +145,20 @@ class Reader:
                 log.debug("read %s: %r", w.source, spans)
         return out
 
-    def in_their_languages(self, query: Query, found: list[Window]) -> dict[str, str]:
-        """Per source, the question in its article's language where that is not the question's: the model reads a
-        German report far better asked in German (translated once per language, and kept only where it checks)."""
+    def in_their_languages(self, query: Query, found: list[Window], langs: Mapping[str, str]) -> dict[str, str]:
+        """Per source, the question translated into its article's language (`langs`: source -> code) where that is
+        not the question's; once per language, kept only where it checks. Off by default (`translate`)."""
         if not self.settings.translate:
             return {}
         by_lang: dict[str, str] = {}
         out = {}
         for w in found:
-            lang = sentence_lang(w.sentences[0])
-            if lang.code == query.lang:
+            code = langs.get(w.source, query.lang)
+            if code == query.lang:
                 continue
-            if lang.code not in by_lang:
-                by_lang[lang.code] = self.translated(query, lang)
-            out[w.source] = by_lang[lang.code]
+            if code not in by_lang:
+                by_lang[code] = self.translated(query, load(code))
+            out[w.source] = by_lang[code]
         return out
 
     def translated(self, query: Query, lang: Lang) -> str:
@@ -163,7 +168,7 @@ class Reader:
         messages: list[Message] = [{"role": "system", "content": prompts.TRANSLATE_SYSTEM},
                                    {"role": "user", "content": prompts.translate_request(query.text, lang.name)}]
         said = self._parse(self.generator.complete_json(messages, schema, self.settings.translate_tokens)).get("question")
-        kept = isinstance(said, str) and keeps_names_and_figures(query, said.strip())
+        kept = isinstance(said, str) and keeps_names_and_figures(query, said.strip(), lang)
         log.debug("asked in %s: %r (%s)", lang.code, said, "kept" if kept else "refused")
         return said.strip() if kept and isinstance(said, str) else query.text
 

@@ -38,6 +38,7 @@ ARTICLE = "Rund 1.150 Beschäftigte von Kessler folgten am Dienstag in Kornhagen
 @pytest.mark.parametrize("answer, cited, found", [
     ("Kornhagener Tageblatt reports Rund 1.150 [1].", "de-art", True),  # the figure, without the gold's noun
     ("Kornhagener Tageblatt reports 1150 workers [1].", "de-art", True),  # another notation of the same value
+    ("The Tageblatt says about 1,150 workers joined the strike [1].", "de-art", True),  # the answer's own notation
     ("Kornhagener Tageblatt reports 1.500 [1].", "de-art", False),  # another figure
     ("Another paper reports Rund 1.150 [1].", "other-art", False),  # the gold article not cited
 ])

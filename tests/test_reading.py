@@ -178,7 +178,7 @@ def test_an_article_in_another_language_is_read_with_the_question_in_its_languag
     question = "How many employees of Kessler in Kornhagen took part in the strike?"
     scripted.read_as('{"question": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}')
     reader = Reader(scripted, ReadingSettings(translate=True))
-    asked_in = reader.in_their_languages(analyse(question), [w_de, w_en, w_de])
+    asked_in = reader.in_their_languages(analyse(question), [w_de, w_en, w_de], {"de": "de", "en": "en"})
     assert asked_in == {"de": "Wie viele Beschäftigte von Kessler in Kornhagen streikten?"}
     assert len(scripted.prompts) == 1 and "into German: How many employees" in scripted.prompts[0][1]["content"]
     reader.read(question, analyse(question).type, [w_de, w_en], asked_in)
@@ -187,8 +187,10 @@ def test_an_article_in_another_language_is_read_with_the_question_in_its_languag
 
 
 @pytest.mark.parametrize("reply", [
-    '{"question": "Wie viele Beschäftigte streikten?"}',  # every name lost: it asks about any strike
-    '{"question": "Wie viele Beschäftigte von Kessler streikten 2023?"}',  # a figure added where one was (2024)
+    '{"question": "Wie viele Beschäftigte streikten 2024?"}',  # every name lost: it asks about any strike
+    '{"question": "Wie viele Beschäftigte von Kessler streikten 2023?"}',  # a figure changed
+    '{"question": "Wie viele Beschäftigte von Kessler streikten 2024 in 15 Werken?"}',  # a figure added
+    '{"question": "Wie viele Beschäftigte von Kessler streikten?"}',  # a figure dropped
     '{"question": ""}',
     "not json",
 ])
@@ -196,14 +198,24 @@ def test_a_translation_that_loses_what_the_question_names_is_not_used(scripted, 
     question = "How many employees of Kessler took part in the strike in 2024?"
     scripted.read_as(reply)
     w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
-    asked_in = Reader(scripted, ReadingSettings(translate=True)).in_their_languages(analyse(question), [w_de])
+    asked_in = Reader(scripted, ReadingSettings(translate=True)).in_their_languages(analyse(question), [w_de],
+                                                                                    {"de": "de"})
     assert asked_in == {"de": question}
+
+
+def test_a_translation_that_keeps_the_names_and_figures_is_used(scripted):
+    question = "How many employees of Kessler took part in the strike in 2024?"
+    scripted.read_as('{"question": "Wie viele Beschäftigte von Kessler streikten im Jahr 2024?"}')
+    w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
+    asked_in = Reader(scripted, ReadingSettings(translate=True)).in_their_languages(analyse(question), [w_de],
+                                                                                    {"de": "de"})
+    assert asked_in == {"de": "Wie viele Beschäftigte von Kessler streikten im Jahr 2024?"}
 
 
 def test_with_translation_off_every_article_is_read_with_the_question_as_asked(scripted):
     w_de = Window("de", "Warnstreik in Kornhagen", (sentence(STREIK, "de"),))
     asked_in = Reader(scripted, ReadingSettings(translate=False)).in_their_languages(
-        analyse("How many employees of Kessler took part in the strike?"), [w_de])
+        analyse("How many employees of Kessler took part in the strike?"), [w_de], {"de": "de"})
     assert asked_in == {} and scripted.prompts == []
 
 
@@ -278,6 +290,52 @@ def test_the_mixed_route_has_the_model_read_articles_in_another_language(mixed_r
     answer = mixed_route.ask("Wie viele Nvidia-H800-GPUs wurden für das Training von DeepSeek-V3 genutzt?")
     assert answer.claims, answer.answer
     assert any(p[1]["content"].startswith("Task A") for p in scripted.prompts)
+
+
+DOCKS = [  # one strike, two reports, two languages: the rules read the English one, the model the German one
+    ("docks-en", "Dockworkers walk out at Tollard terminal in Brenmouth", "Brenmouth Evening Post",
+     "Container traffic at the Tollard terminal in Brenmouth stopped on Wednesday after 640 dockworkers walked out "
+     "in a dispute over shift patterns, the union said. Picket lines formed at both gates from 6am."),
+    ("docks-de", "Hafenstreik in Brenmouth: Tollard-Terminal steht still", "Hafenzeitung",
+     "Am Tollard-Terminal in Brenmouth haben am Mittwoch nach Angaben der Gewerkschaft 700 Hafenarbeiter die Arbeit "
+     "niedergelegt. Die Streikposten standen seit sechs Uhr an beiden Toren des Terminals."),
+]
+
+
+@pytest.fixture(scope="module")
+def docks_store(tmp_path_factory):
+    from rag.ingest import Ingestor
+    from rag.store import Store
+    from rag.types import IngestReport, SourceDoc
+
+    from .conftest import make_settings
+
+    settings = make_settings(tmp_path_factory.mktemp("docks"), model="scripted",
+                             reading=ReadingSettings(route=Route.MIXED))
+    store = Store(settings)
+    docs = [SourceDoc(id=i, title=title, outlet=outlet, text=text, origin="test", date="2024-03-14")
+            for i, title, outlet, text in DOCKS]
+    Ingestor(store, settings).ingest_docs(docs, IngestReport(), progress=False)
+    store.lexical.refresh()
+    return store, settings
+
+
+def test_the_mixed_route_keeps_the_rules_reading_in_the_questions_language_and_adds_the_models_in_another(
+        docks_store, scripted):
+    def reply(messages):
+        text = messages[1]["content"]
+        if "Sentences:" not in text:
+            return '{"states": "yes"}'
+        return json.dumps({"answers": re.findall(r"\b\d{3} \w+", text.split("Sentences:")[1])[:1]})
+
+    scripted.read_as(*[reply] * 8)
+    store, settings = docks_store
+    answer = Assistant(store, settings).ask("How many dockworkers went on strike at the Tollard terminal in Brenmouth?")
+    read = [p[1]["content"].split("Sentences:")[1] for p in scripted.prompts if p[1]["content"].startswith("Task A")]
+    assert read and all("Hafenarbeiter" in r and "dockworkers" not in r for r in read)  # the model reads German only
+    by_source = sorted((c.source, c.value) for c in answer.claims)
+    assert by_source == [("docks-de", "700 Hafenarbeiter"), ("docks-en", "640 dockworkers")], answer.answer
+    assert answer.disagreements and "640" in answer.answer and "700" in answer.answer
 
 
 def test_when_no_source_states_it_the_answer_abstains_and_names_what_was_refused(model_route, scripted):
