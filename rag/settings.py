@@ -199,8 +199,9 @@ class ReadingSettings(BaseModel):
     translate: bool = Field(False, description="Read an article in another language than the question's with the "
                                                "question translated by the model into the article's language (one "
                                                "call per language, ~2 s). Off: the 1.5B model's translations lose "
-                                               "what is asked as often as they help (crosslang-dev, first 50 q.: "
-                                               "+2 -6 figures found); for a stronger model behind RAG_LLM_URL.")
+                                               "what is asked more often than they help (crosslang-dev, model "
+                                               "route, first 51 q.: 2 figures found, 7 lost); for a stronger model "
+                                               "behind RAG_LLM_URL.")
     translate_tokens: int = Field(96, ge=16, description="Tokens a translated question may take (its JSON included).")
     checks_off: tuple[str, ...] = Field((), description="Named checks (rag.checks.CHECKS) switched off, for "
                                                         "ablation: RAG_READING__CHECKS_OFF='[\"dateline\"]'.")
