@@ -20,6 +20,7 @@ from .evidence import EvidenceSelector
 from .generate import Generator, Message, load_generator
 from .language import fold
 from .models import ModelUnavailable
+from .phrasing import claim_text, phrase
 from .prompts import SYSTEM, unsupported_premise_note
 from .question import AnswerType, Query, analyse
 from .reading import Reader, carried, windows
@@ -412,31 +413,32 @@ class Assistant:
         removed += [f"[{n}] in “{c.text}” (no passage of this answer has that number)" for c in checked for n in c.stray]
         cited = {n for c in kept for n in c.cited}  # ids the code put there: a "[3]" quoted from an article is text
         lines = []
+        lang = f.query.lang
         if f.unsupported:
-            lines.append(f"No source says {f.unsupported}; here is what they do say.")
+            lines.append(phrase(lang, "no_source_says", values=f.unsupported))
         lines += [f"{c.text.rstrip('.')} " + "".join(f"[{n}]" for n in c.cited) + "." for c in kept]
         if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
             stated = " ".join(c.text for c in kept)
             if not any(c.value in stated or c.value.strip("“”") in stated for c in f.claims):
-                said, ids = self._sources_say(f.claims)  # the answer the sources give, when the draft lost it
+                said, ids = self._sources_say(f.claims, lang)  # the answer the sources give, when the draft lost it
                 lines.append(said)
                 cited |= ids
         lines += [statement(d, f.query) for d in f.disagreements]  # the guarantee, whatever the draft said
         abstained = not kept and not f.disagreements and not (f.claims and f.claims[0].kind is not ClaimKind.STANCE)
         if abstained:
-            closest, top = self._closest(f.evidence)
-            lines.append(f"The sources don't say. {closest}")
+            closest, top = self._closest(f.evidence, lang)
+            lines.append(f"{phrase(lang, 'dont_say')} {closest}".strip())
             cited |= top
         return self._answer(f, " ".join(lines).strip(), cited, abstained, removed)
 
     def _said(self, f: Findings) -> Answer:
         """The answer code states from the checked readings: each side of a disagreement, else the sources' answers."""
-        lines = [f"No source says {f.unsupported}; here is what they do say."] if f.unsupported else []
+        lines = [phrase(f.query.lang, "no_source_says", values=f.unsupported)] if f.unsupported else []
         cited: set[int] = set()
         if f.disagreements:
             lines += [statement(d, f.query) for d in f.disagreements]
         else:
-            said, cited = self._sources_say(f.claims)
+            said, cited = self._sources_say(f.claims, f.query.lang)
             lines.append(said)
         return self._answer(f, " ".join(lines), cited, False, [])
 
@@ -445,42 +447,45 @@ class Assistant:
         lines = [f"Generation failed: {error}. The evidence found is listed; ask again to get an answer."]
         cited: set[int] = set()
         if f.claims and not f.disagreements and f.claims[0].kind is not ClaimKind.STANCE:
-            said, cited = self._sources_say(f.claims)
+            said, cited = self._sources_say(f.claims, f.query.lang)
             lines.append(said)
         lines += [statement(d, f.query) for d in f.disagreements]
         return replace(self._answer(f, " ".join(lines), cited, False, []), error=error)
 
     @staticmethod
-    def _sources_say(claims: list[Claim]) -> tuple[str, set[int]]:
+    def _sources_say(claims: list[Claim], lang: str) -> tuple[str, set[int]]:
         """The sources' answers stated by code (up to two claims per distinct value, in the order found), with the
         evidence ids it cites."""
         seen: dict[str, list[Claim]] = {}
         for c in claims:
             seen.setdefault(c.norm, []).append(c)
         shown = [c for group in seen.values() for c in group[:2]]
-        return "; ".join(f"{c.text} ({where(c)}) [{c.evidence_id}]" for c in shown) + ".", {c.evidence_id for c in shown}
+        return ("; ".join(f"{claim_text(c, lang)} ({where(c, lang)}) [{c.evidence_id}]" for c in shown) + ".",
+                {c.evidence_id for c in shown})
 
     @staticmethod
-    def _closest(evidence: list[Evidence]) -> tuple[str, set[int]]:
+    def _closest(evidence: list[Evidence], lang: str) -> tuple[str, set[int]]:
         if not evidence:
             return "", set()
         top = max(evidence, key=lambda e: e.score)
-        return f"The closest they come: {top.outlet} writes “{top.quote}” [{top.id}].", {top.id}
+        return phrase(lang, "closest", outlet=top.outlet, quote=top.quote, id=top.id), {top.id}
 
     def _stated(self, f: Findings) -> Answer:
         """No source's answer could be read, but copies of one sentence differ in it: code states both, no model."""
         return self._answer(f, " ".join(statement(d, f.query) for d in f.disagreements), set(), False, [])
 
     def _abstain(self, f: Findings) -> Answer:
-        said = f"The sources don't give the {topic(f.query)}." if f.query.type.valued else "The sources don't say."
-        closest, top = self._closest(f.evidence)
+        lang = f.query.lang
+        said = phrase(lang, "dont_give", topic=topic(f.query)) if f.query.type.valued else phrase(lang, "dont_say")
+        closest, top = self._closest(f.evidence, lang)
         return self._answer(f, f"{said} {closest}".strip(), top, True, [])
 
     @staticmethod
     def _answer(f: Findings, text: str, cited: set[int], abstained: bool, removed: list[str]) -> Answer:
         by_id = {e.id: e for e in f.evidence}
         if f.unasked:
-            text += f" This answers “{f.question}” only; ask " + " and ".join(f"“{u}”" for u in f.unasked) + " on its own."
+            rest = phrase(f.query.lang, "and").join(f"“{u}”" for u in f.unasked)
+            text += " " + phrase(f.query.lang, "only_answers", question=f.question, rest=rest)
         cited_all = sorted((cited | {c.evidence_id for d in f.disagreements for c in d.claims}) & set(by_id))
         return Answer(
             question=f.question, answer=text, citations=[Citation.of(by_id[n]) for n in cited_all], claims=f.claims,

@@ -9,22 +9,24 @@ from collections.abc import Callable, Sequence
 
 from . import numbers
 from .claims import ClaimDraft, revised
-from .language import fold
+from .language import DEFAULT, fold
+from .phrasing import claim_text, phrase
+from .phrasing import verb as verb_in
 from .question import AnswerType, Query
 from .settings import ClaimSettings
 from .types import Claim, ClaimKind, Disagreement, DisagreementKind, StanceValue
 
 
 def topic(query: Query) -> str:
-    """What the sources disagree about, in the question's own words: "number of GPU hours (Llama)"."""
+    """What the sources disagree about, in the question's own words and language: "number of GPU hours (Llama)"."""
     if query.type in (AnswerType.YESNO, AnswerType.OPEN, AnswerType.CATEGORY):
         return f"“{query.text}”"
-    about = query.subject or "the subject"
+    about = query.subject or phrase(query.lang, "the_subject")
     written = re.search(re.escape(query.head).replace("\\ ", r"[\s-]+"), query.text, re.IGNORECASE) if query.head else None
     head = written.group(0) if written else query.head
     if query.type is AnswerType.COUNT and head:
-        return f"number of {head} ({about})"
-    return f"{head or query.type.value} ({about})"
+        return phrase(query.lang, "number_of", head=head, about=about)
+    return phrase(query.lang, "about", head=head or query.type.value, about=about)
 
 
 def sides(claims: list[Claim], readings: dict[Claim, numbers.Value], settings: ClaimSettings) -> list[list[Claim]]:
@@ -190,15 +192,15 @@ def _changed(groups: list[list[Claim]], drafts: dict[Claim, ClaimDraft], setting
     return tuple(out)
 
 
-def _place(c: Claim) -> str:
-    return c.outlet if c.outlet != "unknown" else f"the article {c.source}"
+def _place(c: Claim, lang: str) -> str:
+    return c.outlet if c.outlet != "unknown" else phrase(lang, "the_article", source=c.source)
 
 
-def where(c: Claim) -> str:
-    return f"{_place(c)}, {c.date}" if c.date else _place(c)
+def where(c: Claim, lang: str = DEFAULT) -> str:
+    return f"{_place(c, lang)}, {c.date}" if c.date else _place(c, lang)
 
 
-def _side(side: tuple[Claim, ...]) -> str:
+def _side(side: tuple[Claim, ...], lang: str) -> str:
     """One side, each independent report once with the outlets that carry copies of it: "three independent
     reports, one of them carried by eight outlets". Without copies, every claim as before."""
     members = sorted(side, key=lambda c: -len(c.value))  # the most precise figure leads its rounding group
@@ -211,52 +213,54 @@ def _side(side: tuple[Claim, ...]) -> str:
             lead[1].append(c)
     parts = []
     for lead_claim, carried in leads:
-        part = f"{lead_claim.text} ({where(lead_claim)}) [{lead_claim.evidence_id}]"
+        part = f"{claim_text(lead_claim, lang)} ({where(lead_claim, lang)}) [{lead_claim.evidence_id}]"
         if carried:
-            part += (f", one report carried by {1 + len(carried)} outlets (also {', '.join(where(c) for c in carried)}) "
-                     + "".join(f"[{c.evidence_id}]" for c in carried))
+            part += (phrase(lang, "carried", n=1 + len(carried), outlets=", ".join(where(c, lang) for c in carried))
+                     + " " + "".join(f"[{c.evidence_id}]" for c in carried))
         parts.append(part)
     text = "; ".join(parts)
     reports = len({c.independent for c in members})
     if reports > 1 and any(carried for _, carried in leads):
-        text = f"{reports} independent reports: {text}"
+        text = phrase(lang, "independent", n=reports, text=text)
     if len({c.value for c in members}) > 1 and members[0].kind is ClaimKind.VALUE:
-        text += ", the same figure rounded"
+        text += phrase(lang, "rounded")
     return text
 
 
-def _changed_copies(d: Disagreement) -> str:
-    return "".join(f" {_place(c)}'s version of the report {_place(k)} carries says {c.value} [{c.evidence_id}] where "
-                   f"{_place(k)}'s says {k.value} [{k.evidence_id}]." for c, k in d.changed)
+def _changed_copies(d: Disagreement, lang: str) -> str:
+    return "".join(phrase(lang, "changed_copy", copy=_place(c, lang), origin=_place(k, lang), value=c.value,
+                          id=c.evidence_id, theirs=k.value, their_id=k.evidence_id) for c, k in d.changed)
 
 
 def statement(d: Disagreement, query: Query) -> str:
-    """The code's own sentence for a disagreement: each side with who says it, where and when, and its citation;
-    then each syndicated copy that changed its report's figure."""
-    return _stated(d, query) + _changed_copies(d)
+    """The code's own sentence for a disagreement, in the question's language: each side with who says it, where and
+    when, and its citation; then each syndicated copy that changed its report's figure."""
+    return _stated(d, query) + _changed_copies(d, query.lang)
 
 
 def _stated(d: Disagreement, query: Query) -> str:
+    lang = query.lang
     groups = d.sides or (d.claims,)
     if d.kind is DisagreementKind.UPDATE:
-        steps = [_side(g) for g in groups]
+        steps = [_side(g, lang) for g in groups]
         first, last = groups[0][0], groups[-1][0]
         verb = "changed"
         if first.number is not None and last.number is not None:
             verb = "rose" if last.number > first.number else "fell"
-        return f"The figure {verb} over time ({d.topic}): from " + " — to — ".join(steps) + "."
+        return phrase(lang, "over_time", verb=phrase(lang, verb), topic=d.topic, steps=phrase(lang, "to").join(steps))
     if d.kind is DisagreementKind.OUTLIER:
         majority, minority = groups[0], groups[1:]
-        differ = "One source differs" if len(minority) == 1 else "Single sources differ"
-        return (f"Most sources agree ({d.topic}): {_side(majority)}. {differ}: "
-                + " — and — ".join(_side(g) for g in minority) + ".")
+        differ = phrase(lang, "one_differs" if len(minority) == 1 else "some_differ")
+        return phrase(lang, "most_agree", topic=d.topic, side=_side(majority, lang), differ=differ,
+                      others=phrase(lang, "and_then").join(_side(g, lang) for g in minority))
     if d.kind is DisagreementKind.AMBIGUITY:
-        parts = [f"{g[0].about or where(g[0])}: {_side(g)}" for g in groups]
-        return f"The sources answer about different things named {query.subject}: " + " — and — ".join(parts) + "."
+        parts = [f"{g[0].about or where(g[0], lang)}: {_side(g, lang)}" for g in groups]
+        return phrase(lang, "different_things", subject=query.subject, parts=phrase(lang, "and_then").join(parts))
     if groups[0][0].kind is ClaimKind.STANCE:
         by_side: dict[tuple[str, str], list[Claim]] = {}
         for c in d.claims:
-            by_side.setdefault((where(c) if c.claimant.startswith("“") or c.claimant == c.outlet else f"{c.claimant} ({where(c)})", c.verb), []).append(c)
+            who = where(c, lang) if c.claimant.startswith("“") or c.claimant == c.outlet else f"{c.claimant} ({where(c, lang)})"
+            by_side.setdefault((who, verb_in(c.verb, lang)), []).append(c)
         parts = [f"{who} {verb}: " + "; ".join(f"{c.value} [{c.evidence_id}]" for c in said) for (who, verb), said in by_side.items()]
-        return f"Sources disagree ({d.topic}): " + "; ".join(parts) + "."
-    return f"Sources disagree ({d.topic}): " + " — versus — ".join(_side(g) for g in groups) + "."
+        return phrase(lang, "disagree", topic=d.topic, parts="; ".join(parts))
+    return phrase(lang, "disagree", topic=d.topic, parts=phrase(lang, "versus").join(_side(g, lang) for g in groups))

@@ -265,7 +265,7 @@ def units() -> Units:
     )
 
 
-SHARED_FILES = frozenset({"units", "instructions"})  # data files of every language, not a language's own
+SHARED_FILES = frozenset({"units", "instructions", "answers"})  # data files of every language, not a language's own
 
 
 @cache
