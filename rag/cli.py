@@ -11,7 +11,7 @@ import click
 from pydantic import ValidationError
 
 from . import __version__
-from .cli_base import CliError, command_settings, index_option, open_index
+from .cli_base import CliError, command_settings, index_option, open_index, unusable_is_error
 from .cli_feed import feed
 from .cli_map import disagreements
 from .plugins import PluginError, load_plugins
@@ -66,13 +66,11 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], force: bool, index_dir: P
     targets = [Path(p) for p in paths if not is_url(p)] or ([] if urls else library(settings))
     ingestor = Ingestor(store, settings)
     report = IngestReport()
-    try:
+    with unusable_is_error():
         if targets:
             report = ingestor.ingest_paths(targets, progress=True, force=force)
         if urls:
             report.merge(ingest_urls(ingestor, urls, force=force, progress=True).report)
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
     _print_report(report, store)
 
 
@@ -141,12 +139,11 @@ def restore(ctx: click.Context, doc_id: str, index_dir: Path | None) -> None:
 
     settings = command_settings(ctx, index_dir)
     store = open_index(settings, build=False)
-    try:
-        report = Ingestor(store, settings).restore(doc_id)
-    except KeyError:
-        raise CliError(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)") from None
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
+    with unusable_is_error():
+        try:
+            report = Ingestor(store, settings).restore(doc_id)
+        except KeyError:
+            raise CliError(f"no removal of '{doc_id}' is recorded (see `rag sources --removed`)") from None
     _print_report(report, store)
 
 
@@ -176,10 +173,8 @@ def reindex(ctx: click.Context, index_dir: Path | None) -> None:
     from .ingest import reindex as rebuild
 
     settings = command_settings(ctx, index_dir)
-    try:
+    with unusable_is_error():
         report = rebuild(settings, progress=True)
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"Rebuilt {settings.index_dir}: {len(report.added)} articles, {report.chunks} chunks.")
@@ -193,10 +188,8 @@ def reembed(ctx: click.Context, index_dir: Path | None) -> None:
     from .reembed import reembed as move
 
     settings = command_settings(ctx, index_dir)
-    try:
+    with unusable_is_error():
         done = move(settings, progress=True)
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
     if not done.articles and not done.resumed:
         click.echo(f"{settings.index_dir} is already embedded with {done.target}.")
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -32,16 +34,23 @@ def command_settings(ctx: click.Context, index_dir: Path | None) -> Settings:
     return settings
 
 
+@contextmanager
+def unusable_is_error() -> Iterator[None]:
+    """An index its disk, server or embedder cannot serve is one line and an exit status, not a traceback."""
+    try:
+        yield
+    except IndexUnusable as e:
+        raise CliError(str(e)) from e
+
+
 def open_index(settings: Settings, build: bool = True) -> Store:
     """The index, built from the corpus first when `build` and it is empty; an unusable one is a CliError."""
     from .ingest import ensure_index
 
-    try:
+    with unusable_is_error():
         store = Store(settings)
         if build:
             report = ensure_index(store, settings, progress=sys.stderr.isatty())
             if report is not None:
                 click.echo(f"Built the index from {settings.corpus_dir}: {len(report.added)} articles.", err=True)
         return store
-    except IndexUnusable as e:
-        raise CliError(str(e)) from e
