@@ -176,7 +176,8 @@ class Assistant:
         if read:  # the model's reading, the rules' its tie-breaker
             drafts, refusals = self._read(q, query, readable, drafts, origins)
         elif route is Route.MIXED:  # the rules read articles in the question's language; the model (checked) the rest
-            theirs = [(s, sc) for s, sc in readable if self._doc_lang(s.source) != query.lang]
+            langs = {source: self._doc_lang(source) for source in {s.source for s, _ in readable}}
+            theirs = [(s, sc) for s, sc in readable if langs[s.source] != query.lang]
             if theirs:
                 foreign = {s.source for s, _ in theirs}
                 mine = [d for d in drafts if d.sentence.source not in foreign]
