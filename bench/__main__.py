@@ -17,6 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rag.settings import Embedder, Settings
+
 from .data import DATA, news_jsonl
 from .report import write
 
@@ -45,8 +47,11 @@ def main(argv: list[str] | None = None) -> Path:
     started = datetime.now(UTC)
     out = RESULTS / started.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
-    suffix = f"-{args.articles}" if args.articles else ""
-    seed_dir, news_dir, scale_dir = DATA / "index-seed", DATA / f"index-news{suffix}", DATA / f"index-scale{suffix}"
+    embedder = Settings().ingest.embedder  # RAG_INGEST__EMBEDDER: an index keeps its embedder, so each has its own
+    own = "" if embedder is Embedder.MINILM else f"-{embedder}"
+    limit = f"-{args.articles}" if args.articles else ""
+    seed_dir, news_dir, scale_dir = (DATA / f"index-seed{own}", DATA / f"index-news{limit}{own}",
+                                     DATA / f"index-scale{limit}{own}")
 
     if args.fresh:
         shutil.rmtree(news_dir, ignore_errors=True)
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> Path:
     (out / "questions.json").write_text(json.dumps(questions))
 
     r: dict = {"started": started.isoformat(timespec="seconds"), "machine": f"{os.cpu_count()} CPUs",
-               "args": vars(args)}
+               "args": vars(args), "embedder": str(embedder)}
     r["seed_index"] = job("seed", str(seed_dir))
     r["ingest"] = job("ingest", str(jsonl), str(news_dir))
     r["encode"] = job("encode", str(news_dir), str(args.encode_sample), "8,32,64")

@@ -17,7 +17,7 @@ def _ratio(a, b) -> str:
 def table(r: dict) -> str:
     ing, enc = r["ingest"], r["encode"]
     per_chunk = enc["by_batch"].get("32", next(iter(enc["by_batch"].values())))["per_chunk_ms"] / 1000
-    lines = ["| measure | value |", "|---|---|"]
+    lines = ["| measure | value |", "|---|---|", f"| embedder | {r.get('embedder', 'all-MiniLM-L6-v2')} |"]
     if ing["articles_added"]:
         lines += [
             f"| ingest: articles / chunks | {ing['articles_added']:,} / {ing['chunks']:,} in {_f(ing['wall_s'], ' s')} |",

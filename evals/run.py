@@ -105,15 +105,11 @@ def run(names: list[str], limit: int | None = None, baseline: bool = True, out: 
                 store, s = fresh_store(work / "item", settings)
                 Ingestor(store, s).ingest_docs(item.docs, IngestReport(), progress=False)
                 store.lexical.refresh()
-            else:
+                systems = make_systems(store, s)
+            else:  # the seed index keeps its systems (and their caches), as a running server would
                 if seed_store is None:
                     seed_store, seed_settings = seed_index(work / "seed", settings)
                 store, s = seed_store, seed_settings
-            if item.corpus:
-                pass
-            elif item.docs:
-                systems = make_systems(store, s)
-            else:  # the seed index keeps its systems (and their caches), as a running server would
                 seed_systems = systems = seed_systems or make_systems(store, s)
             for system in systems:
                 outcome = system.run(item.question)
